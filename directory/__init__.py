@@ -1,0 +1,109 @@
+"""Jejaring Rujukan: a referral network and resource directory for Indonesia's LK3."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from directory.config import DEFAULTS
+from directory.extensions import babel, csrf, db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    Configuration is layered: built-in defaults, then ``instance/config.py``, then
+    ``FLASK_*`` environment variables (and ``DATABASE_URL``), then ``test_config``.
+    """
+    instance_path = os.environ.get("DIRECTORY_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    if test_config and test_config.get("INSTANCE_PATH"):
+        instance_path = str(test_config["INSTANCE_PATH"])
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("DIRECTORY_DEMO") is not None:
+        app.config["DEMO_MODE"] = os.environ["DIRECTORY_DEMO"].lower() not in ("0", "false", "no")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        database = Path(app.instance_path) / "directory.sqlite"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "translations"))
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive a restart."""
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from directory.database import configure_engine_events
+    from directory.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    with app.app_context():
+        configure_engine_events(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from directory.api import bp as api_bp
+    from directory.i18n import bp as i18n_bp
+    from directory.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(i18n_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from directory.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from directory.cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from directory.i18n import inject_language
+
+    app.context_processor(inject_language)

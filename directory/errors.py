@@ -1,0 +1,93 @@
+"""Error handlers: JSON for the API and for clients that prefer it, HTML pages otherwise."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A client error with the contract's JSON body: code, message and per-field reasons."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        code: str = "bad_request",
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.fields = fields or {}
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+CODE_NAMES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def handle_api_error(error: ApiError):  # type: ignore[no-untyped-def]
+        return jsonify(error_body(error.code, error.message, error.fields)), error.status
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        status = error.code or 500
+        if isinstance(error, InternalServerError):
+            return handle_unexpected(error)
+        if wants_json():
+            code = CODE_NAMES.get(status, "error")
+            response = jsonify(error_body(code, error.description or error.name))
+            return response, status
+        return render_template("errors/http.html", error=error, status=status), status
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        incident = uuid.uuid4().hex[:12]
+        # Only the exception's type and where it happened: its message (SQL parameters, say)
+        # may hold client data, which never reaches a log.
+        where = "".join(traceback.format_tb(error.__traceback__))
+        log.error("incident %s: unhandled %s\n%s", incident, type(error).__name__, where)
+        message = _("Terjadi kesalahan pada server. Nomor insiden: %(incident)s", incident=incident)
+        if wants_json():
+            return jsonify(error_body("internal_error", message)), 500
+        return render_template("errors/http.html", status=500, incident=incident), 500

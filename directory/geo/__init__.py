@@ -1,0 +1,1 @@
+"""Regions (the Kemendagri gazetteer), time zones, geocoding and distance ranking."""

@@ -1,0 +1,7 @@
+"""Public pages: home, browse by region, organization and service pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from directory.public import views  # noqa: E402,F401

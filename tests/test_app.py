@@ -1,0 +1,34 @@
+from directory import create_app
+
+
+def test_config_layers_test_config_over_defaults(app):
+    assert app.config["TESTING"] is True
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "id"
+
+
+def test_instance_config_file_overrides_defaults(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text('API_MAX_PER_PAGE = 7\nMAP_TILES_URL = "x"\n')
+    monkeypatch.setenv("FLASK_MAP_TILES_URL", "from-env")
+    app = create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "k"})
+    assert app.config["API_MAX_PER_PAGE"] == 7
+    assert app.config["MAP_TILES_URL"] == "from-env"
+
+
+def test_home_page_is_in_indonesian(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b'<html lang="id">' in response.data
+
+
+def test_unknown_api_path_answers_json_404(client):
+    response = client.get("/api/v1/does-not-exist")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+
+
+def test_unknown_page_answers_html_404(client):
+    response = client.get("/tidak-ada")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
