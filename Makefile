@@ -8,13 +8,18 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test setup database bench lint format translations-extract clean
+.PHONY: run test setup database bench lint format translations-extract clean system-packages
 
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(MO_FILES)
+# The whole suite on SQLite, then again on a real PostgreSQL server started for the run.
+test: $(STAMP) $(MO_FILES) system-packages
 	$(BIN)/python -m pytest
+	TEST_DATABASE=postgresql $(BIN)/python -m pytest
+
+system-packages:
+	scripts/system-packages.sh
 
 # Everything `make run` needs before it serves: packages, translations, database, seed, index.
 setup: $(STAMP) $(MO_FILES) database

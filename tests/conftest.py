@@ -1,16 +1,21 @@
 """Fixtures: ``app``, ``client``, ``runner`` and ``db`` give each test a fresh database.
 
 The schema and the gazetteer (7,837 regions) are built once per session into a template
-SQLite file; each test works on its own copy of it.
+database; each test works on its own copy of it. The suite runs on SQLite by default and
+on a real PostgreSQL server, started for the run, with ``TEST_DATABASE=postgresql``.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_sqlalchemy import SQLAlchemy
@@ -19,37 +24,106 @@ from directory import create_app
 from directory.extensions import db as database
 from directory.geo.regions import load_regions
 from directory.seeding import SEED_DIR
+from tests.support.postgres import PostgresServer
+
+BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
+if BACKEND not in ("sqlite", "postgresql"):
+    raise pytest.UsageError(f"TEST_DATABASE must be sqlite or postgresql, not {BACKEND!r}")
+
+TEMPLATE_NAME = "directory_template"
 
 
-def _test_config(tmp: Path, database_file: Path) -> dict[str, object]:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``sqlite_only`` exercise SQLite itself; they do not run on PostgreSQL."""
+    if BACKEND != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="exercises SQLite itself")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def base_test_config(instance: Path, database_uri: str) -> dict[str, object]:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
-        "INSTANCE_PATH": tmp / "instance",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_file}",
+        "INSTANCE_PATH": instance,
+        "SQLALCHEMY_DATABASE_URI": database_uri,
         "DEMO_MODE": False,
     }
 
 
-@pytest.fixture(scope="session")
-def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("template")
-    database_file = folder / "directory.sqlite"
-    app = create_app(_test_config(folder, database_file))
+def _build_template(config: dict[str, object]) -> None:
+    app = create_app(config)
     with app.app_context():
         database.create_all()
         load_regions(database.session, SEED_DIR / "regions.csv")
         database.session.commit()
         database.session.remove()
         database.engine.dispose()
-    return database_file
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_factory(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Callable[[Path], AbstractContextManager[str]]]:
+    """Yields a function that makes a fresh database (a copy of the template) for one test:
+    a context manager giving its URL and dropping it afterwards."""
+    folder = tmp_path_factory.mktemp("template")
+    if BACKEND == "sqlite":
+        template = folder / "directory.sqlite"
+        _build_template(base_test_config(folder, f"sqlite:///{template}"))
+
+        @contextmanager
+        def sqlite_copy(tmp: Path) -> Iterator[str]:
+            target = tmp / "directory.sqlite"
+            shutil.copyfile(template, target)
+            yield f"sqlite:///{target}"
+
+        yield sqlite_copy
+        return
+
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    admin = sa.create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {TEMPLATE_NAME}")
+    _build_template(base_test_config(folder, server.url(TEMPLATE_NAME)))
+    counter = itertools.count()
+
+    @contextmanager
+    def postgres_copy(tmp: Path) -> Iterator[str]:
+        name = f"test_{os.getpid()}_{next(counter)}"
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_NAME}")
+        yield server.url(name)
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+
+    yield postgres_copy
+    admin.dispose()
 
 
 @pytest.fixture
-def app(template_database: Path, tmp_path: Path) -> Iterator[Flask]:
-    database_file = tmp_path / "directory.sqlite"
-    shutil.copyfile(template_database, database_file)
-    app = create_app(_test_config(tmp_path, database_file))
+def database_url(
+    database_factory: Callable[[Path], AbstractContextManager[str]], tmp_path: Path
+) -> Iterator[str]:
+    """The URL of a fresh database for this test (SQLite file or PostgreSQL database)."""
+    with database_factory(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(base_test_config(tmp_path / "instance", database_url))
     with app.app_context():
         yield app
         database.session.remove()
