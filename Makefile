@@ -8,10 +8,15 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test setup database bench lint format translations-extract clean system-packages
+.PHONY: run serve test setup database bench lint format translations-extract clean system-packages
 
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production-style: gunicorn with several workers (WORKERS, default 4).
+WORKERS ?= 4
+serve: setup
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - "directory:create_app()"
 
 # The whole suite on SQLite, then again on a real PostgreSQL server started for the run.
 test: $(STAMP) $(MO_FILES) system-packages

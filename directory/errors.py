@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import traceback
 import uuid
+from contextlib import suppress
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,26 @@ def register(app: Flask) -> None:
             response = jsonify(error_body(code, error.description or error.name))
             return response, status
         return render_template("errors/http.html", error=error, status=status), status
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def handle_database_unavailable(error: Exception):  # type: ignore[no-untyped-def]
+        """The database is down, restarting or locked: say so and invite a retry."""
+        from directory.extensions import db
+
+        with suppress(OperationalError, InterfaceError):
+            db.session.rollback()
+        log.warning("database unavailable: %s", type(error).__name__)
+        message = _("Basis data sedang tidak dapat dihubungi. Silakan coba lagi sebentar lagi.")
+        if wants_json():
+            response = jsonify(error_body("service_unavailable", message))
+        else:
+            response = app.make_response(
+                (render_template("errors/http.html", status=503, message=message), 503)
+            )
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
