@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import TypeVar
 
+from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, event
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Whether the transactions begun now may write. True outside requests (commands, workers,
+# threads); a request sets it from its method and its view (see ``writes_on_get``).
+_write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
+
+View = TypeVar("View", bound=Callable[..., object])
 
 
 def new_id() -> str:
@@ -22,7 +34,8 @@ def configure_engine_events(engine: Engine) -> None:
     """SQLite: enforce foreign keys, WAL, a busy timeout, and writes begun immediately.
 
     ``BEGIN IMMEDIATE`` takes the write lock at the start of a transaction, so two writers
-    queue on the busy timeout instead of one failing with "database is locked" half way.
+    queue on the busy timeout instead of one failing with "database is locked" half way
+    (a deferred transaction that reads, then writes, cannot wait: SQLITE_BUSY_SNAPSHOT).
     """
     if engine.dialect.name != "sqlite":
         return
@@ -42,4 +55,27 @@ def configure_engine_events(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _sqlite_on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers never wait for writers in WAL mode, so a read-only request begins a
+        # deferred transaction and does not queue behind the writers.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def writes_on_get(view: View) -> View:
+    """Mark a GET view that writes (opening a referral records the visit), so that its
+    SQLite transaction takes the write lock at the start instead of failing to upgrade."""
+    view.writes_database = True  # type: ignore[attr-defined]
+    return view
+
+
+def register_write_intent(app: Flask) -> None:
+    @app.before_request
+    def _declare_write_intent() -> None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        may_write = request.method not in SAFE_METHODS or getattr(view, "writes_database", False)
+        g._write_intent_token = _write_intent.set(may_write)
+
+    @app.teardown_request
+    def _forget_write_intent(_error: BaseException | None) -> None:
+        token = g.pop("_write_intent_token", None)
+        if token is not None:
+            _write_intent.reset(token)
