@@ -8,7 +8,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run serve test setup database bench lint format translations-extract clean system-packages
+.PHONY: run serve test setup database bench load lint format translations-extract clean system-packages
 
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -32,9 +32,15 @@ setup: $(STAMP) $(MO_FILES) database
 database: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed load
+	$(FLASK) search rebuild
 
 bench: setup
 	$(BIN)/python -m bench
+
+# 60 s at 50 users against gunicorn on loopback, on SQLite then on a throwaway PostgreSQL
+# (LOAD_DATABASES, LOAD_SECONDS, LOAD_USERS, LOAD_WORKERS); prints figures against targets.
+load: $(STAMP) system-packages
+	$(BIN)/python -m bench.load
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -53,8 +59,9 @@ $(STAMP): requirements.txt setup.cfg pyproject.toml
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
+# --ignore-dirs: without it Babel skips folders starting with "_", such as templates/_macros.
 translations-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* __pycache__ instance node_modules" -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
 clean:

@@ -11,6 +11,8 @@ from flask import Flask
 
 from directory.config import DEFAULTS
 from directory.extensions import babel, csrf, db, migrate
+from directory.privacy.crypto import init_client_data
+from directory.security import check_deployment, init_security, is_production
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +21,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application.
 
     Configuration is layered: built-in defaults, then ``instance/config.py``, then
-    ``FLASK_*`` environment variables (and ``DATABASE_URL``), then ``test_config``.
+    ``FLASK_*`` environment variables (and ``DATABASE_URL``, ``CLIENT_DATA_KEYS``), then
+    ``test_config``. In production mode (see :func:`directory.security.is_production`) an
+    unsafe configuration refuses to start.
     """
     instance_path = os.environ.get("DIRECTORY_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
     if test_config and test_config.get("INSTANCE_PATH"):
@@ -46,6 +50,8 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env()
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("CLIENT_DATA_KEYS"):
+        app.config["CLIENT_DATA_KEYS"] = os.environ["CLIENT_DATA_KEYS"]
     if os.environ.get("DIRECTORY_DEMO") is not None:
         app.config["DEMO_MODE"] = os.environ["DIRECTORY_DEMO"].lower() not in ("0", "false", "no")
     if test_config:
@@ -55,8 +61,11 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         database = Path(app.instance_path) / "directory.sqlite"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
-    if not app.config.get("SECRET_KEY"):
+    production = is_production(app.config)
+    # Production brings its own secret key; the deploy checks refuse to start without one.
+    if not app.config.get("SECRET_KEY") and not production:
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    init_client_data(app, production=production)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "translations"))
 
 
@@ -70,24 +79,45 @@ def _instance_secret_key(instance: Path) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from directory.database import configure_engine_events
+    from directory.auth.sessions import init_login
+    from directory.database import configure_engine_events, register_write_intent
     from directory.i18n import select_locale
+    from directory.search.changelog import register_change_log
 
     db.init_app(app)
+    # First of the before_request hooks, so every query of a request knows its intent.
+    register_write_intent(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    init_login(app)
+    # After init_login: the session cookie settings are final, and are checked here.
+    check_deployment(app)
+    init_security(app)
     with app.app_context():
         configure_engine_events(db.engine)
+    register_change_log(db.session)
 
 
 def register_blueprints(app: Flask) -> None:
     from directory.api import bp as api_bp
+    from directory.auth.views import bp as auth_bp
+    from directory.finder import bp as finder_bp
     from directory.i18n import bp as i18n_bp
+    from directory.map import bp as map_bp
+    from directory.notifications.views import bp as notifications_bp
+    from directory.privacy.views import bp as privacy_bp
     from directory.public import bp as public_bp
+    from directory.referrals.views import bp as referrals_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(map_bp)
+    app.register_blueprint(finder_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(referrals_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

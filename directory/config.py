@@ -1,10 +1,13 @@
 """Built-in defaults. Overridden, in order, by ``instance/config.py``, ``FLASK_*``
 environment variables, ``DATABASE_URL`` and the test configuration."""
 
+from datetime import timedelta
+
 DEFAULTS: dict[str, object] = {
     # SQLite under the instance folder unless DATABASE_URL says otherwise.
     "SQLALCHEMY_DATABASE_URI": None,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: SQL parameters (client data among them) never reach a log or an error.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     "DEMO_MODE": True,
     "BABEL_DEFAULT_LOCALE": "id",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
@@ -14,9 +17,48 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Accounts (directory/auth). None: secure cookies unless debugging, testing or in demo
+    # mode (see directory.auth.sessions.configure_sessions). Sessions end after 8 idle hours and 12
+    # hours after signing in at most.
+    "SESSION_COOKIE_SECURE": None,
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    "SESSION_MAX_HOURS": 12,
+    "PASSWORD_MIN_LENGTH": 12,
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    "API_TOKEN_LIFETIME_HOURS": 12,
+    # Client data encryption keys (Fernet), newest first: a list or a comma-separated string,
+    # from the environment (CLIENT_DATA_KEYS) or instance/config.py, never the repository.
+    # Outside production one is made in instance/client_data_key. See directory.privacy.
+    "CLIENT_DATA_KEYS": None,
+    # Client details of a referral are purged this many days after it was closed, declined
+    # or withdrawn, unless under a legal hold.
+    "RETENTION_DAYS": 730,
+    # Referrals: the time a receiver has to accept or decline, by urgency. Working days are
+    # Monday to Friday, less REFERRAL_HOLIDAYS (ISO dates), in the receiver's time zone.
+    "REFERRAL_RESPONSE_DEADLINES": {
+        "emergency": {"hours": 4},
+        "high": {"working_days": 1},
+        "normal": {"working_days": 3},
+    },
+    "REFERRAL_HOLIDAYS": [],
+    # Notification e-mail: through SMTP when MAIL_SERVER is set, else into instance/mail/.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 587,
+    "MAIL_USE_TLS": True,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "Jejaring Rujukan <noreply@localhost>",
+    # The address links in e-mails point to.
+    "PUBLIC_URL": "http://127.0.0.1:5000",
     "JSON_SORT_KEYS": False,
     # The Whoosh index lives here, relative to the instance folder.
     "SEARCH_INDEX_DIR": "search-index",
+    # Keep the index current from the change log in a background thread of the app:
+    # None means on, except when TESTING. At most one check every SEARCH_FOLLOW_SECONDS.
+    "SEARCH_AUTO_FOLLOW": None,
+    "SEARCH_FOLLOW_SECONDS": 2.0,
     # Map tiles: OpenStreetMap's standard tiles unless configured.
     "MAP_TILES_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "MAP_TILES_ATTRIBUTION": (

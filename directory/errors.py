@@ -88,8 +88,10 @@ def register(app: Flask) -> None:
         """The database is down, restarting or locked: say so and invite a retry."""
         from directory.extensions import db
 
+        # close(), not rollback(): rollback expires the loaded objects, and the signed-in
+        # user is read again after this handler (response hooks), from the missing database.
         with suppress(OperationalError, InterfaceError):
-            db.session.rollback()
+            db.session.close()
         log.warning("database unavailable: %s", type(error).__name__)
         message = _("Basis data sedang tidak dapat dihubungi. Silakan coba lagi sebentar lagi.")
         if wants_json():

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 bp = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang") or session.get("lang")
-    if chosen in languages:
-        return chosen
+    """``?lang=``, then the visitor's remembered choice, then Bahasa Indonesia. Outside a
+    request (commands, workers) the default."""
+    if has_request_context():
+        chosen = request.args.get("lang") or session.get("lang")
+        if chosen in current_app.config["LANGUAGES"]:
+            return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -1,5 +1,6 @@
 """Every model, imported in one place so that Alembic and ``db.create_all`` see them all."""
 
+from directory.auth.models import ApiToken, LoginAttempt, User
 from directory.geo.models import Region
 from directory.institutions.models import (
     Address,
@@ -18,17 +19,26 @@ from directory.institutions.models import (
     Taxonomy,
     TaxonomyTerm,
 )
+from directory.notifications.models import Notification, OutgoingEmail
+from directory.referrals.models import Referral, ReferralEvent, ReferralView
 
 __all__ = [
     "Address",
+    "ApiToken",
     "Attribute",
     "ChangeLogEntry",
     "Contact",
     "CostOption",
     "Language",
     "Location",
+    "LoginAttempt",
+    "Notification",
     "Organization",
+    "OutgoingEmail",
     "Phone",
+    "Referral",
+    "ReferralEvent",
+    "ReferralView",
     "Region",
     "Schedule",
     "Service",
@@ -36,4 +46,5 @@ __all__ = [
     "ServiceAtLocation",
     "Taxonomy",
     "TaxonomyTerm",
+    "User",
 ]

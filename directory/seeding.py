@@ -8,10 +8,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from directory.auth.demo import create_demo_accounts
 from directory.extensions import db
 from directory.geo.regions import load_regions
+from directory.hsds.commands import run_import
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+# HSDS files loaded after the regions, in this order (the terms before what links them).
+SEED_HSDS_FILES = ("taxonomy_terms.json", "organizations.json")
 
 seed_cli = AppGroup("seed", help="Load seed data.")
 
@@ -25,3 +29,13 @@ def load_command(demo: bool | None) -> None:
     added = load_regions(db.session, SEED_DIR / "regions.csv")
     db.session.commit()
     click.echo(f"regions: {added} added")
+    for name in SEED_HSDS_FILES:
+        if not (SEED_DIR / name).is_file():
+            click.echo(f"{name}: not found, skipped")
+            continue
+        run_import(SEED_DIR / name, brief=True)
+        db.session.commit()
+    if demo:
+        for line in create_demo_accounts():
+            click.echo(f"demo account {line}")
+        db.session.commit()

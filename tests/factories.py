@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import time
+import functools
+from datetime import time, timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from directory.database import utcnow
 from directory.extensions import db
 from directory.models import (
     Address,
     Attribute,
+    Contact,
     CostOption,
     Language,
     Location,
     Organization,
     Phone,
+    Referral,
+    ReferralEvent,
     Schedule,
     Service,
+    ServiceArea,
     ServiceAtLocation,
     Taxonomy,
     TaxonomyTerm,
+    User,
 )
 
 
@@ -146,3 +153,123 @@ class AttributeFactory(BaseFactory):
 
     link_entity = "service"
     taxonomy_term = factory.SubFactory(TaxonomyTermFactory)
+
+
+class ServiceAreaFactory(BaseFactory):
+    class Meta:
+        model = ServiceArea
+
+    service = factory.SubFactory(ServiceFactory)
+    name = "Kota Serang"
+    region_code = "36.73"
+
+
+class ContactFactory(BaseFactory):
+    class Meta:
+        model = Contact
+
+    name = factory.Sequence(lambda n: f"Petugas {n}")
+    title = "Konselor"
+    email = factory.Sequence(lambda n: f"petugas-{n}@example.org")
+
+
+def full_service(*, confidential: bool = False, **service_fields: object) -> Service:
+    """A service with every nested piece the HSDS serializer writes, at one location."""
+    from decimal import Decimal
+
+    service = ServiceFactory(
+        url="https://lk3.example.org/konseling",
+        email="layanan@example.org",
+        capacity_note="Antrean sekitar satu minggu.",
+        minimum_age=12,
+        **service_fields,
+    )
+    organization = service.organization
+    location = LocationFactory(
+        organization=organization,
+        confidential=confidential,
+        transportation="Angkot jurusan Pasar Rau, turun di depan masjid.",
+    )
+    AddressFactory(location=location)
+    sal = ServiceAtLocationFactory(service=service, location=location)
+    PhoneFactory(service_id=service.id, extension="12")
+    PhoneFactory(location_id=location.id)
+    PhoneFactory(organization_id=organization.id)
+    ScheduleFactory(service_id=service.id)
+    ScheduleFactory(service_at_location_id=sal.id, byday="SA", opens_at=time(9, 30))
+    ScheduleFactory(location_id=location.id)
+    LanguageFactory(service_id=service.id)
+    LanguageFactory(location_id=location.id, name="Basa Jawa", code="jv")
+    CostOptionFactory(service=service, option="Konsultasi", amount=Decimal("50000.00"))
+    CostOptionFactory(service=service, option="Tes psikologi", amount=Decimal("12500.50"))
+    ServiceAreaFactory(service=service)
+    ContactFactory(service_id=service.id)
+    ContactFactory(organization_id=organization.id)
+    AttributeFactory(link_id=service.id, link_entity="service")
+    AttributeFactory(link_id=organization.id, link_entity="organization")
+    return service
+
+
+# Accounts and referrals.
+
+TEST_PASSWORD = "kata sandi uji yang cukup panjang"
+
+
+@functools.cache
+def shared_password_hash() -> str:
+    """One real argon2 hash for every test account: hashing costs tens of milliseconds."""
+    from directory.auth.passwords import hash_password
+
+    return hash_password(TEST_PASSWORD)
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"petugas-{n}@example.org")
+    name = factory.Sequence(lambda n: f"Petugas {n}")
+    role = "counsellor"
+    organization = factory.SubFactory(OrganizationFactory)
+    password_hash = factory.LazyFunction(shared_password_hash)
+
+
+class ReferralFactory(BaseFactory):
+    """A referral just sent (status ``sent``, with its ``send`` event), built without the
+    operation so that tests can set any field; use the operations to move it on."""
+
+    class Meta:
+        model = Referral
+
+    counsellor = factory.SubFactory(UserFactory)
+    sending_organization = factory.SelfAttribute("counsellor.organization")
+    service = factory.SubFactory(ServiceFactory)
+    receiving_organization = factory.SelfAttribute("service.organization")
+    status = "sent"
+    urgency = "normal"
+    reason = "Klien membutuhkan pendampingan hukum setelah kekerasan dalam rumah tangga."
+    client_reference = factory.Sequence(lambda n: f"LK3-2025-{n:04d}")
+    client_initials = "S.R."
+    client_age_group = "25-59"
+    client_sex = "female"
+    consent_given = True
+    consent_method = "written"
+    consent_recorded_at = factory.LazyFunction(utcnow)
+    sent_at = factory.LazyFunction(utcnow)
+    status_changed_at = factory.SelfAttribute("sent_at")
+    due_at = factory.LazyAttribute(lambda referral: referral.sent_at + timedelta(days=3))
+
+    @factory.post_generation
+    def sent_event(referral: Referral, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            db.session.add(
+                ReferralEvent(
+                    referral=referral,
+                    action="send",
+                    to_status="sent",
+                    actor_id=referral.counsellor.id,
+                    actor_organization_id=referral.sending_organization.id,
+                    occurred_at=referral.sent_at,
+                )
+            )
+            db.session.flush()

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from directory.api import views  # noqa: E402,F401
+# Each module adds its routes to the blueprint.
+from directory.api import auth, places, referrals, views  # noqa: E402,F401

@@ -1,9 +1,39 @@
-from flask import jsonify, url_for
-from flask.typing import ResponseReturnValue
+"""The public directory, read-only, as HSDS 3.0: services, organizations, taxonomies,
+taxonomy terms and services at locations.
 
-from directory.api import bp
+Parameters are parsed in ``params``, statements built in ``institutions.queries``, records
+turned into HSDS in ``hsds.serialize``; a view only wires them together. Path ids that are
+not UUIDs answer 400 (``fields.id``), well-formed ids of nothing answer 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
+
+from directory.api import bp, params, search
+from directory.api.openapi import build_openapi
+from directory.errors import ApiError
+from directory.extensions import db
+from directory.hsds import serialize
+from directory.institutions import queries
+from directory.institutions.models import (
+    Organization,
+    Service,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+)
 
 HSDS_PROFILE = "https://docs.openreferral.org/en/latest/hsds/"
+# The directory is public and changes rarely: shared caches may keep an answer briefly.
+PUBLIC_MAX_AGE = 60
 
 
 @bp.get("/")
@@ -17,6 +47,167 @@ def root() -> ResponseReturnValue:
 
 @bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
-    from directory.api.openapi import build_openapi
-
     return jsonify(build_openapi())
+
+
+# Helpers
+
+
+def public_json(payload: Any) -> Response:
+    """JSON of public directory data, cacheable for a minute."""
+    response = jsonify(payload)
+    response.cache_control.public = True
+    response.cache_control.max_age = PUBLIC_MAX_AGE
+    return response
+
+
+def paging_limits() -> dict[str, int]:
+    return {
+        "default_per_page": int(current_app.config["API_DEFAULT_PER_PAGE"]),
+        "max_per_page": int(current_app.config["API_MAX_PER_PAGE"]),
+    }
+
+
+def hsds_page(
+    statement: Select[Any], paging: params.Paging, serialize_item: Callable[[Any], Any]
+) -> Response:
+    """One page of ``statement`` in the HSDS page wrapper."""
+    pagination: Pagination = db.paginate(
+        statement, page=paging.page, per_page=paging.per_page, max_per_page=None, error_out=False
+    )
+    contents = [serialize_item(item) for item in pagination.items]
+    total = int(pagination.total or 0)
+    total_pages = pagination.pages
+    return public_json(
+        {
+            "total_items": total,
+            "total_pages": total_pages,
+            "page_number": paging.page,
+            "size": len(contents),
+            "first_page": paging.page == 1,
+            "last_page": paging.page >= total_pages,
+            "empty": not contents,
+            "contents": contents,
+        }
+    )
+
+
+def one_or_404(statement: Select[Any], message: str) -> Any:
+    record = db.session.scalars(statement).unique().one_or_none()
+    if record is None:
+        raise ApiError(message, status=404, code="not_found")
+    return record
+
+
+# Services
+
+
+@bp.get("/services")
+def list_services() -> ResponseReturnValue:
+    chosen = params.parse_service_list(request.args, **paging_limits())
+    if chosen.search.active:
+        return public_json(search.search_page(chosen))
+    statement = queries.services_query(chosen.filters)
+    if chosen.full:
+        statement = statement.options(*queries.service_full_options())
+        return hsds_page(statement, chosen.paging, serialize.service_to_hsds)
+    statement = statement.options(*queries.service_summary_options())
+    return hsds_page(statement, chosen.paging, serialize.service_summary_to_hsds)
+
+
+@bp.get("/services/<service_id>")
+def get_service(service_id: str) -> ResponseReturnValue:
+    service_id = params.parse_id(service_id)
+    service = one_or_404(
+        queries.select_by_id(Service, service_id).options(*queries.service_full_options()),
+        _("Layanan tidak ditemukan."),
+    )
+    return public_json(serialize.service_to_hsds(service))
+
+
+# Organizations
+
+
+@bp.get("/organizations")
+def list_organizations() -> ResponseReturnValue:
+    chosen = params.parse_plain_list(request.args, **paging_limits())
+    statement = queries.organizations_query()
+    if chosen.full:
+        statement = statement.options(*queries.organization_full_options())
+        return hsds_page(statement, chosen.paging, serialize.organization_to_hsds)
+    return hsds_page(statement, chosen.paging, serialize.organization_summary_to_hsds)
+
+
+@bp.get("/organizations/<organization_id>")
+def get_organization(organization_id: str) -> ResponseReturnValue:
+    organization_id = params.parse_id(organization_id)
+    organization = one_or_404(
+        queries.select_by_id(Organization, organization_id).options(
+            *queries.organization_full_options()
+        ),
+        _("Lembaga tidak ditemukan."),
+    )
+    return public_json(serialize.organization_to_hsds(organization))
+
+
+# Taxonomies
+
+
+@bp.get("/taxonomies")
+def list_taxonomies() -> ResponseReturnValue:
+    chosen = params.parse_plain_list(request.args, **paging_limits())
+    return hsds_page(queries.taxonomies_query(), chosen.paging, serialize.taxonomy_to_hsds)
+
+
+@bp.get("/taxonomies/<taxonomy_id>")
+def get_taxonomy(taxonomy_id: str) -> ResponseReturnValue:
+    taxonomy_id = params.parse_id(taxonomy_id)
+    taxonomy = one_or_404(
+        queries.select_by_id(Taxonomy, taxonomy_id), _("Taksonomi tidak ditemukan.")
+    )
+    return public_json(serialize.taxonomy_to_hsds(taxonomy))
+
+
+@bp.get("/taxonomy_terms")
+def list_taxonomy_terms() -> ResponseReturnValue:
+    chosen = params.parse_taxonomy_term_list(request.args, **paging_limits())
+    statement = queries.taxonomy_terms_query(chosen.filters).options(
+        *queries.taxonomy_term_options()
+    )
+    return hsds_page(statement, chosen.paging, serialize.taxonomy_term_to_hsds)
+
+
+@bp.get("/taxonomy_terms/<term_id>")
+def get_taxonomy_term(term_id: str) -> ResponseReturnValue:
+    term_id = params.parse_id(term_id)
+    term = one_or_404(
+        queries.select_by_id(TaxonomyTerm, term_id).options(*queries.taxonomy_term_options()),
+        _("Istilah taksonomi tidak ditemukan."),
+    )
+    return public_json(serialize.taxonomy_term_to_hsds(term))
+
+
+# Services at locations
+
+
+@bp.get("/service_at_locations")
+def list_service_at_locations() -> ResponseReturnValue:
+    chosen = params.parse_service_at_location_list(request.args, **paging_limits())
+    statement = queries.service_at_locations_query(chosen.filters)
+    if chosen.full:
+        statement = statement.options(*queries.service_at_location_full_options())
+        return hsds_page(statement, chosen.paging, serialize.service_at_location_to_hsds)
+    statement = statement.options(*queries.service_at_location_summary_options())
+    return hsds_page(statement, chosen.paging, serialize.service_at_location_summary_to_hsds)
+
+
+@bp.get("/service_at_locations/<sal_id>")
+def get_service_at_location(sal_id: str) -> ResponseReturnValue:
+    sal_id = params.parse_id(sal_id)
+    sal = one_or_404(
+        queries.select_by_id(ServiceAtLocation, sal_id).options(
+            *queries.service_at_location_full_options()
+        ),
+        _("Layanan di lokasi ini tidak ditemukan."),
+    )
+    return public_json(serialize.service_at_location_to_hsds(sal))

@@ -1,0 +1,1 @@
+"""Benchmarks: ``make bench`` runs each module of ``bench.__main__.BENCHMARKS``."""

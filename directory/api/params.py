@@ -1,0 +1,467 @@
+"""Query parameters of the directory API: parsed and checked here, away from the views.
+
+Each ``parse_*`` function takes the request's ``MultiDict`` and returns a frozen
+dataclass, or raises :class:`ApiError` (400) naming every bad parameter in ``fields``.
+Unknown parameters are ignored; an empty value counts as absent (an HTML form sends
+empty fields). Nothing here reads Flask's request or the database.
+
+To add a parameter: give the dataclass a field, read it in the ``parse_*`` function with
+one of the ``Reader`` methods, and describe it in ``directory/api/openapi.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import TypeVar
+
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from directory.errors import ApiError
+from directory.institutions.models import SERVICE_STATUSES
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+# Beyond this a page number is a mistake, and its offset would overflow SQL integers.
+MAX_PAGE = 1_000_000
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+# Kemendagri codes: province "36", regency/city "36.04", district "36.04.01", village
+# "36.04.01.2001".
+REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+# ISO 639-1 or 639-2/3 code.
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+
+T = TypeVar("T")
+
+
+class Reader:
+    """Reads parameters from a ``MultiDict``, collecting every problem before raising.
+
+    Each read returns ``None`` (or the default) when the parameter is absent or bad; call
+    :meth:`raise_if_invalid` once all are read.
+    """
+
+    def __init__(self, args: MultiDict[str, str]) -> None:
+        self.args = args
+        self.errors: dict[str, str] = {}
+
+    def values(self, name: str) -> list[str]:
+        return [value.strip() for value in self.args.getlist(name) if value.strip()]
+
+    def value(self, name: str) -> str | None:
+        values = self.values(name)
+        if len(values) > 1:
+            self.errors[name] = _("Parameter ini hanya boleh diberikan sekali.")
+            return None
+        return values[0] if values else None
+
+    def _convert(self, name: str, convert: Callable[[str], T]) -> T | None:
+        raw = self.value(name)
+        if raw is None:
+            return None
+        try:
+            return convert(raw)
+        except ValueError as error:
+            self.errors[name] = str(error)
+            return None
+
+    def integer(self, name: str, *, default: int, minimum: int, maximum: int) -> int:
+        def convert(raw: str) -> int:
+            message = _(
+                "Harus bilangan bulat antara %(minimum)d dan %(maximum)d.",
+                minimum=minimum,
+                maximum=maximum,
+            )
+            if not re.fullmatch(r"[+]?\d{1,9}", raw):
+                raise ValueError(message)
+            number = int(raw)
+            if not minimum <= number <= maximum:
+                raise ValueError(message)
+            return number
+
+        result = self._convert(name, convert)
+        return default if result is None else result
+
+    def boolean(self, name: str) -> bool | None:
+        return self._convert(name, parse_boolean)
+
+    def identifier(self, name: str) -> str | None:
+        return self._convert(name, parse_uuid)
+
+    def identifiers(self, name: str) -> tuple[str, ...]:
+        """A repeatable id, also accepted comma-separated: ``?x=A&x=B`` or ``?x=A,B``."""
+        found: list[str] = []
+        for value in self.values(name):
+            for part in value.split(","):
+                if not part.strip():
+                    continue
+                try:
+                    found.append(parse_uuid(part.strip()))
+                except ValueError as error:
+                    self.errors[name] = str(error)
+                    return ()
+        return tuple(dict.fromkeys(found))
+
+    def timestamp(self, name: str) -> datetime | None:
+        return self._convert(name, parse_datetime)
+
+    def region(self, name: str) -> str | None:
+        return self._convert(name, parse_region_code)
+
+    def language(self, name: str) -> str | None:
+        return self._convert(name, parse_language_code)
+
+    def choices(self, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+        """A repeatable value from a fixed list."""
+        found = self.values(name)
+        wrong = [value for value in found if value not in allowed]
+        if wrong:
+            self.errors[name] = _(
+                "Nilai tidak dikenal: %(wrong)s. Pilihan: %(allowed)s.",
+                wrong=", ".join(wrong),
+                allowed=", ".join(allowed),
+            )
+            return ()
+        return tuple(dict.fromkeys(found))
+
+    def raise_if_invalid(self) -> None:
+        if self.errors:
+            raise ApiError(
+                _("Parameter tidak valid."), code="invalid_parameter", fields=dict(self.errors)
+            )
+
+
+# Single values
+
+
+def parse_boolean(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(_("Harus true atau false."))
+
+
+def parse_uuid(raw: str) -> str:
+    """A UUID in its canonical form (36 characters, lowercase, with hyphens)."""
+    try:
+        value = uuid.UUID(raw.strip())
+    except (ValueError, AttributeError):
+        raise ValueError(_("Bukan UUID yang valid.")) from None
+    return str(value)
+
+
+def parse_datetime(raw: str) -> datetime:
+    """An ISO 8601 date or date-time, as an aware UTC datetime.
+
+    A date alone means its midnight UTC; a date-time without an offset is taken as UTC.
+    """
+    # An unencoded "+" in a query string arrives as a space: "08:00:00 07:00".
+    text = re.sub(r"(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?) (\d{2}:?\d{2})$", r"\1+\4", raw.strip())
+    message = _("Harus tanggal atau waktu ISO 8601, misalnya 2024-05-01 atau 2024-05-01T08:00:00Z.")
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            day = date.fromisoformat(text)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*", text):
+            raise ValueError(message)
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(message) from None
+
+
+def parse_region_code(raw: str) -> str:
+    code = raw.strip()
+    if not REGION_CODE.match(code):
+        raise ValueError(_("Harus kode wilayah Kemendagri, misalnya 36 atau 36.04."))
+    return code
+
+
+def parse_language_code(raw: str) -> str:
+    code = raw.strip().lower()
+    if not LANGUAGE_CODE.match(code):
+        raise ValueError(_("Harus kode bahasa ISO 639, misalnya id atau jv."))
+    return code
+
+
+# What the endpoints take
+
+
+@dataclass(frozen=True)
+class Paging:
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+
+def read_paging(reader: Reader, *, default_per_page: int, max_per_page: int) -> Paging:
+    return Paging(
+        page=reader.integer("page", default=1, minimum=1, maximum=MAX_PAGE),
+        per_page=reader.integer(
+            "per_page", default=default_per_page, minimum=1, maximum=max_per_page
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ServiceFilters:
+    """What narrows a list of services. ``statuses`` empty means every status."""
+
+    taxonomy_term_ids: tuple[str, ...] = ()
+    organization_id: str | None = None
+    region: str | None = None
+    modified_after: datetime | None = None
+    statuses: tuple[str, ...] = ()
+    accepting_referrals: bool | None = None
+    free: bool | None = None
+    language: str | None = None
+
+    @property
+    def narrows(self) -> bool:
+        """Whether a filter is given that makes the default status ``active``.
+
+        ``modified_after`` does not count: a harvester syncing changes must also learn
+        that a service became inactive or defunct.
+        """
+        return bool(
+            self.taxonomy_term_ids
+            or self.organization_id
+            or self.region
+            or self.accepting_referrals is not None
+            or self.free is not None
+            or self.language
+        )
+
+
+@dataclass(frozen=True)
+class ServiceSearch:
+    """Text and distance search on ``/services`` (see ``directory.search``).
+
+    ``near`` is a place name, resolved by the gazetteer in the view.
+    """
+
+    text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    near: str | None = None
+    radius_km: float | None = None
+    open_now: bool = False
+    include_out_of_area: bool = False
+    sort: str | None = None
+
+    @property
+    def has_origin(self) -> bool:
+        return self.latitude is not None or self.near is not None
+
+    @property
+    def active(self) -> bool:
+        return self.text is not None or self.has_origin or self.open_now
+
+
+@dataclass(frozen=True)
+class ServiceListParams:
+    paging: Paging
+    full: bool
+    filters: ServiceFilters
+    search: ServiceSearch = ServiceSearch()
+
+
+def parse_service_list(
+    args: MultiDict[str, str],
+    *,
+    default_per_page: int = DEFAULT_PER_PAGE,
+    max_per_page: int = MAX_PER_PAGE,
+) -> ServiceListParams:
+    """``GET /services``. Without ``status``: every status, or only ``active`` when a
+    filter is given (:attr:`ServiceFilters.narrows`)."""
+    reader = Reader(args)
+    paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
+    full = reader.boolean("full") or False
+    filters = ServiceFilters(
+        taxonomy_term_ids=reader.identifiers("taxonomy_term_id"),
+        organization_id=reader.identifier("organization_id"),
+        region=reader.region("region"),
+        modified_after=reader.timestamp("modified_after"),
+        statuses=reader.choices("status", SERVICE_STATUSES),
+        accepting_referrals=reader.boolean("accepting_referrals"),
+        free=reader.boolean("free"),
+        language=reader.language("language"),
+    )
+    search = read_service_search(reader)
+    reader.raise_if_invalid()
+    if not filters.statuses and (filters.narrows or search.has_origin or search.open_now):
+        filters = replace(filters, statuses=("active",))
+    return ServiceListParams(paging=paging, full=full, filters=filters, search=search)
+
+
+MAX_SEARCH_LENGTH = 200
+MAX_PLACE_LENGTH = 100
+MAX_RADIUS_KM = 5000.0
+SORTS = ("distance", "relevance")
+
+
+def parse_number(raw: str) -> float:
+    """A finite decimal number (``-6.12``); ``nan``, ``inf`` and ``1e400`` are refused."""
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", raw):
+        raise ValueError(_("Harus angka desimal, misalnya -6.12."))
+    return float(raw)
+
+
+def read_service_search(reader: Reader) -> ServiceSearch:
+    """``search``, ``latitude``+``longitude`` or ``near``, ``radius_km``, ``open_now``,
+    ``include_out_of_area``, ``sort``: each checked, every problem named."""
+    errors = reader.errors
+    text = reader.value("search")
+    if text is not None and len(text) > MAX_SEARCH_LENGTH:
+        errors["search"] = _(
+            "Terlalu panjang: paling banyak %(count)d karakter.", count=MAX_SEARCH_LENGTH
+        )
+        text = None
+    latitude = reader._convert("latitude", parse_number)
+    longitude = reader._convert("longitude", parse_number)
+    if latitude is not None and not -90 <= latitude <= 90:
+        errors["latitude"] = _("Harus antara -90 dan 90.")
+    if longitude is not None and not -180 <= longitude <= 180:
+        errors["longitude"] = _("Harus antara -180 dan 180.")
+    given_latitude = reader.value("latitude") is not None or "latitude" in errors
+    given_longitude = reader.value("longitude") is not None or "longitude" in errors
+    if given_latitude and not given_longitude:
+        errors["longitude"] = _("Wajib bila latitude diberikan.")
+    if given_longitude and not given_latitude:
+        errors["latitude"] = _("Wajib bila longitude diberikan.")
+    near = reader.value("near")
+    if near is not None and len(near) > MAX_PLACE_LENGTH:
+        errors["near"] = _(
+            "Terlalu panjang: paling banyak %(count)d karakter.", count=MAX_PLACE_LENGTH
+        )
+    elif near is not None and (given_latitude or given_longitude):
+        errors["near"] = _("Berikan near atau latitude dan longitude, tidak keduanya.")
+    radius = reader._convert("radius_km", parse_number)
+    if radius is not None and not 0 < radius <= MAX_RADIUS_KM:
+        errors["radius_km"] = _(
+            "Harus lebih dari 0 dan paling banyak %(maximum)d.", maximum=int(MAX_RADIUS_KM)
+        )
+    has_origin = given_latitude or given_longitude or near is not None
+    if reader.value("radius_km") is not None and not has_origin:
+        errors.setdefault("radius_km", _("Butuh titik asal: latitude dan longitude, atau near."))
+    sort = reader.value("sort")
+    if sort is not None and sort not in SORTS:
+        errors["sort"] = _("Pilihan: %(allowed)s.", allowed=", ".join(SORTS))
+    elif sort == "distance" and not has_origin:
+        errors["sort"] = _("Butuh titik asal: latitude dan longitude, atau near.")
+    elif sort == "relevance" and text is None:
+        errors["sort"] = _("Butuh kata pencarian (search).")
+    return ServiceSearch(
+        text=text,
+        latitude=latitude,
+        longitude=longitude,
+        near=near,
+        radius_km=radius,
+        open_now=reader.boolean("open_now") or False,
+        include_out_of_area=reader.boolean("include_out_of_area") or False,
+        sort=sort,
+    )
+
+
+@dataclass(frozen=True)
+class PlainListParams:
+    """Lists with paging and ``full`` only (organizations, taxonomies)."""
+
+    paging: Paging
+    full: bool
+
+
+def parse_plain_list(
+    args: MultiDict[str, str],
+    *,
+    default_per_page: int = DEFAULT_PER_PAGE,
+    max_per_page: int = MAX_PER_PAGE,
+) -> PlainListParams:
+    reader = Reader(args)
+    paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
+    full = reader.boolean("full") or False
+    reader.raise_if_invalid()
+    return PlainListParams(paging=paging, full=full)
+
+
+@dataclass(frozen=True)
+class TaxonomyTermFilters:
+    taxonomy_id: str | None = None
+    parent_id: str | None = None
+    top_only: bool = False
+
+
+@dataclass(frozen=True)
+class TaxonomyTermListParams:
+    paging: Paging
+    filters: TaxonomyTermFilters
+
+
+def parse_taxonomy_term_list(
+    args: MultiDict[str, str],
+    *,
+    default_per_page: int = DEFAULT_PER_PAGE,
+    max_per_page: int = MAX_PER_PAGE,
+) -> TaxonomyTermListParams:
+    """``GET /taxonomy_terms``: ``taxonomy_id``, ``parent_id``, ``top_only`` (no parent)."""
+    reader = Reader(args)
+    paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
+    filters = TaxonomyTermFilters(
+        taxonomy_id=reader.identifier("taxonomy_id"),
+        parent_id=reader.identifier("parent_id"),
+        top_only=reader.boolean("top_only") or False,
+    )
+    reader.raise_if_invalid()
+    return TaxonomyTermListParams(paging=paging, filters=filters)
+
+
+@dataclass(frozen=True)
+class ServiceAtLocationFilters:
+    taxonomy_term_ids: tuple[str, ...] = ()
+    organization_id: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceAtLocationListParams:
+    paging: Paging
+    full: bool
+    filters: ServiceAtLocationFilters
+
+
+def parse_service_at_location_list(
+    args: MultiDict[str, str],
+    *,
+    default_per_page: int = DEFAULT_PER_PAGE,
+    max_per_page: int = MAX_PER_PAGE,
+) -> ServiceAtLocationListParams:
+    """``GET /service_at_locations``: ``taxonomy_term_id``, ``organization_id``, ``region``."""
+    reader = Reader(args)
+    paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
+    full = reader.boolean("full") or False
+    filters = ServiceAtLocationFilters(
+        taxonomy_term_ids=reader.identifiers("taxonomy_term_id"),
+        organization_id=reader.identifier("organization_id"),
+        region=reader.region("region"),
+    )
+    reader.raise_if_invalid()
+    return ServiceAtLocationListParams(paging=paging, full=full, filters=filters)
+
+
+def parse_id(raw: str, name: str = "id") -> str:
+    """A path id: 400 with ``fields[name]`` unless it is a UUID."""
+    try:
+        return parse_uuid(raw)
+    except ValueError as error:
+        raise ApiError(
+            _("Parameter tidak valid."), code="invalid_parameter", fields={name: str(error)}
+        ) from None

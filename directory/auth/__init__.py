@@ -1,0 +1,1 @@
+"""Accounts and sign-in: Flask-Login sessions for the pages, bearer tokens for the API."""

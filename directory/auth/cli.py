@@ -1,0 +1,62 @@
+"""``flask user create --email E --name N --role R [--organization ID] --password-stdin``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from directory.auth.models import ROLES
+from directory.auth.operations import AccountInvalid, create_user
+from directory.extensions import db
+
+user_cli = AppGroup("user", help="Manage accounts.")
+
+PROBLEMS = {
+    ("email", "invalid"): "not a valid e-mail address",
+    ("email", "taken"): "an account with this address exists",
+    ("name", "required"): "a name is required",
+    ("name", "too_long"): "at most 200 characters",
+    ("role", "unknown"): f"one of {', '.join(ROLES)}",
+    ("organization", "required"): "counsellors and partners belong to an organization",
+    ("organization", "unknown"): "no organization with this id",
+    ("password", "too_short"): "too short",
+    ("password", "too_long"): "too long",
+    ("password", "blank"): "only spaces",
+}
+
+
+@user_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--organization", "organization_id", default=None, help="Organization id.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def create_command(
+    email: str, name: str, role: str, organization_id: str | None, password_stdin: bool
+) -> None:
+    """Create an account. Without --password-stdin the password is asked for."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(
+            email=email,
+            name=name,
+            role=role,
+            password=password,
+            organization_id=organization_id,
+        )
+    except AccountInvalid as error:
+        db.session.rollback()
+        lines = [
+            f"{field}: {PROBLEMS.get((field, problem), problem)}"
+            for field, problem in error.fields.items()
+        ]
+        raise click.ClickException("; ".join(lines)) from None
+    db.session.commit()
+    click.echo(f"created {user.role} {user.email} ({user.id})")

@@ -1,0 +1,90 @@
+"""The search page's query string, read forgivingly: a bad value becomes a message on
+the page, never an error page. Pure: no Flask request state."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+RADII_KM = (5, 10, 25, 50, 100, 250)
+PER_PAGE = 10
+MAX_PAGE = 100
+MAX_TEXT = 200
+MAX_PLACE = 100
+
+
+@dataclass
+class FinderForm:
+    text: str = ""
+    problem: str | None = None
+    service_type: str | None = None
+    place: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_km: int | None = None
+    open_now: bool = False
+    free: bool = False
+    accepting: bool = False
+    include_out_of_area: bool = False
+    page: int = 1
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_origin(self) -> bool:
+        return self.latitude is not None or bool(self.place)
+
+    @property
+    def submitted(self) -> bool:
+        return bool(self.text or self.problem or self.service_type or self.has_origin)
+
+
+def _uuid(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        return None
+
+
+def _coordinate(raw: str | None, limit: float) -> float | None:
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and -limit <= value <= limit else None
+
+
+def read_form(args: MultiDict[str, str]) -> FinderForm:
+    form = FinderForm()
+    form.text = args.get("q", "").strip()[:MAX_TEXT]
+    form.problem = _uuid(args.get("masalah"))
+    form.service_type = _uuid(args.get("jenis"))
+    if args.get("masalah") and form.problem is None:
+        form.errors["masalah"] = _("Pilihan masalah tidak dikenal.")
+    if args.get("jenis") and form.service_type is None:
+        form.errors["jenis"] = _("Pilihan jenis layanan tidak dikenal.")
+    form.place = args.get("tempat", "").strip()[:MAX_PLACE]
+    latitude = _coordinate(args.get("lat"), 90)
+    longitude = _coordinate(args.get("lon"), 180)
+    if (args.get("lat") or args.get("lon")) and (latitude is None or longitude is None):
+        form.errors["lokasi"] = _("Lokasi dari perangkat tidak terbaca; ketik nama tempat.")
+    elif latitude is not None and longitude is not None:
+        form.latitude, form.longitude = latitude, longitude
+        form.place = ""
+    radius = args.get("radius", "")
+    if radius.isdigit() and int(radius) in RADII_KM:
+        form.radius_km = int(radius)
+    form.open_now = args.get("buka") == "1"
+    form.free = args.get("gratis") == "1"
+    form.accepting = args.get("rujukan") == "1"
+    form.include_out_of_area = args.get("semua_wilayah") == "1"
+    page = args.get("halaman", "1")
+    form.page = min(int(page), MAX_PAGE) if page.isdigit() and int(page) >= 1 else 1
+    return form

@@ -1,0 +1,226 @@
+"""``/cari``: problem and service-type pickers, a place (typed, or the device's
+location), filters, and the nearest suitable services with distance, hours, phones, why
+each matched and a small map. A plain GET form: it works without JavaScript."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from directory.extensions import db
+from directory.finder import bp
+from directory.finder.form import PER_PAGE, RADII_KM, FinderForm, read_form
+from directory.geo.hours import OpenState
+from directory.geo.ranking import Criteria, Origin, Ranked
+from directory.institutions.models import (
+    TAXONOMY_PROBLEMS,
+    TAXONOMY_SERVICE_TYPES,
+    Location,
+    Organization,
+    Phone,
+    Service,
+    ServiceAtLocation,
+    TaxonomyTerm,
+)
+from directory.map.folium_maps import MapPoint, small_map
+from directory.public.helpers import term_name
+from directory.search.service import Query, UnknownPlace, find_services, resolve_origin
+
+
+def term_options(taxonomy_id: str) -> list[TaxonomyTerm]:
+    return list(
+        db.session.scalars(
+            select(TaxonomyTerm)
+            .where(TaxonomyTerm.taxonomy_id == taxonomy_id)
+            .order_by(TaxonomyTerm.name)
+        )
+    )
+
+
+def distance_text(distance: float, confidential: bool) -> str:
+    if confidential:
+        return _("sekitar %(km)s km", km=format_decimal(max(1, round(distance))))
+    if distance < 1:
+        return _("%(m)s m", m=format_decimal(round(distance * 1000, -1)))
+    return _("%(km)s km", km=format_decimal(round(distance, 1)))
+
+
+def _clock(moment: datetime) -> str:
+    return moment.strftime("%H.%M")
+
+
+def open_text(state: OpenState | None) -> tuple[str, str]:
+    """A short line about the hours, and a class for it (open, closed, unknown)."""
+    if state is None or not state.known:
+        return _("Jam layanan tidak tercatat"), "unknown"
+    if state.open_now and state.all_day:
+        return _("Buka 24 jam"), "open"
+    if state.open_now and state.closes_at is not None:
+        return _(
+            "Buka sekarang, sampai %(time)s %(zone)s", time=_clock(state.closes_at), zone=state.zone
+        ), "open"
+    if state.open_now:
+        return _("Buka sekarang"), "open"
+    if state.opens_at is not None:
+        return _(
+            "Tutup; buka %(day)s %(time)s %(zone)s",
+            day=format_date(state.opens_at.date(), "EEEE"),
+            time=_clock(state.opens_at),
+            zone=state.zone,
+        ), "closed"
+    return _("Tutup"), "closed"
+
+
+def reasons(item: Ranked, terms: list[TaxonomyTerm], origin_label: str | None) -> list[str]:
+    """Why a result matched, in words."""
+    found = []
+    if item.matched_words:
+        found.append(_("kata: %(words)s", words=", ".join(item.matched_words)))
+    for term in terms:
+        found.append(term_name(term))
+    if item.distance_km is not None:
+        distance = distance_text(item.distance_km, bool(item.place and item.place.confidential))
+        found.append(
+            _("%(distance)s dari %(place)s", distance=distance, place=origin_label)
+            if origin_label
+            else distance
+        )
+    if item.in_service_area:
+        found.append(_("melayani wilayah asal"))
+    elif item.in_service_area is False:
+        found.append(_("di luar wilayah layanannya"))
+    return found
+
+
+def criteria_of(form: FinderForm) -> Criteria:
+    return Criteria(
+        term_ids=tuple(term for term in (form.problem, form.service_type) if term),
+        statuses=("active",),
+        free=True if form.free else None,
+        accepting_referrals=True if form.accepting else None,
+        open_now=form.open_now,
+        radius_km=float(form.radius_km) if form.radius_km else None,
+        include_out_of_area=form.include_out_of_area,
+    )
+
+
+def load_services(ids: list[str]) -> dict[str, Service]:
+    site = selectinload(Service.service_at_locations)
+    statement = (
+        select(Service)
+        .where(Service.id.in_(ids))
+        .options(
+            selectinload(Service.organization).selectinload(Organization.phones),
+            selectinload(Service.phones),
+            site.selectinload(ServiceAtLocation.phones),
+            site.selectinload(ServiceAtLocation.location).selectinload(Location.phones),
+        )
+    )
+    return {service.id: service for service in db.session.scalars(statement).unique()}
+
+
+def phones_of(service: Service) -> list[Phone]:
+    """The service's own numbers, else those at its public locations, else its
+    organization's: a safe house's own number is never shown."""
+    if service.phones:
+        return list(service.phones)
+    found: list[Phone] = []
+    for site in service.service_at_locations:
+        if site.location.confidential:
+            continue
+        found.extend(site.phones or site.location.phones)
+    return found or list(service.organization.phones)
+
+
+@bp.get("/cari")
+def search() -> ResponseReturnValue:
+    form = read_form(request.args)
+    problems = term_options(TAXONOMY_PROBLEMS)
+    service_types = term_options(TAXONOMY_SERVICE_TYPES)
+    context: dict[str, object] = {
+        "form": form,
+        "problems": problems,
+        "service_types": service_types,
+        "radii": RADII_KM,
+        "per_page": PER_PAGE,
+        "results": None,
+        "candidates": (),
+    }
+    if not form.submitted or form.errors.get("lokasi"):
+        return render_template("finder/search.html", **context)
+
+    origin: Origin | None = None
+    origin_label: str | None = None
+    try:
+        origin = resolve_origin(form.latitude, form.longitude, form.place or None)
+    except UnknownPlace as unknown:
+        context["candidates"] = unknown.candidates[:8]
+        form.errors["tempat"] = (
+            _("Ada beberapa tempat dengan nama itu: pilih salah satu.")
+            if unknown.candidates
+            else _("Tempat tidak dikenal. Coba nama kabupaten, kota atau kecamatan.")
+        )
+        return render_template("finder/search.html", **context)
+    if origin is not None:
+        origin_label = form.place or _("lokasi Anda")
+
+    chosen = [
+        term for term in problems + service_types if term.id in (form.problem, form.service_type)
+    ]
+    answer = find_services(
+        Query(
+            text=form.text or None,
+            criteria=criteria_of(form),
+            origin=origin,
+            sort="distance" if origin is not None else "relevance",
+            offset=(form.page - 1) * PER_PAGE,
+            limit=PER_PAGE,
+        )
+    )
+    services = load_services([item.id for item in answer.page.items])
+    results = []
+    points = []
+    for item in answer.page.items:
+        service = services.get(item.id)
+        if service is None:
+            continue
+        hours, hours_class = open_text(item.open)
+        results.append(
+            {
+                "service": service,
+                "item": item,
+                "hours": hours,
+                "hours_class": hours_class,
+                "phones": phones_of(service),
+                "why": reasons(item, chosen, origin_label),
+                "distance": (
+                    distance_text(item.distance_km, bool(item.place and item.place.confidential))
+                    if item.distance_km is not None
+                    else None
+                ),
+            }
+        )
+        place = item.place
+        if place is not None and not place.confidential and place.has_coordinates:
+            points.append(MapPoint(place.latitude, place.longitude, service.name))  # type: ignore[arg-type]
+    context.update(
+        results=results,
+        total=answer.page.total,
+        degraded=answer.degraded,
+        pages=-(-answer.page.total // PER_PAGE),
+        origin=origin,
+        map=small_map(
+            points,
+            center=(origin.latitude, origin.longitude) if origin else None,
+            label=_("Peta hasil pencarian"),
+        )
+        if points
+        else None,
+    )
+    return render_template("finder/search.html", **context)

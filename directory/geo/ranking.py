@@ -1,0 +1,488 @@
+"""Ranking "nearest suitable": hard filters, then distance. Pure: numpy and geopy only.
+
+A :class:`Catalog` holds the public facts of every service as column arrays (one row per
+service, built from :class:`directory.search.records.ServiceRecord`); :func:`rank`
+answers one query over it:
+
+1. Hard filters, as boolean masks over the rows: every requested taxonomy term, status
+   (only ``active`` by default when an origin or filter is given), organization, region,
+   modified after, ``accepting_referrals``, ``free``, language, open now (in each
+   location's own zone), the text match, and service areas: a service that declares the
+   regions it serves is offered only to origins inside them unless
+   ``include_out_of_area``.
+2. Distance to the service's nearest location. A bounding-box prefilter over locations
+   sorted by latitude keeps the work proportional to the neighbourhood, not the country:
+   with ``radius_km`` the box is the radius; without, it starts at 25 km and doubles
+   until it holds enough results. Inside the box a vectorised spherical (haversine)
+   distance ranks coarsely; the exact geodesic (geopy, WGS84) is computed only for the
+   results shown and for the few that the spherical error (below 0.6%) could reorder or
+   push across the radius. Order and radius therefore follow the geodesic exactly.
+3. With text and an origin, ``sort=distance`` (the default) orders the text matches by
+   distance; ``sort=relevance`` blends: ``relevance / best relevance`` times
+   ``1 / (1 + distance / 25 km)``, so a service 25 km away needs twice the text score of
+   one next door.
+
+Each result says why it matched: the words and terms, the distance, whether it is in
+its service area, and open now or when it opens.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from geopy.distance import geodesic
+
+from directory.geo.hours import OpenState, minute_of_utc_week, open_state
+from directory.search.documents import Place, ServiceRecord
+
+EARTH_RADIUS_KM = 6371.0088
+# The spherical distance is within 0.56% of the geodesic anywhere in Indonesia (see
+# shared/docs/stack-notes.md); a 1% margin each way is safe.
+SPHERE_ERROR = 0.01
+FIRST_BOX_KM = 25.0
+# Wider than Indonesia (about 5,100 km from Sabang to Merauke).
+WHOLE_COUNTRY_KM = 6000.0
+# Relevance halves at this distance in the blend.
+BLEND_HALF_KM = 25.0
+STATUSES = ("active", "inactive", "defunct", "temporarily closed")
+
+
+@dataclass(frozen=True)
+class Origin:
+    latitude: float
+    longitude: float
+    # The district holding the origin (for service areas), if known.
+    region_code: str | None = None
+
+    def region_prefixes(self) -> list[str]:
+        """``36.73.01`` -> ``36``, ``36.73``, ``36.73.01``."""
+        if not self.region_code:
+            return []
+        parts = self.region_code.split(".")
+        return [".".join(parts[: index + 1]) for index in range(len(parts))]
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """The hard filters; an empty value filters nothing."""
+
+    term_ids: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    organization_id: str | None = None
+    region: str | None = None
+    modified_after: float | None = None
+    accepting_referrals: bool | None = None
+    free: bool | None = None
+    language: str | None = None
+    open_now: bool = False
+    radius_km: float | None = None
+    include_out_of_area: bool = False
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """Rows matching a text query, with their relevance, and the words that matched."""
+
+    rows: np.ndarray
+    scores: np.ndarray
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One result and why it matched."""
+
+    id: str
+    row: int
+    distance_km: float | None = None
+    score: float | None = None
+    place: Place | None = None
+    open: OpenState | None = None
+    in_service_area: bool | None = None
+    matched_words: tuple[str, ...] = ()
+    matched_term_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RankedPage:
+    total: int
+    items: list[Ranked] = field(default_factory=list)
+
+
+def haversine_km(
+    latitude: float, longitude: float, latitudes: np.ndarray, longitudes: np.ndarray
+) -> np.ndarray:
+    """Great-circle distances (km) from one point to many, all in degrees."""
+    lat0, lon0 = math.radians(latitude), math.radians(longitude)
+    lat, lon = np.radians(latitudes), np.radians(longitudes)
+    a = np.sin((lat - lat0) / 2) ** 2 + math.cos(lat0) * np.cos(lat) * np.sin((lon - lon0) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+def geodesic_km(origin: Origin, place: Place) -> float:
+    return float(
+        geodesic((origin.latitude, origin.longitude), (place.latitude, place.longitude)).km
+    )
+
+
+def _rows(indices: Sequence[int]) -> np.ndarray:
+    return np.asarray(indices, dtype=np.int64)
+
+
+class Catalog:
+    """Column arrays over services, one row each; rows with no record are never found."""
+
+    def __init__(self, records: Sequence[ServiceRecord | None]) -> None:
+        size = len(records)
+        self.size = size
+        self.records = list(records)
+        self.ids = [record.id if record else "" for record in records]
+        self.live = np.array([record is not None for record in records], dtype=bool)
+        status_codes = {status: index for index, status in enumerate(STATUSES)}
+        self.status = np.array(
+            [status_codes.get(record.status, -1) if record else -1 for record in records],
+            dtype=np.int8,
+        )
+        self.accepting = np.array([bool(r and r.accepting_referrals) for r in records])
+        self.free = np.array([bool(r and r.free) for r in records])
+        self.modified = np.array([r.last_modified if r else 0.0 for r in records])
+        self.has_area = np.array([bool(r and r.area_codes) for r in records])
+        if size == 0:
+            self.accepting = self.accepting.astype(bool)
+            self.free = self.free.astype(bool)
+            self.has_area = self.has_area.astype(bool)
+
+        by_term: dict[str, list[int]] = defaultdict(list)
+        by_language: dict[str, list[int]] = defaultdict(list)
+        by_organization: dict[str, list[int]] = defaultdict(list)
+        by_area: dict[str, list[int]] = defaultdict(list)
+        by_region: dict[str, set[int]] = defaultdict(set)
+        location_rows: list[int] = []
+        latitudes: list[float] = []
+        longitudes: list[float] = []
+        interval_rows: list[int] = []
+        interval_starts: list[int] = []
+        interval_ends: list[int] = []
+        self.dated_hours = np.zeros(size, dtype=bool)
+        for row, record in enumerate(records):
+            if record is None:
+                continue
+            for term in record.term_ids:
+                by_term[term].append(row)
+            for language in record.languages:
+                by_language[language].append(row)
+            by_organization[record.organization_id].append(row)
+            for code in record.area_codes:
+                by_area[code].append(row)
+            for place in record.places:
+                if place.region_code:
+                    parts = place.region_code.split(".")
+                    for index in range(len(parts)):
+                        by_region[".".join(parts[: index + 1])].add(row)
+                if place.has_coordinates:
+                    location_rows.append(row)
+                    latitudes.append(float(place.latitude))  # type: ignore[arg-type]
+                    longitudes.append(float(place.longitude))  # type: ignore[arg-type]
+                for hours in place.hours:
+                    if hours.valid_from or hours.valid_to:
+                        self.dated_hours[row] = True
+                    for start, end in hours.utc_week_intervals():
+                        interval_rows.append(row)
+                        interval_starts.append(start)
+                        interval_ends.append(end)
+        self.by_term = {key: _rows(value) for key, value in by_term.items()}
+        self.by_language = {key: _rows(value) for key, value in by_language.items()}
+        self.by_organization = {key: _rows(value) for key, value in by_organization.items()}
+        self.by_area = {key: _rows(value) for key, value in by_area.items()}
+        self.by_region = {key: _rows(sorted(value)) for key, value in by_region.items()}
+        order = np.argsort(np.asarray(latitudes, dtype=np.float64), kind="stable")
+        self.location_row = _rows(location_rows)[order]
+        self.location_lat = np.asarray(latitudes, dtype=np.float64)[order]
+        self.location_lon = np.asarray(longitudes, dtype=np.float64)[order]
+        self.interval_row = _rows(interval_rows)
+        self.interval_start = np.asarray(interval_starts, dtype=np.int32)
+        self.interval_end = np.asarray(interval_ends, dtype=np.int32)
+        located = np.zeros(size, dtype=bool)
+        located[self.location_row] = True
+        self.located = located
+
+    # Masks
+
+    def mask_of(self, rows: np.ndarray | None) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        if rows is not None and len(rows):
+            mask[rows] = True
+        return mask
+
+    def filter_mask(self, criteria: Criteria) -> np.ndarray:
+        """Rows passing every filter that does not depend on the origin or the time."""
+        mask = self.live.copy()
+        if criteria.statuses:
+            codes = [STATUSES.index(status) for status in criteria.statuses if status in STATUSES]
+            mask &= np.isin(self.status, codes)
+        for term in criteria.term_ids:
+            mask &= self.mask_of(self.by_term.get(term))
+        if criteria.organization_id:
+            mask &= self.mask_of(self.by_organization.get(criteria.organization_id))
+        if criteria.region:
+            mask &= self.mask_of(self.by_region.get(criteria.region))
+        if criteria.modified_after is not None:
+            mask &= self.modified >= criteria.modified_after
+        if criteria.accepting_referrals is not None:
+            mask &= self.accepting == criteria.accepting_referrals
+        if criteria.free is not None:
+            mask &= self.free == criteria.free
+        if criteria.language:
+            mask &= self.mask_of(self.by_language.get(criteria.language))
+        return mask
+
+    def area_mask(self, origin: Origin) -> np.ndarray:
+        """Rows that declare no service area, or one holding the origin."""
+        mask = ~self.has_area
+        for prefix in origin.region_prefixes():
+            mask |= self.mask_of(self.by_area.get(prefix))
+        return mask
+
+    def open_mask(self, moment: datetime) -> np.ndarray:
+        """Rows open at ``moment``: any interval of any location holds it."""
+        minute = minute_of_utc_week(moment)
+        hit = (self.interval_start <= minute) & (minute < self.interval_end)
+        mask = self.mask_of(self.interval_row[hit])
+        # Hours valid only between dates: decide those few rows exactly.
+        for row in np.flatnonzero(self.dated_hours & mask):
+            mask[row] = self.state_of(int(row), moment).open_now
+        return mask
+
+    def state_of(self, row: int, moment: datetime, place: Place | None = None) -> OpenState:
+        """Open state of a service at ``moment``: of ``place`` if given, else of any
+        location (open if any is open; otherwise the soonest opening)."""
+        record = self.records[row]
+        if record is None:
+            return OpenState(known=False)
+        places = [place] if place is not None else list(record.places)
+        states = [open_state(item.hours, moment) for item in places]
+        known = [state for state in states if state.known]
+        if not known:
+            return OpenState(known=False)
+        for state in known:
+            if state.open_now:
+                return state
+        upcoming = [state for state in known if state.opens_at is not None]
+        return min(upcoming, key=lambda state: state.opens_at) if upcoming else known[0]
+
+    # Distances
+
+    def _box(self, origin: Origin, radius_km: float) -> np.ndarray:
+        """Indices of the locations inside the box around ``origin``."""
+        delta_lat = math.degrees(radius_km * (1 + SPHERE_ERROR) / EARTH_RADIUS_KM)
+        first = np.searchsorted(self.location_lat, origin.latitude - delta_lat, side="left")
+        last = np.searchsorted(self.location_lat, origin.latitude + delta_lat, side="right")
+        indices = np.arange(first, last)
+        widest = max(abs(origin.latitude) + delta_lat, 0.0)
+        if widest < 89:
+            delta_lon = delta_lat / math.cos(math.radians(widest))
+            if delta_lon < 180:
+                gap = np.abs((self.location_lon[indices] - origin.longitude + 180) % 360 - 180)
+                indices = indices[gap <= delta_lon]
+        return indices
+
+    def nearest_spherical(
+        self, origin: Origin, mask: np.ndarray, radius_km: float | None, wanted: int
+    ) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Spherical distance to the nearest location of rows passing ``mask``.
+
+        Returns ``(rows, distances, complete)``: with a radius, every row within it (and
+        the 1% margin); without, at least ``wanted`` rows and all rows nearer than the
+        farthest returned, by growing the box. ``complete`` says every row passing the
+        mask is in the answer.
+        """
+        box_km = radius_km if radius_km is not None else FIRST_BOX_KM
+        while True:
+            indices = self._box(origin, box_km)
+            indices = indices[mask[self.location_row[indices]]]
+            distances = haversine_km(
+                origin.latitude,
+                origin.longitude,
+                self.location_lat[indices],
+                self.location_lon[indices],
+            )
+            rows = self.location_row[indices]
+            nearest = np.full(self.size, np.inf)
+            np.minimum.at(nearest, rows, distances)
+            found = np.flatnonzero(np.isfinite(nearest))
+            found_distances = nearest[found]
+            if radius_km is not None:
+                keep = found_distances <= radius_km * (1 + SPHERE_ERROR)
+                return found[keep], found_distances[keep], False
+            if box_km >= WHOLE_COUNTRY_KM:
+                return found, found_distances, True
+            # Everything nearer than the box's own radius is certainly in the box; stop
+            # when the first ``wanted`` and all that could overtake them are among those.
+            sure = found_distances <= box_km
+            if int(sure.sum()) >= wanted:
+                cut = np.partition(found_distances[sure], wanted - 1)[wanted - 1]
+                if cut * (1 + SPHERE_ERROR) ** 2 <= box_km:
+                    return found[sure], found_distances[sure], False
+            box_km *= 2
+
+    def exact_nearest(self, row: int, origin: Origin, within_km: float) -> tuple[float, Place]:
+        """The geodesic distance to the row's nearest location (those within the spherical
+        ``within_km`` only: no other can be the nearest)."""
+        best: tuple[float, Place] | None = None
+        for place in self.records[row].places:  # type: ignore[union-attr]
+            if not place.has_coordinates:
+                continue
+            rough = haversine_km(
+                origin.latitude,
+                origin.longitude,
+                np.array([place.latitude]),
+                np.array([place.longitude]),
+            )[0]
+            if rough > within_km:
+                continue
+            exact = geodesic_km(origin, place)
+            if best is None or exact < best[0]:
+                best = (exact, place)
+        if best is None:  # cannot happen for a row found by nearest_spherical
+            raise ValueError(f"row {row} has no location within {within_km} km")
+        return best
+
+
+def best_first(rows: np.ndarray, scores: np.ndarray, count: int, ids: list[str]) -> list[int]:
+    """The ``count`` rows of highest score, ties by id, without sorting them all."""
+    if len(rows) > count > 0:
+        threshold = np.partition(scores, len(scores) - count)[len(scores) - count]
+        keep = scores >= threshold
+        rows, scores = rows[keep], scores[keep]
+    order = sorted(range(len(rows)), key=lambda index: (-scores[index], ids[int(rows[index])]))
+    return [int(rows[index]) for index in order[:count]]
+
+
+def rank(
+    catalog: Catalog,
+    criteria: Criteria,
+    *,
+    origin: Origin | None,
+    now: datetime,
+    text: TextMatch | None = None,
+    sort: str = "distance",
+    offset: int = 0,
+    limit: int = 20,
+) -> RankedPage:
+    """One page of services passing every filter, nearest (or most relevant) first."""
+    mask = catalog.filter_mask(criteria)
+    scores: np.ndarray | None = None
+    if text is not None:
+        text_mask = catalog.mask_of(text.rows)
+        mask &= text_mask
+        scores = np.zeros(catalog.size)
+        scores[text.rows] = text.scores
+    if criteria.open_now:
+        mask &= catalog.open_mask(now)
+    if origin is not None and not criteria.include_out_of_area:
+        mask &= catalog.area_mask(origin)
+
+    def result(row: int, distance: float | None = None, place: Place | None = None) -> Ranked:
+        record = catalog.records[row]
+        return Ranked(
+            id=catalog.ids[row],
+            row=row,
+            distance_km=distance,
+            score=float(scores[row]) if scores is not None else None,
+            place=place,
+            open=catalog.state_of(row, now, place),
+            in_service_area=(
+                None
+                if origin is None or not record or not record.area_codes
+                else bool(set(origin.region_prefixes()) & set(record.area_codes))
+            ),
+            matched_words=text.words if text is not None else (),
+            matched_term_ids=criteria.term_ids,
+        )
+
+    if origin is None:
+        rows = np.flatnonzero(mask)
+        if scores is None:
+            keys = sorted(rows.tolist(), key=lambda row: catalog.ids[row])
+        else:
+            keys = best_first(rows, scores[rows], offset + limit, catalog.ids)
+        return RankedPage(
+            total=len(rows), items=[result(row) for row in keys[offset : offset + limit]]
+        )
+
+    wanted = offset + limit
+    if sort == "relevance" and scores is not None:
+        return _blend(catalog, mask, scores, origin, criteria, wanted, offset, result)
+
+    rows, rough, complete = catalog.nearest_spherical(origin, mask, criteria.radius_km, wanted)
+    exact: dict[int, tuple[float, Place]] = {}
+
+    def exact_of(row: int, rough_km: float) -> tuple[float, Place]:
+        if row not in exact:
+            exact[row] = catalog.exact_nearest(row, origin, rough_km * (1 + SPHERE_ERROR) ** 2)
+        return exact[row]
+
+    if criteria.radius_km is not None:
+        radius = criteria.radius_km
+        inside = []
+        for row, distance in zip(rows.tolist(), rough.tolist(), strict=True):
+            if distance <= radius / (1 + SPHERE_ERROR) or exact_of(row, distance)[0] <= radius:
+                inside.append((row, distance))
+        rows = _rows([row for row, _ in inside])
+        rough = np.asarray([distance for _, distance in inside], dtype=np.float64)
+        total = len(rows)
+    elif complete:
+        total = len(rows)
+    else:
+        total = int((mask & catalog.located).sum())
+
+    if len(rows) == 0 or offset >= len(rows):
+        return RankedPage(total=total)
+    # Every row whose geodesic distance could be among the first ``wanted``.
+    cut = np.partition(rough, min(wanted, len(rough)) - 1)[min(wanted, len(rough)) - 1]
+    contenders = rows[rough <= cut * (1 + SPHERE_ERROR) ** 2]
+    rough_of = dict(zip(rows.tolist(), rough.tolist(), strict=True))
+    ordered = sorted(
+        contenders.tolist(), key=lambda row: (exact_of(row, rough_of[row])[0], catalog.ids[row])
+    )
+    return RankedPage(
+        total=total,
+        items=[result(row, *exact_of(row, rough_of[row])) for row in ordered[offset:wanted]],
+    )
+
+
+def _blend(
+    catalog: Catalog,
+    mask: np.ndarray,
+    scores: np.ndarray,
+    origin: Origin,
+    criteria: Criteria,
+    wanted: int,
+    offset: int,
+    result: Callable[..., Ranked],
+) -> RankedPage:
+    radius = criteria.radius_km if criteria.radius_km is not None else WHOLE_COUNTRY_KM
+    rows, rough, _ = catalog.nearest_spherical(origin, mask, radius, wanted)
+    if criteria.radius_km is not None:
+        inside = [
+            index
+            for index, (row, distance) in enumerate(zip(rows.tolist(), rough.tolist(), strict=True))
+            if distance <= radius / (1 + SPHERE_ERROR)
+            or catalog.exact_nearest(row, origin, distance * (1 + SPHERE_ERROR) ** 2)[0] <= radius
+        ]
+        rows, rough = rows[inside], rough[inside]
+    if len(rows) == 0:
+        return RankedPage(total=0)
+    relevance = scores[rows] / max(float(scores[rows].max()), 1e-9)
+    blended = relevance / (1 + rough / BLEND_HALF_KM)
+    rough_of = dict(zip(rows.tolist(), rough.tolist(), strict=True))
+    items = []
+    for row in best_first(rows, blended, wanted, catalog.ids)[offset:wanted]:
+        within = rough_of[row] * (1 + SPHERE_ERROR) ** 2
+        items.append(result(row, *catalog.exact_nearest(row, origin, within)))
+    return RankedPage(total=len(rows), items=items)

@@ -1,0 +1,353 @@
+"""Exporting the directory as Open Referral HSDS 3.0, in the shapes the importer reads.
+
+- ``PATH.json``: a JSON array of nested organizations (``compiled/organization.json``:
+  locations, services, phones, schedules, attributes with their terms...).
+- any other PATH: a folder of CSV files per ``simple/schema.csv`` (the file names of
+  ``examples/csv``), our extension columns added (location ``region_code`` and
+  ``confidential``, service ``accepting_referrals`` and ``capacity_note``, ``name_en``),
+  and every taxonomy and term, so that importing the folder into an empty database
+  reproduces the directory.
+
+Both are built from ``directory.hsds.serialize``, the same dictionaries the API serves,
+so the CSV rows are the JSON objects laid flat. A directory export is public material:
+by default a confidential location (safe house) keeps neither its coordinates nor its
+street address (``public=True`` of the serializer); ``include_confidential`` keeps them,
+for a trusted full backup. Nothing about clients or referrals is ever written: the
+serializer knows only the directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from directory.hsds.importer import CSV_FILES, KINDS
+from directory.hsds.serialize import (
+    organization_to_hsds,
+    taxonomy_term_to_hsds,
+    taxonomy_to_hsds,
+)
+from directory.institutions.models import Location, Organization, Taxonomy, TaxonomyTerm
+from directory.institutions.queries import organization_full_options
+
+# The columns of each CSV file: HSDS ``simple/schema.csv`` (tables we hold), then ours.
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+    "taxonomy": ("id", "name", "description", "uri", "version", "name_en"),
+    "taxonomy_term": (
+        "id",
+        "code",
+        "name",
+        "description",
+        "parent_id",
+        "taxonomy",
+        "language",
+        "taxonomy_id",
+        "term_uri",
+        "name_en",
+    ),
+    "organization": (
+        "id",
+        "name",
+        "alternate_name",
+        "description",
+        "email",
+        "website",
+        "year_incorporated",
+        "legal_status",
+        "logo",
+        "uri",
+        "parent_organization_id",
+    ),
+    "location": (
+        "id",
+        "location_type",
+        "url",
+        "organization_id",
+        "name",
+        "alternate_name",
+        "description",
+        "transportation",
+        "latitude",
+        "longitude",
+        "external_identifier",
+        "external_identifier_type",
+        "region_code",
+        "confidential",
+    ),
+    "service": (
+        "id",
+        "organization_id",
+        "name",
+        "alternate_name",
+        "description",
+        "url",
+        "email",
+        "status",
+        "interpretation_services",
+        "application_process",
+        "fees_description",
+        "wait_time",
+        "accreditations",
+        "eligibility_description",
+        "minimum_age",
+        "maximum_age",
+        "assured_date",
+        "assurer_email",
+        "alert",
+        "last_modified",
+        "accepting_referrals",
+        "capacity_note",
+    ),
+    "service_at_location": ("id", "service_id", "location_id", "description"),
+    "contact": (
+        "id",
+        "organization_id",
+        "service_id",
+        "service_at_location_id",
+        "location_id",
+        "name",
+        "title",
+        "department",
+        "email",
+    ),
+    "phone": (
+        "id",
+        "location_id",
+        "service_id",
+        "organization_id",
+        "contact_id",
+        "service_at_location_id",
+        "number",
+        "extension",
+        "type",
+        "description",
+    ),
+    "address": (
+        "id",
+        "location_id",
+        "attention",
+        "address_1",
+        "address_2",
+        "city",
+        "region",
+        "state_province",
+        "postal_code",
+        "country",
+        "address_type",
+    ),
+    "schedule": (
+        "id",
+        "service_id",
+        "location_id",
+        "service_at_location_id",
+        "valid_from",
+        "valid_to",
+        "dtstart",
+        "timezone",
+        "until",
+        "count",
+        "wkst",
+        "freq",
+        "interval",
+        "byday",
+        "byweekno",
+        "bymonthday",
+        "byyearday",
+        "description",
+        "opens_at",
+        "closes_at",
+        "schedule_link",
+        "attending_type",
+        "notes",
+    ),
+    "language": ("id", "service_id", "location_id", "phone_id", "name", "code", "note"),
+    "cost_option": (
+        "id",
+        "service_id",
+        "valid_from",
+        "valid_to",
+        "option",
+        "currency",
+        "amount",
+        "amount_description",
+    ),
+    "service_area": ("id", "service_id", "name", "description", "extent", "extent_type", "uri"),
+    "attribute": ("id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value"),
+}
+# Loaded and serialized this many organizations at a time.
+CHUNK = 100
+
+
+@dataclass
+class ExportSummary:
+    path: Path
+    # Organizations, services and locations written (JSON); rows per table (CSV).
+    counts: dict[str, int] = field(default_factory=dict)
+    # Confidential locations written without coordinates and street address.
+    confidential_hidden: int = 0
+    # Confidential locations written with them (``include_confidential``).
+    confidential_included: int = 0
+
+
+def is_json_path(path: Path) -> bool:
+    return path.suffix.lower() == ".json"
+
+
+def count_organizations(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Organization)) or 0
+
+
+def export_path(
+    session: Session,
+    path: Path,
+    *,
+    include_confidential: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ExportSummary:
+    """Write ``path``: JSON when it ends in ``.json``, else a folder of CSV files.
+    ``progress(1)`` is called after each organization."""
+    export = export_json if is_json_path(path) else export_csv
+    summary = export(session, path, include_confidential=include_confidential, progress=progress)
+    confidential = _confidential_locations(session)
+    if include_confidential:
+        summary.confidential_included = confidential
+    else:
+        summary.confidential_hidden = confidential
+    return summary
+
+
+def organizations_to_hsds(
+    session: Session,
+    *,
+    include_confidential: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every organization, nested in full, by name; a chunk at a time in memory."""
+    ids = list(
+        session.scalars(select(Organization.id).order_by(Organization.name, Organization.id))
+    )
+    for start in range(0, len(ids), CHUNK):
+        query = (
+            select(Organization)
+            .where(Organization.id.in_(ids[start : start + CHUNK]))
+            .options(*organization_full_options())
+            .order_by(Organization.name, Organization.id)
+        )
+        for organization in session.scalars(query):
+            yield organization_to_hsds(organization, public=not include_confidential)
+            if progress is not None:
+                progress(1)
+
+
+def export_json(
+    session: Session,
+    path: Path,
+    *,
+    include_confidential: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ExportSummary:
+    summary = ExportSummary(path, {"organization": 0, "service": 0, "location": 0})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8") as handle:
+        handle.write("[")
+        for organization in organizations_to_hsds(
+            session, include_confidential=include_confidential, progress=progress
+        ):
+            handle.write("," if summary.counts["organization"] else "")
+            # One organization a line: compact JSON is written by the C encoder, several
+            # times faster than an indented one.
+            handle.write("\n" + json.dumps(organization, ensure_ascii=False))
+            summary.counts["organization"] += 1
+            summary.counts["service"] += len(organization.get("services", []))
+            summary.counts["location"] += len(organization.get("locations", []))
+        handle.write("\n]\n")
+    os.replace(partial, path)  # a reader never sees half a file
+    return summary
+
+
+def export_csv(
+    session: Session,
+    folder: Path,
+    *,
+    include_confidential: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ExportSummary:
+    tables: dict[str, dict[str, dict[str, str]]] = {kind: {} for kind in CSV_COLUMNS}
+    for taxonomy in session.scalars(select(Taxonomy).order_by(Taxonomy.name, Taxonomy.id)):
+        flatten("taxonomy", taxonomy_to_hsds(taxonomy), tables)
+    terms = select(TaxonomyTerm).options(joinedload(TaxonomyTerm.taxonomy))
+    for term in session.scalars(terms.order_by(TaxonomyTerm.name, TaxonomyTerm.id)):
+        flatten("taxonomy_term", taxonomy_term_to_hsds(term), tables)
+    for organization in organizations_to_hsds(
+        session, include_confidential=include_confidential, progress=progress
+    ):
+        flatten("organization", organization, tables)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = ExportSummary(folder)
+    for kind, columns in CSV_COLUMNS.items():
+        file = folder / CSV_FILES[kind][0]
+        with file.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(tables[kind].values())
+        summary.counts[kind] = len(tables[kind])
+    return summary
+
+
+def flatten(
+    kind: str,
+    obj: dict[str, Any],
+    tables: dict[str, dict[str, dict[str, str]]],
+    *,
+    link: tuple[str, str, str] | None = None,
+) -> None:
+    """Lay a serialized object and what it nests out as CSV rows, one table per kind.
+
+    ``link``: (column, kind, id) of the object holding it. An object met twice (a
+    location is under its organization and under each service at it) is written once.
+    Taxonomy terms nested in attributes are not: the term tables are written whole.
+    """
+    row = {column: _cell(obj.get(column)) for column in CSV_COLUMNS[kind]}
+    if link is not None:
+        column, parent_kind, parent_id = link
+        if column == "link_id":
+            row["link_entity"] = parent_kind
+        if not row[column]:
+            row[column] = parent_id
+    tables[kind].setdefault(row["id"], row)
+    spec = KINDS[kind]
+    for one in spec.one:
+        nested = obj.get(one.key)
+        if isinstance(nested, dict):
+            row[one.column] = row[one.column] or _cell(nested.get("id"))
+            if one.kind not in ("taxonomy", "taxonomy_term"):
+                flatten(one.kind, nested, tables)
+    for many in spec.many:
+        for child in obj.get(many.key) or ():
+            flatten(many.kind, child, tables, link=(many.link or "link_id", kind, row["id"]))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _confidential_locations(session: Session) -> int:
+    """Confidential locations an export reaches (those of an organization)."""
+    query = select(func.count()).where(
+        Location.confidential.is_(True), Location.organization_id.is_not(None)
+    )
+    return session.scalar(query) or 0

@@ -1,0 +1,427 @@
+"""Models to HSDS 3.0 dictionaries, shaped after ``shared/hsds-3.0/compiled/*.json``.
+
+Used by the JSON API and by the HSDS export, so nothing here touches Flask's request.
+
+Rules the output keeps:
+
+- A key whose value is ``None`` is left out: the HSDS schemas type most fields as plain
+  ``string``/``number`` (no ``null``). Empty lists stay.
+- Our extension keys are always present, ``None`` included, so a consumer can rely on
+  them: service ``accepting_referrals`` and ``capacity_note``; location ``region_code``
+  and ``confidential``; taxonomy and term ``name_en``.
+- ``public=True`` (the default) hides what must never be shown publicly: a confidential
+  location (safe house) loses its coordinates, addresses and directions, and its
+  description says only that it is confidential.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from directory.institutions.models import (
+    Address,
+    Attribute,
+    Contact,
+    CostOption,
+    Language,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+)
+
+# Shown in place of a confidential location's description.
+CONFIDENTIAL_NOTE = "Lokasi dirahasiakan"
+# Service areas carry their Kemendagri code as a URN.
+KEMENDAGRI_URN_PREFIX = "urn:kemendagri:"
+
+HsdsDict = dict[str, Any]
+
+
+def _compact(**fields: Any) -> HsdsDict:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def format_datetime(value: datetime | None) -> str | None:
+    """RFC 3339 in UTC. SQLite hands back naive datetimes: those are UTC already."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _date(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _clock(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
+def _number(value: Decimal | float | int | None) -> int | float | None:
+    """JSON numbers: whole amounts as integers (``50000``, not ``50000.00``)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _extension(value: str | None) -> int | None:
+    """HSDS types ``phone.extension`` as a number; an extension that is not all digits
+    cannot be carried there and is left out."""
+    if value and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def kemendagri_uri(region_code: str) -> str:
+    return f"{KEMENDAGRI_URN_PREFIX}{region_code}"
+
+
+# Small pieces
+
+
+def phone_to_hsds(phone: Phone) -> HsdsDict:
+    return _compact(
+        id=phone.id,
+        organization_id=phone.organization_id,
+        service_id=phone.service_id,
+        location_id=phone.location_id,
+        contact_id=phone.contact_id,
+        service_at_location_id=phone.service_at_location_id,
+        number=phone.number,
+        extension=_extension(phone.extension),
+        type=phone.type,
+        description=phone.description,
+    )
+
+
+def schedule_to_hsds(schedule: Schedule) -> HsdsDict:
+    """Opening hours; ``opens_at``/``closes_at`` as "HH:MM" in the location's local time."""
+    return _compact(
+        id=schedule.id,
+        service_id=schedule.service_id,
+        location_id=schedule.location_id,
+        service_at_location_id=schedule.service_at_location_id,
+        valid_from=_date(schedule.valid_from),
+        valid_to=_date(schedule.valid_to),
+        dtstart=_date(schedule.dtstart),
+        timezone=schedule.timezone,
+        until=_date(schedule.until),
+        count=schedule.count,
+        wkst=schedule.wkst,
+        freq=schedule.freq,
+        interval=schedule.interval,
+        byday=schedule.byday,
+        byweekno=schedule.byweekno,
+        bymonthday=schedule.bymonthday,
+        byyearday=schedule.byyearday,
+        description=schedule.description,
+        opens_at=_clock(schedule.opens_at),
+        closes_at=_clock(schedule.closes_at),
+        schedule_link=schedule.schedule_link,
+        attending_type=schedule.attending_type,
+        notes=schedule.notes,
+    )
+
+
+def language_to_hsds(language: Language) -> HsdsDict:
+    return _compact(
+        id=language.id,
+        service_id=language.service_id,
+        location_id=language.location_id,
+        phone_id=language.phone_id,
+        name=language.name,
+        code=language.code,
+        note=language.note,
+    )
+
+
+def cost_option_to_hsds(option: CostOption) -> HsdsDict:
+    return _compact(
+        id=option.id,
+        service_id=option.service_id,
+        valid_from=_date(option.valid_from),
+        valid_to=_date(option.valid_to),
+        option=option.option,
+        currency=option.currency,
+        amount=_number(option.amount),
+        amount_description=option.amount_description,
+    )
+
+
+def service_area_to_hsds(area: ServiceArea) -> HsdsDict:
+    """The Kemendagri code travels as ``uri: urn:kemendagri:<code>``."""
+    uri = kemendagri_uri(area.region_code) if area.region_code else area.uri
+    return _compact(
+        id=area.id,
+        service_id=area.service_id,
+        name=area.name,
+        description=area.description,
+        extent=area.extent,
+        extent_type=area.extent_type,
+        uri=uri,
+    )
+
+
+def contact_to_hsds(contact: Contact) -> HsdsDict:
+    return _compact(
+        id=contact.id,
+        organization_id=contact.organization_id,
+        service_id=contact.service_id,
+        service_at_location_id=contact.service_at_location_id,
+        location_id=contact.location_id,
+        name=contact.name,
+        title=contact.title,
+        department=contact.department,
+        email=contact.email,
+    )
+
+
+def address_to_hsds(address: Address) -> HsdsDict:
+    return _compact(
+        id=address.id,
+        location_id=address.location_id,
+        attention=address.attention,
+        address_1=address.address_1,
+        address_2=address.address_2,
+        city=address.city,
+        region=address.region,
+        state_province=address.state_province,
+        postal_code=address.postal_code,
+        country=address.country,
+        address_type=address.address_type,
+    )
+
+
+# Taxonomies
+
+
+def taxonomy_to_hsds(taxonomy: Taxonomy) -> HsdsDict:
+    fields = _compact(
+        id=taxonomy.id,
+        name=taxonomy.name,
+        description=taxonomy.description,
+        uri=taxonomy.uri,
+        version=taxonomy.version,
+    )
+    fields["name_en"] = taxonomy.name_en
+    return fields
+
+
+def taxonomy_term_to_hsds(term: TaxonomyTerm) -> HsdsDict:
+    taxonomy = term.taxonomy
+    fields = _compact(
+        id=term.id,
+        code=term.code,
+        name=term.name,
+        description=term.description,
+        parent_id=term.parent_id,
+        taxonomy=taxonomy.name if taxonomy is not None else term.taxonomy_name,
+        taxonomy_id=term.taxonomy_id,
+        taxonomy_detail=taxonomy_to_hsds(taxonomy) if taxonomy is not None else None,
+        language=term.language,
+        term_uri=term.term_uri,
+    )
+    fields["name_en"] = term.name_en
+    return fields
+
+
+def attribute_to_hsds(attribute: Attribute) -> HsdsDict:
+    return _compact(
+        id=attribute.id,
+        link_id=attribute.link_id,
+        link_entity=attribute.link_entity,
+        link_type=attribute.link_type,
+        taxonomy_term_id=attribute.taxonomy_term_id,
+        value=attribute.value,
+        taxonomy_term=taxonomy_term_to_hsds(attribute.taxonomy_term),
+    )
+
+
+def _all(serialize: Any, items: Iterable[Any]) -> list[HsdsDict]:
+    return [serialize(item) for item in items]
+
+
+# Locations
+
+
+def is_hidden(location: Location, *, public: bool) -> bool:
+    """Whether this location's whereabouts must be withheld from this output."""
+    return public and location.confidential
+
+
+def location_summary_to_hsds(location: Location, *, public: bool = True) -> HsdsDict:
+    """The location's own fields (the ``service_at_location_list`` shape), no children."""
+    hidden = is_hidden(location, public=public)
+    fields = _compact(
+        id=location.id,
+        location_type=location.location_type,
+        url=location.url,
+        organization_id=location.organization_id,
+        name=location.name,
+        alternate_name=location.alternate_name,
+        description=CONFIDENTIAL_NOTE if hidden else location.description,
+        transportation=None if hidden else location.transportation,
+        latitude=None if hidden else location.latitude,
+        longitude=None if hidden else location.longitude,
+        external_identifier=location.external_identifier,
+        external_identifier_type=location.external_identifier_type,
+    )
+    fields["region_code"] = location.region_code
+    fields["confidential"] = location.confidential
+    return fields
+
+
+def location_to_hsds(location: Location, *, public: bool = True) -> HsdsDict:
+    fields = location_summary_to_hsds(location, public=public)
+    fields["languages"] = _all(language_to_hsds, location.languages)
+    fields["addresses"] = (
+        [] if is_hidden(location, public=public) else _all(address_to_hsds, location.addresses)
+    )
+    fields["phones"] = _all(phone_to_hsds, location.phones)
+    fields["schedules"] = _all(schedule_to_hsds, location.schedules)
+    return fields
+
+
+# Organizations and services
+
+
+def organization_summary_to_hsds(organization: Organization) -> HsdsDict:
+    """The organization's own fields (the ``organization_list`` shape)."""
+    return _compact(
+        id=organization.id,
+        name=organization.name,
+        alternate_name=organization.alternate_name,
+        description=organization.description,
+        email=organization.email,
+        website=organization.website,
+        year_incorporated=organization.year_incorporated,
+        legal_status=organization.legal_status,
+        logo=organization.logo,
+        uri=organization.uri,
+        parent_organization_id=organization.parent_organization_id,
+    )
+
+
+def service_summary_to_hsds(service: Service, *, include_organization: bool = True) -> HsdsDict:
+    """The service's one-to-one fields (the ``service_list`` shape) and our extensions."""
+    fields = _compact(
+        id=service.id,
+        organization_id=service.organization_id,
+        name=service.name,
+        alternate_name=service.alternate_name,
+        description=service.description,
+        url=service.url,
+        email=service.email,
+        status=service.status,
+        interpretation_services=service.interpretation_services,
+        application_process=service.application_process,
+        fees_description=service.fees_description,
+        wait_time=service.wait_time,
+        accreditations=service.accreditations,
+        eligibility_description=service.eligibility_description,
+        minimum_age=service.minimum_age,
+        maximum_age=service.maximum_age,
+        assured_date=_date(service.assured_date),
+        assurer_email=service.assurer_email,
+        alert=service.alert,
+        last_modified=format_datetime(service.last_modified),
+    )
+    fields["accepting_referrals"] = service.accepting_referrals
+    fields["capacity_note"] = service.capacity_note
+    if include_organization:
+        fields["organization"] = organization_summary_to_hsds(service.organization)
+    return fields
+
+
+def service_at_location_to_hsds(
+    sal: ServiceAtLocation, *, public: bool = True, include_service: bool = True
+) -> HsdsDict:
+    """A service at one location, with the location nested; with the service nested too
+    unless it is the service that holds this one."""
+    fields = _compact(
+        id=sal.id,
+        service_id=sal.service_id,
+        location_id=sal.location_id,
+        description=sal.description,
+    )
+    fields["phones"] = _all(phone_to_hsds, sal.phones)
+    fields["schedules"] = _all(schedule_to_hsds, sal.schedules)
+    fields["location"] = location_to_hsds(sal.location, public=public)
+    if include_service:
+        fields["service"] = service_to_hsds(
+            sal.service, public=public, include_service_at_locations=False
+        )
+    return fields
+
+
+def service_at_location_summary_to_hsds(sal: ServiceAtLocation, *, public: bool = True) -> HsdsDict:
+    """The ``service_at_location_list`` shape: own fields, location and service summaries."""
+    fields = _compact(
+        id=sal.id,
+        service_id=sal.service_id,
+        location_id=sal.location_id,
+        description=sal.description,
+    )
+    fields["location"] = location_summary_to_hsds(sal.location, public=public)
+    fields["service"] = service_summary_to_hsds(sal.service, include_organization=False)
+    return fields
+
+
+def service_to_hsds(
+    service: Service,
+    *,
+    public: bool = True,
+    include_organization: bool = True,
+    include_service_at_locations: bool = True,
+) -> HsdsDict:
+    """The whole nested service (``compiled/service.json``)."""
+    fields = service_summary_to_hsds(service, include_organization=False)
+    fields["phones"] = _all(phone_to_hsds, service.phones)
+    fields["schedules"] = _all(schedule_to_hsds, service.schedules)
+    fields["service_areas"] = _all(service_area_to_hsds, service.service_areas)
+    if include_service_at_locations:
+        fields["service_at_locations"] = [
+            service_at_location_to_hsds(sal, public=public, include_service=False)
+            for sal in service.service_at_locations
+        ]
+    fields["languages"] = _all(language_to_hsds, service.languages)
+    fields["cost_options"] = _all(cost_option_to_hsds, service.cost_options)
+    fields["contacts"] = _all(contact_to_hsds, service.contacts)
+    fields["attributes"] = _all(attribute_to_hsds, service.attributes)
+    if include_organization:
+        organization = organization_summary_to_hsds(service.organization)
+        organization["attributes"] = _all(attribute_to_hsds, service.organization.attributes)
+        fields["organization"] = organization
+    return fields
+
+
+def organization_to_hsds(
+    organization: Organization, *, public: bool = True, include_services: bool = True
+) -> HsdsDict:
+    """The whole nested organization (``compiled/organization.json``), with its services
+    nested in full (each without the organization again)."""
+    fields = organization_summary_to_hsds(organization)
+    fields["contacts"] = _all(contact_to_hsds, organization.contacts)
+    fields["phones"] = _all(phone_to_hsds, organization.phones)
+    fields["locations"] = [
+        location_to_hsds(location, public=public) for location in organization.locations
+    ]
+    fields["attributes"] = _all(attribute_to_hsds, organization.attributes)
+    if include_services:
+        fields["services"] = [
+            service_to_hsds(service, public=public, include_organization=False)
+            for service in organization.services
+        ]
+    return fields

@@ -1,0 +1,50 @@
+"""``flask notifications send`` (once) and ``flask notifications worker`` (until stopped).
+
+The worker also runs the retention purge (``flask privacy purge``) every round."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from directory.notifications.mail import deliverer_for, send_pending
+from directory.privacy.commands import purge_now
+
+notifications_cli = AppGroup("notifications", help="Send notification e-mail.")
+
+
+def _send_once(limit: int) -> tuple[int, int]:
+    config = current_app.config
+    deliver = deliverer_for(config, Path(current_app.instance_path))
+    return send_pending(config, deliver, limit=limit)
+
+
+@notifications_cli.command("send")
+@click.option("--limit", default=100, show_default=True, help="At most this many e-mails.")
+def send_command(limit: int) -> None:
+    """Send the waiting e-mails once."""
+    sent, failed = _send_once(limit)
+    click.echo(f"e-mail: {sent} sent, {failed} failed")
+
+
+@notifications_cli.command("worker")
+@click.option("--interval", default=30, show_default=True, help="Seconds between rounds.")
+def worker_command(interval: int) -> None:
+    """Send waiting e-mails, and purge client data past retention, every INTERVAL seconds
+    until stopped (Ctrl+C)."""
+    click.echo(f"sending notification e-mail every {interval} s; Ctrl+C stops")
+    try:
+        while True:
+            sent, failed = _send_once(100)
+            if sent or failed:
+                click.echo(f"e-mail: {sent} sent, {failed} failed")
+            purged = purge_now()
+            if purged:
+                click.echo(f"retention: purged client data of {purged} referrals")
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("stopped")

@@ -1,0 +1,1 @@
+"""The closed referral loop: send, answer, follow up, close; outbox, inbox, letter."""

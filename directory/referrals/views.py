@@ -1,0 +1,509 @@
+"""Referral pages: inbox and outbox, the send form, the referral with its timeline and
+actions, the printable letter and re-referral after a decline.
+
+Views load, check who may see (404) and who may act (403), call one operation and commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, tzinfo
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from wtforms import SelectChoice
+
+from directory.auth.models import User
+from directory.database import utcnow, writes_on_get
+from directory.extensions import db
+from directory.geo.timezones import zone_info
+from directory.institutions.models import (
+    TAXONOMY_PROBLEMS,
+    Attribute,
+    Service,
+    TaxonomyTerm,
+)
+from directory.referrals import operations, states, vocabulary
+from directory.referrals.forms import ReferralForm, TransitionForm, choices
+from directory.referrals.models import Referral, ReferralView
+from directory.referrals.privacy import keep_rows_out_of_logs
+
+bp = Blueprint("referrals", __name__)
+bp.record_once(lambda _state: keep_rows_out_of_logs())
+
+T = TypeVar("T")
+
+BOX_TITLES = {
+    operations.BOX_RECEIVED: _l("Rujukan masuk"),
+    operations.BOX_SENT: _l("Rujukan keluar"),
+}
+PER_PAGE = 25
+
+# Operation field names (as in the API) -> fields of ReferralForm.
+FORM_FIELDS = {
+    "problem_term_ids": "problem_term_ids",
+    "urgency": "urgency",
+    "reason": "reason",
+    "client.reference": "client_reference",
+    "client.initials": "client_initials",
+    "client.age_group": "client_age_group",
+    "client.sex": "client_sex",
+    "client.contact": "client_contact",
+    "client.safe_contact": "client_safe_contact",
+    "consent.given": "consent_given",
+    "consent.method": "consent_method",
+    "consent.recorded_at": "consent_recorded_at",
+    "consent.guardian.given": "guardian_consent_given",
+    "consent.guardian.relationship": "guardian_relationship",
+}
+TRANSITION_FIELDS = {
+    "note": "note",
+    "reason.code": "reason_code",
+    "reason.text": "reason_text",
+    "outcome": "result",
+    "outcome.result": "result",
+    "outcome.reason_not_successful": "reason_not_successful",
+    "outcome.service_delivered": "service_delivered",
+}
+
+
+def user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def visible_or_404(referral_id: uuid.UUID) -> Referral:
+    referral = db.session.get(Referral, str(referral_id))
+    if referral is None or not referral.can_view(user()):
+        abort(404)
+    return referral
+
+
+def local_zone(actor: User) -> tzinfo:
+    """The zone a counsellor's clock shows: their organization's first region, else WIB."""
+    if actor.organization is not None:
+        for location in actor.organization.locations:
+            if location.region_code:
+                return zone_info(location.region_code)
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def search_url(referral: Referral) -> str:
+    """The search page, prefilled: the referral's first problem, services that accept
+    referrals, near the sending organization."""
+    arguments: dict[str, str] = {"rujukan": "1"}
+    if referral.problem_terms:
+        arguments["masalah"] = referral.problem_terms[0].id
+    for location in referral.sending_organization.locations:
+        if location.region is not None:
+            arguments["tempat"] = location.region.name
+            break
+    return url_for("finder.search", **arguments)
+
+
+# Boxes
+
+
+def _box(box: str) -> ResponseReturnValue:
+    actor = user()
+    status = request.args.get("status")
+    if status not in states.STATUSES:
+        status = None
+    overdue_only = request.args.get("terlambat") == "1"
+    now = utcnow()
+    statement = operations.visible_referrals(actor, box, status)
+    if overdue_only:
+        statement = statement.where(
+            Referral.status.in_(states.AWAITING_RESPONSE), Referral.due_at < now
+        )
+    page = db.paginate(statement, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "referrals/box.html",
+        box=box,
+        title=BOX_TITLES[box],
+        page=page,
+        status=status,
+        overdue_only=overdue_only,
+        now=now,
+        vocabulary=vocabulary,
+    )
+
+
+@bp.get("/rujukan/masuk")
+@login_required
+def inbox() -> ResponseReturnValue:
+    return _box(operations.BOX_RECEIVED)
+
+
+@bp.get("/rujukan/keluar")
+@login_required
+def outbox() -> ResponseReturnValue:
+    return _box(operations.BOX_SENT)
+
+
+# Sending
+
+
+def _problem_choices() -> list[SelectChoice]:
+    terms = db.session.scalars(
+        select(TaxonomyTerm)
+        .where(TaxonomyTerm.taxonomy_id == TAXONOMY_PROBLEMS)
+        .order_by(TaxonomyTerm.name)
+    )
+    return [SelectChoice(term.id, term.name) for term in terms]
+
+
+def _parse_local(raw: str | None, zone: tzinfo) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return value.replace(tzinfo=zone) if value.tzinfo is None else value
+
+
+def _draft(form: ReferralForm, zone: tzinfo) -> operations.ReferralDraft:
+    return operations.ReferralDraft(
+        service_id=form.service_id.data or "",
+        problem_term_ids=tuple(form.problem_term_ids.data or ()),
+        urgency=form.urgency.data or "",
+        reason=form.reason.data or "",
+        client=operations.ClientDetails(
+            reference=form.client_reference.data or "",
+            initials=form.client_initials.data or "",
+            age_group=form.client_age_group.data or "",
+            sex=form.client_sex.data or "",
+            contact=form.client_contact.data,
+            safe_contact=form.client_safe_contact.data,
+        ),
+        consent=operations.Consent(
+            given=bool(form.consent_given.data),
+            method=form.consent_method.data or "",
+            recorded_at=_parse_local(form.consent_recorded_at.data, zone),
+            guardian_given=bool(form.guardian_consent_given.data),
+            guardian_relationship=form.guardian_relationship.data,
+        ),
+        previous_referral_id=form.previous_referral_id.data or None,
+    )
+
+
+def _by_id(model: type[T], raw: str | None) -> T | None:
+    """The record with this id, or None (also when ``raw`` is no UUID)."""
+    try:
+        record_id = str(uuid.UUID(raw or ""))
+    except ValueError:
+        return None
+    return db.session.get(model, record_id)
+
+
+@bp.route("/rujukan/baru", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    actor = user()
+    if not actor.can_send_referrals():
+        abort(403)
+    form = ReferralForm()
+    form.problem_term_ids.choices = _problem_choices()
+    raw_service = (
+        form.service_id.data if request.method == "POST" else request.args.get("service_id")
+    )
+    if not raw_service:
+        return render_template("referrals/choose_service.html")
+    service = _by_id(Service, raw_service)
+    if service is None:
+        abort(404)
+    zone = local_zone(actor)
+    previous = None
+    raw_previous = (
+        form.previous_referral_id.data
+        if request.method == "POST"
+        else request.args.get("previous_id")
+    )
+    if raw_previous:
+        previous = _by_id(Referral, raw_previous)
+        if previous is None or not previous.can_rerefer(actor):
+            abort(404)
+    status = 200
+    if request.method == "GET":
+        form.service_id.data = service.id
+        form.previous_referral_id.data = previous.id if previous else ""
+        form.consent_recorded_at.data = utcnow().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        if previous is not None:
+            form.problem_term_ids.data = [term.id for term in previous.problem_terms]
+            form.urgency.data = previous.urgency
+    elif form.validate_on_submit():
+        try:
+            referral = operations.send_referral(_draft(form, zone), actor)
+        except operations.ReferralInvalid as error:
+            db.session.rollback()
+            for name, message in error.messages().items():
+                field = getattr(form, FORM_FIELDS.get(name, ""), None)
+                if field is None:
+                    form.form_errors.append(message)
+                else:
+                    field.errors = [*field.errors, message]
+            status = 400
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Rujukan %(number)s terkirim ke %(org)s.",
+                    number=referral.reference_number,
+                    org=referral.receiving_organization.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+    else:
+        status = 400
+    accepting = service.status == "active" and service.accepting_referrals
+    return (
+        render_template(
+            "referrals/new.html",
+            form=form,
+            service=service,
+            previous=previous,
+            accepting=accepting,
+            own_service=service.organization_id == actor.organization_id,
+        ),
+        status,
+    )
+
+
+# One referral
+
+
+def _open(referral_id: uuid.UUID, channel: str) -> Referral:
+    """Load a visible referral and record the opening (the receiver's first receives it)."""
+    referral = visible_or_404(referral_id)
+    try:
+        operations.open_referral(referral, user(), channel)
+        db.session.commit()
+    except operations.StaleReferral:
+        db.session.rollback()
+        referral = visible_or_404(referral_id)
+        operations.open_referral(referral, user(), channel)
+        db.session.commit()
+    return referral
+
+
+def _action_forms(referral: Referral, actor: User) -> dict[str, TransitionForm]:
+    forms = {}
+    for action in referral.actions_for(actor):
+        if action == states.RECEIVE:
+            # Opening the page has received it already; nothing to press.
+            continue
+        form = TransitionForm(prefix=action, formdata=None)
+        form.version.data = referral.version
+        if action in vocabulary.REASONS_BY_ACTION:
+            form.reason_code.choices = choices(
+                vocabulary.REASONS_BY_ACTION[action], blank=_("Pilih alasan...")
+            )
+        forms[action] = form
+    return forms
+
+
+def _render_referral(
+    referral: Referral,
+    *,
+    forms: dict[str, TransitionForm] | None = None,
+    problem: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    actor = user()
+    views = []
+    if referral.can_see_client(actor) or actor.is_admin:
+        views = db.session.scalars(
+            select(ReferralView)
+            .where(ReferralView.referral_id == referral.id)
+            .order_by(ReferralView.opened_at.desc())
+            .limit(50)
+        ).all()
+    return (
+        render_template(
+            "referrals/show.html",
+            referral=referral,
+            forms=forms if forms is not None else _action_forms(referral, actor),
+            problem=problem,
+            now=utcnow(),
+            can_see_client=referral.can_see_client(actor),
+            can_rerefer=referral.can_rerefer(actor),
+            can_withdraw_consent=(
+                referral.consent_withdrawn_at is None
+                and referral.client_data_purged_at is None
+                and states.SENDER in referral.sides(actor)
+                and actor.is_counsellor
+            ),
+            views=views,
+            vocabulary=vocabulary,
+        ),
+        status,
+    )
+
+
+@bp.get("/rujukan/<uuid:referral_id>")
+@writes_on_get
+@login_required
+def show(referral_id: uuid.UUID) -> ResponseReturnValue:
+    return _render_referral(_open(referral_id, operations.WEB))
+
+
+def _transition_request(form: TransitionForm, action: str) -> operations.TransitionRequest:
+    outcome = None
+    if action in states.OUTCOME_REQUIRED and (form.result.data or form.service_delivered.data):
+        delivered = {"yes": True, "no": False}.get(form.service_delivered.data or "")
+        outcome = operations.Outcome(
+            result=form.result.data or "",
+            service_delivered=delivered,
+            reason_not_successful=form.reason_not_successful.data,
+        )
+    with_reason = action in states.REASON_REQUIRED
+    return operations.TransitionRequest(
+        action=action,
+        note=form.note.data,
+        reason_code=(form.reason_code.data or None) if with_reason else None,
+        reason_text=form.reason_text.data if with_reason else None,
+        outcome=outcome,
+        expected_version=form.version.data,
+    )
+
+
+@bp.post("/rujukan/<uuid:referral_id>/tindakan/<action>")
+@login_required
+def act(referral_id: uuid.UUID, action: str) -> ResponseReturnValue:
+    referral = visible_or_404(referral_id)
+    actor = user()
+    if action not in states.ACTIONS:
+        abort(404)
+    if states.SIDE_OF_ACTION[action] not in referral.sides(actor):
+        abort(403)
+    form = TransitionForm(prefix=action)
+    if action in vocabulary.REASONS_BY_ACTION:
+        form.reason_code.choices = choices(
+            vocabulary.REASONS_BY_ACTION[action], blank=_("Pilih alasan...")
+        )
+    if not form.validate_on_submit():
+        return _render_referral(referral, problem=_("Formulir tidak lengkap."), status=400)
+    try:
+        operations.transition_referral(referral, actor, _transition_request(form, action))
+    except states.WrongSide:
+        db.session.rollback()
+        abort(403)
+    except states.IllegalTransition:
+        db.session.rollback()
+        referral = visible_or_404(referral_id)
+        message = _("Tindakan ini tidak dapat dilakukan pada status rujukan sekarang.")
+        return _render_referral(referral, problem=message, status=409)
+    except operations.StaleReferral:
+        db.session.rollback()
+        referral = visible_or_404(referral_id)
+        message = _(
+            "Rujukan ini sudah diubah orang lain sejak Anda membukanya. "
+            "Periksa keadaannya sekarang, lalu ulangi bila perlu."
+        )
+        return _render_referral(referral, problem=message, status=409)
+    except operations.ReferralInvalid as error:
+        db.session.rollback()
+        referral = visible_or_404(referral_id)
+        forms = _action_forms(referral, actor)
+        failed = forms.get(action)
+        if failed is not None:
+            failed.process(request.form)
+            if action in vocabulary.REASONS_BY_ACTION:
+                failed.reason_code.choices = form.reason_code.choices
+            for name, message in error.messages().items():
+                field = getattr(failed, TRANSITION_FIELDS.get(name, ""), None)
+                if field is not None:
+                    field.errors = [*(field.errors or []), message]
+        return _render_referral(
+            referral, forms=forms, problem=_("Periksa isian tindakan."), status=400
+        )
+    db.session.commit()
+    flash(_("Tersimpan: %(what)s.", what=vocabulary.EVENT_LABELS[action]), "success")
+    return redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+
+
+@bp.post("/rujukan/<uuid:referral_id>/cabut-persetujuan")
+@login_required
+def withdraw_consent(referral_id: uuid.UUID) -> ResponseReturnValue:
+    """The sender records that the client withdrew consent (CSRF-checked form post)."""
+    referral = visible_or_404(referral_id)
+    actor = user()
+    try:
+        operations.withdraw_consent(referral, actor, request.form.get("note"))
+    except operations.NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except (operations.ConsentAlreadyWithdrawn, operations.StaleReferral):
+        db.session.rollback()
+        referral = visible_or_404(referral_id)
+        return _render_referral(
+            referral, problem=_("Pencabutan persetujuan sudah tercatat."), status=409
+        )
+    except operations.ReferralInvalid as error:
+        db.session.rollback()
+        return _render_referral(referral, problem="; ".join(error.messages().values()), status=400)
+    db.session.commit()
+    flash(_("Tersimpan: persetujuan klien dicabut."), "success")
+    return redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+
+
+@bp.get("/rujukan/<uuid:referral_id>/surat")
+@writes_on_get
+@login_required
+def letter(referral_id: uuid.UUID) -> ResponseReturnValue:
+    referral = visible_or_404(referral_id)
+    if not referral.can_see_client(user()):
+        abort(403)
+    referral = _open(referral_id, operations.LETTER)
+    return render_template(
+        "referrals/letter.html", referral=referral, vocabulary=vocabulary, now=utcnow()
+    )
+
+
+@bp.get("/rujukan/<uuid:referral_id>/rujuk-ulang")
+@login_required
+def rerefer(referral_id: uuid.UUID) -> ResponseReturnValue:
+    referral = visible_or_404(referral_id)
+    actor = user()
+    if states.SENDER not in referral.sides(actor) or not actor.is_counsellor:
+        abort(403)
+    if not referral.can_rerefer(actor):
+        return _render_referral(
+            referral,
+            problem=_("Hanya rujukan yang ditolak atau ditarik yang dapat dirujuk ulang."),
+            status=409,
+        )
+    return render_template(
+        "referrals/rerefer.html",
+        referral=referral,
+        alternatives=alternatives(referral, actor),
+        search_url=search_url(referral),
+    )
+
+
+def alternatives(referral: Referral, actor: User, limit: int = 20) -> list[tuple[Service, int]]:
+    """Other services for the same problems, most matching problems first."""
+    term_ids = [term.id for term in referral.problem_terms]
+    matches = func.count(Attribute.id).label("matches")
+    rows = db.session.execute(
+        select(Service, matches)
+        .join(Attribute, (Attribute.link_id == Service.id) & (Attribute.link_entity == "service"))
+        .where(
+            Attribute.taxonomy_term_id.in_(term_ids),
+            Service.id != referral.service_id,
+            Service.organization_id != actor.organization_id,
+            Service.status == "active",
+            Service.accepting_referrals.is_(True),
+        )
+        .group_by(Service.id)
+        .order_by(matches.desc(), Service.name)
+        .limit(limit)
+    ).all()
+    return [(service, count) for service, count in rows]

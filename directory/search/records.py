@@ -1,0 +1,309 @@
+"""Public facts about services, read from the database in bulk for the search index.
+
+Only the allowlisted public fields of :class:`~directory.search.documents.ServiceRecord`
+are read: no client, referral or account table is ever queried here. The same records
+feed the index build, the log follower and the database fallback, so the three rank
+alike.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, time
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from directory.geo.hours import OpeningHours, weekday_mask
+from directory.geo.models import Region
+from directory.geo.timezones import zone_name
+from directory.institutions.models import (
+    Attribute,
+    CostOption,
+    Language,
+    Location,
+    Organization,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    TaxonomyTerm,
+)
+from directory.search.documents import Place, ServiceRecord
+
+# Services read per round trip (SQL ``IN`` lists stay well below every database's limit).
+CHUNK = 500
+
+
+class RegionNames:
+    """Region code -> the names of the region and its parents, from the region table."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, str | None]]) -> None:
+        self._rows = {code: (name, parent) for code, name, parent in rows}
+
+    @classmethod
+    def load(cls, session: Session) -> RegionNames:
+        return cls(session.execute(select(Region.code, Region.name, Region.parent_code)))
+
+    def names(self, code: str | None, *, levels: int = 4) -> list[str]:
+        """The region's name and its parents' names, smallest first."""
+        found: list[str] = []
+        while code and code in self._rows and len(found) < levels:
+            name, code = self._rows[code]
+            found.append(name)
+        return found
+
+
+def _epoch(moment: datetime | None) -> float:
+    return moment.timestamp() if moment is not None else 0.0
+
+
+def _hours(rows: Sequence[Schedule | tuple], zone: str) -> tuple[OpeningHours, ...]:
+    hours = []
+    for byday, opens_at, closes_at, valid_from, valid_to in rows:
+        if opens_at is None or closes_at is None:
+            continue
+        hours.append(
+            OpeningHours(
+                days=weekday_mask(byday),
+                opens=opens_at,
+                closes=closes_at,
+                zone=zone,
+                valid_from=valid_from,
+                valid_to=valid_to,
+            )
+        )
+    return tuple(hours)
+
+
+ScheduleRow = tuple[str | None, time | None, time | None, date | None, date | None]
+
+
+def load_records(
+    session: Session, service_ids: Sequence[str], regions: RegionNames
+) -> list[ServiceRecord]:
+    """The records of the given services that exist, in no particular order."""
+    records: list[ServiceRecord] = []
+    for start in range(0, len(service_ids), CHUNK):
+        records.extend(_load_chunk(session, list(service_ids[start : start + CHUNK]), regions))
+    return records
+
+
+def iter_all_records(
+    session: Session, regions: RegionNames, chunk: int = CHUNK
+) -> Iterator[ServiceRecord]:
+    """Every service's record, in id order, a chunk of services per round trip."""
+    last: str | None = None
+    while True:
+        statement = select(Service.id).order_by(Service.id).limit(chunk)
+        if last is not None:
+            statement = statement.where(Service.id > last)
+        ids = list(session.scalars(statement))
+        if not ids:
+            return
+        yield from sorted(_load_chunk(session, ids, regions), key=lambda record: record.id)
+        last = ids[-1]
+
+
+def count_services(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Service)) or 0)
+
+
+def _load_chunk(session: Session, ids: list[str], regions: RegionNames) -> list[ServiceRecord]:
+    services = session.execute(
+        select(
+            Service.id,
+            Service.organization_id,
+            Service.name,
+            Service.alternate_name,
+            Service.description,
+            Service.status,
+            Service.accepting_referrals,
+            Service.last_modified,
+            Organization.name,
+            Organization.alternate_name,
+        )
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(Service.id.in_(ids))
+    ).all()
+    if not services:
+        return []
+    organization_ids = list({row[1] for row in services})
+
+    terms: dict[str, list[tuple[str, str, str | None, str | None]]] = defaultdict(list)
+    for link_entity, link_id, term_id, name, name_en, code in session.execute(
+        select(
+            Attribute.link_entity,
+            Attribute.link_id,
+            TaxonomyTerm.id,
+            TaxonomyTerm.name,
+            TaxonomyTerm.name_en,
+            TaxonomyTerm.code,
+        )
+        .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+        .where(
+            or_(
+                and_(Attribute.link_entity == "service", Attribute.link_id.in_(ids)),
+                and_(
+                    Attribute.link_entity == "organization",
+                    Attribute.link_id.in_(organization_ids),
+                ),
+            )
+        )
+    ):
+        terms[f"{link_entity}:{link_id}"].append((term_id, name, name_en, code))
+
+    paying = set(
+        session.scalars(
+            select(CostOption.service_id).where(
+                CostOption.service_id.in_(ids), CostOption.amount > 0
+            )
+        )
+    )
+    languages: dict[str, set[str]] = defaultdict(set)
+    for service_id, code in session.execute(
+        select(Language.service_id, Language.code).where(
+            Language.service_id.in_(ids), Language.code.is_not(None)
+        )
+    ):
+        languages[service_id].add(code)
+    areas: dict[str, list[str]] = defaultdict(list)
+    for service_id, code in session.execute(
+        select(ServiceArea.service_id, ServiceArea.region_code).where(
+            ServiceArea.service_id.in_(ids), ServiceArea.region_code.is_not(None)
+        )
+    ):
+        areas[service_id].append(code)
+
+    sites = session.execute(
+        select(
+            ServiceAtLocation.id,
+            ServiceAtLocation.service_id,
+            Location.id,
+            Location.latitude,
+            Location.longitude,
+            Location.region_code,
+            Location.confidential,
+        )
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .where(ServiceAtLocation.service_id.in_(ids))
+    ).all()
+    location_ids = list({row[2] for row in sites})
+    site_ids = [row[0] for row in sites]
+    for service_id, code in _location_languages(session, location_ids, sites):
+        languages[service_id].add(code)
+
+    schedule_columns = (
+        Schedule.byday,
+        Schedule.opens_at,
+        Schedule.closes_at,
+        Schedule.valid_from,
+        Schedule.valid_to,
+    )
+    by_service: dict[str, list[ScheduleRow]] = defaultdict(list)
+    by_site: dict[str, list[ScheduleRow]] = defaultdict(list)
+    by_location: dict[str, list[ScheduleRow]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            Schedule.service_id,
+            Schedule.service_at_location_id,
+            Schedule.location_id,
+            *schedule_columns,
+        ).where(
+            or_(
+                Schedule.service_id.in_(ids),
+                Schedule.service_at_location_id.in_(site_ids),
+                Schedule.location_id.in_(location_ids),
+            )
+        )
+    ):
+        service_id, site_id, location_id, *times = row
+        if site_id is not None:
+            by_site[site_id].append(tuple(times))  # type: ignore[arg-type]
+        elif service_id is not None:
+            by_service[service_id].append(tuple(times))  # type: ignore[arg-type]
+        elif location_id is not None:
+            by_location[location_id].append(tuple(times))  # type: ignore[arg-type]
+
+    places: dict[str, list[Place]] = defaultdict(list)
+    for site_id, service_id, location_id, latitude, longitude, code, confidential in sites:
+        rows = by_site.get(site_id) or by_service.get(service_id) or by_location.get(location_id)
+        zone = zone_name(code) if code else "WIB"
+        places[service_id].append(
+            Place(
+                latitude=latitude,
+                longitude=longitude,
+                region_code=code,
+                confidential=bool(confidential),
+                hours=_hours(rows or [], zone),
+            )
+        )
+
+    records = []
+    for (
+        service_id,
+        organization_id,
+        name,
+        alternate_name,
+        description,
+        status,
+        accepting,
+        modified,
+        organization_name,
+        organization_alternate,
+    ) in services:
+        service_terms = terms.get(f"service:{service_id}", [])
+        organization_terms = terms.get(f"organization:{organization_id}", [])
+        term_names: list[str] = []
+        for _, term_name, term_name_en, _code in service_terms + organization_terms:
+            term_names.extend(text for text in (term_name, term_name_en) if text)
+        service_places = places.get(service_id, [])
+        region_names: list[str] = []
+        for place in service_places:
+            # A safe house is named by its regency or city only, never its district.
+            code = place.region_code
+            if place.confidential and code and code.count(".") >= 2:
+                code = ".".join(code.split(".")[:2])
+            region_names.extend(regions.names(code))
+        for code in areas.get(service_id, []):
+            region_names.extend(regions.names(code))
+        records.append(
+            ServiceRecord(
+                id=service_id,
+                organization_id=organization_id,
+                name=" ".join(part for part in (name, alternate_name) if part),
+                organization_name=" ".join(
+                    part for part in (organization_name, organization_alternate) if part
+                ),
+                description=description or "",
+                status=status,
+                accepting_referrals=bool(accepting),
+                free=service_id not in paying,
+                last_modified=_epoch(modified),
+                languages=tuple(sorted(languages.get(service_id, ()))),
+                term_ids=tuple(dict.fromkeys(term[0] for term in service_terms)),
+                term_names=tuple(dict.fromkeys(term_names)),
+                area_codes=tuple(dict.fromkeys(areas.get(service_id, []))),
+                places=tuple(service_places),
+                region_names=tuple(dict.fromkeys(region_names)),
+            )
+        )
+    return records
+
+
+def _location_languages(
+    session: Session, location_ids: list[str], sites: Sequence[Sequence[object]]
+) -> Iterator[tuple[str, str]]:
+    if not location_ids:
+        return
+    services_at: dict[str, list[str]] = defaultdict(list)
+    for site in sites:
+        services_at[str(site[2])].append(str(site[1]))
+    for location_id, code in session.execute(
+        select(Language.location_id, Language.code).where(
+            Language.location_id.in_(location_ids), Language.code.is_not(None)
+        )
+    ):
+        for service_id in services_at.get(location_id, []):
+            yield service_id, code

@@ -1,0 +1,286 @@
+"""Search for the app: the index when it is healthy, the database when it is not.
+
+:func:`find_services` is what views call. It reads the process's index snapshot; when
+the index is missing, of an old schema or corrupt, it answers from the database instead
+(``degraded``), never with an error, and asks the keeper to heal the index.
+
+The keeper keeps the index current while the app runs (``SEARCH_AUTO_FOLLOW``, on by
+default except in tests): after a search it looks, at most every
+``SEARCH_FOLLOW_SECONDS``, whether the change log has moved past the index's cursor or
+the index needs rebuilding, and if so starts one background thread that takes the
+writer lock (skipping if another process holds it) and does the work. A web request
+never writes the index and never waits for a writer. ``flask search follow`` does the
+same in a process of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from flask import Flask, current_app
+from sqlalchemy import and_, or_, select
+
+from directory.extensions import db
+from directory.geo.gazetteer import Candidate
+from directory.geo.geocoding import gazetteer, resolve_place
+from directory.geo.ranking import (
+    EARTH_RADIUS_KM,
+    SPHERE_ERROR,
+    Catalog,
+    Criteria,
+    Origin,
+    RankedPage,
+    TextMatch,
+    rank,
+)
+from directory.institutions.models import Location, Organization, Service, ServiceAtLocation
+from directory.institutions.queries import has_term
+from directory.search import follower, index
+from directory.search.analyzer import QueryWord, query_words
+from directory.search.records import RegionNames, iter_all_records, load_records
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One search: text and/or origin, filters, order and page."""
+
+    text: str | None = None
+    criteria: Criteria = field(default_factory=Criteria)
+    origin: Origin | None = None
+    sort: str = "distance"
+    offset: int = 0
+    limit: int = 20
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    page: RankedPage
+    # True when the index was unusable and the database answered.
+    degraded: bool = False
+    # The words searched, after typo correction and completion.
+    words: tuple[str, ...] = ()
+
+
+class SearchState:
+    """Per app: the index folder, the process's reader and the keeper thread."""
+
+    def __init__(self, app: Flask) -> None:
+        root = Path(app.instance_path) / app.config["SEARCH_INDEX_DIR"]
+        self.folder = index.IndexFolder(root)
+        self.reader = index.Reader(self.folder)
+        auto = app.config["SEARCH_AUTO_FOLLOW"]
+        self.auto_follow = (not app.testing) if auto is None else bool(auto)
+        self.interval = float(app.config["SEARCH_FOLLOW_SECONDS"])
+        self.app = app
+        self._checked = 0.0
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.needs_rebuild = False
+
+    def poke(self) -> None:
+        """After a search: start the keeper if the index may be behind or broken."""
+        if not self.auto_follow:
+            return
+        now = time.monotonic()
+        if now - self._checked < self.interval:
+            return
+        self._checked = now
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(target=self._keep, name="search-keeper", daemon=True)
+            self._thread.start()
+
+    def _keep(self) -> None:
+        with self.app.app_context():
+            try:
+                keep_current(self)
+            except Exception:
+                log.exception("search index keeper failed")
+            finally:
+                db.session.remove()
+
+
+def keep_current(state: SearchState, *, blocking: bool = False) -> str:
+    """Heal or update the index once; returns what was done (for logs and the CLI)."""
+    with state.folder.writer_lock(blocking=blocking) as locked:
+        if not locked:
+            return "busy"
+        usable = state.folder.cursor() is not None and not state.needs_rebuild
+        if usable:
+            try:
+                applied = follower.apply_pending(db.session, state.folder)
+                return f"applied {applied}"
+            except index.IndexUnavailable:
+                usable = False
+            except Exception as error:
+                log.warning("search index update failed (%s): rebuilding", type(error).__name__)
+                usable = False
+        db.session.rollback()
+        cursor = follower.latest_entry_id(db.session)
+        regions = RegionNames.load(db.session)
+        index.build(state.folder, iter_all_records(db.session, regions), cursor)
+        state.needs_rebuild = False
+        state.reader.invalidate()
+        return "rebuilt"
+
+
+def state_of(app: Flask) -> SearchState:
+    state = app.extensions.get("search")
+    if state is None:
+        state = app.extensions.setdefault("search", SearchState(app))
+    return state
+
+
+def find_services(query: Query) -> Answer:
+    """Ranked services for ``query``: from the index, or from the database if need be."""
+    state = state_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    now = query.now or datetime.now(UTC)
+    words = query_words(query.text) if query.text else []
+    if query.text is not None and not words:
+        return Answer(page=RankedPage(total=0))
+    try:
+        snapshot = state.reader.snapshot()
+        text = snapshot.match(words) if words else None
+        page = rank(
+            snapshot.catalog,
+            query.criteria,
+            origin=query.origin,
+            now=now,
+            text=text,
+            sort=query.sort,
+            offset=query.offset,
+            limit=query.limit,
+        )
+        state.poke()
+        return Answer(page=page, words=text.words if text else ())
+    except index.IndexUnavailable as error:
+        log.warning("search index unavailable (%s): answering from the database", error)
+        if state.folder.current() is not None:  # there, but unreadable or outdated
+            state.needs_rebuild = True
+    except Exception as error:
+        # A corrupt segment shows only when it is read.
+        log.warning(
+            "search index read failed (%s): answering from the database", type(error).__name__
+        )
+        state.reader.invalidate()
+        state.needs_rebuild = True
+    state.poke()
+    return Answer(page=search_database(query, words, now), degraded=True)
+
+
+def search_database(query: Query, words: Sequence[QueryWord], now: datetime) -> RankedPage:
+    """The fallback: the same filters and ranking over records read from the database.
+
+    Text matches a word when a stem of it (or the word itself) occurs in the service's
+    or organization's name or the description: coarser than the index, never an error.
+    """
+    statement = select(Service.id).join(Organization, Organization.id == Service.organization_id)
+    searched = (Service.name, Service.description, Organization.name)
+    for word in words:
+        needles = {word.text, *word.terms}
+        statement = statement.where(
+            or_(
+                *(
+                    column.ilike(f"%{_escape(n)}%", escape="\\")
+                    for n in needles
+                    for column in searched
+                )
+            )
+        )
+    criteria = query.criteria
+    if query.origin is not None and criteria.radius_km is not None:
+        delta = math.degrees(criteria.radius_km * (1 + SPHERE_ERROR) / EARTH_RADIUS_KM)
+        widest = min(abs(query.origin.latitude) + delta, 89.0)
+        delta_lon = delta / math.cos(math.radians(widest))
+        statement = statement.where(
+            Service.id.in_(
+                select(ServiceAtLocation.service_id)
+                .join(Location, Location.id == ServiceAtLocation.location_id)
+                .where(
+                    and_(
+                        Location.latitude.between(
+                            query.origin.latitude - delta, query.origin.latitude + delta
+                        ),
+                        Location.longitude.between(
+                            query.origin.longitude - delta_lon, query.origin.longitude + delta_lon
+                        ),
+                    )
+                )
+            )
+        )
+    if criteria.term_ids:
+        statement = statement.where(*(has_term(Service.id, term) for term in criteria.term_ids))
+    if criteria.statuses:
+        statement = statement.where(Service.status.in_(criteria.statuses))
+    ids = list(db.session.scalars(statement))
+    records = load_records(db.session, ids, RegionNames.load(db.session))
+    catalog = Catalog(records)
+    text = None
+    if words:
+        rows = np.arange(len(records), dtype=np.int64)
+        text = TextMatch(rows, np.ones(len(records)), tuple(word.text for word in words))
+    return rank(
+        catalog,
+        criteria,
+        origin=query.origin,
+        now=now,
+        text=text,
+        sort=query.sort,
+        offset=query.offset,
+        limit=query.limit,
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class UnknownPlace(Exception):
+    """``near`` names no place, or several: ``candidates`` lists them (best first)."""
+
+    def __init__(self, text: str, candidates: Sequence[Candidate] = ()) -> None:
+        super().__init__(text)
+        self.text = text
+        self.candidates = tuple(candidates)
+
+
+def resolve_origin(
+    latitude: float | None, longitude: float | None, near: str | None
+) -> Origin | None:
+    """The origin of a search, with the district holding it (for service areas).
+
+    :raises UnknownPlace: ``near`` is unknown or ambiguous.
+    """
+    places = gazetteer()
+    if near is not None:
+        resolution, online = resolve_place(near)
+        if resolution.place is not None:
+            region = resolution.place
+            district = (
+                region.code
+                if region.level == "kecamatan"
+                else places.district_at(region.latitude, region.longitude, within=region.code)
+            )
+            return Origin(region.latitude, region.longitude, district)
+        if online is not None:
+            return Origin(
+                online.latitude,
+                online.longitude,
+                places.district_at(online.latitude, online.longitude),
+            )
+        raise UnknownPlace(near, resolution.candidates)
+    if latitude is None or longitude is None:
+        return None
+    return Origin(latitude, longitude, places.district_at(latitude, longitude))

@@ -1,0 +1,65 @@
+"""Schemathesis against the app's own OpenAPI description (``/api/v1/openapi.json``), in
+process through WSGI: every operation, without credentials and with a counsellor's bearer
+token. No answer may be a server error, and every answer must match its description
+(status code, content type and body schema).
+
+Bounded: ``MAX_EXAMPLES`` cases per operation and credential, derandomized so a failure
+replays; the count of cases that ran is printed at the end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import checks
+
+from tests.support.referral_network import bearer, build_network, referral_in
+
+MAX_EXAMPLES = 25
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
+
+
+def fuzz(operation, headers: dict[str, str], ran: Counter, label: str) -> None:
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def run(case) -> None:
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=CHECKS)
+        ran[label] += 1
+
+    run()
+
+
+def test_the_api_keeps_to_its_description_under_fuzzing(app, capsys):
+    network = build_network()
+    # Something to find: referrals in a few states, visible to the counsellor.
+    for status in ("sent", "accepted", "declined"):
+        referral_in(network, status)
+    credentials = {"anonymous": {}, "counsellor": bearer(network.counsellor)}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    ran: Counter = Counter()
+    operations = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for who, headers in credentials.items():
+            fuzz(operation, headers, ran, who)
+    total = sum(ran.values())
+    with capsys.disabled():
+        print(f"\nschemathesis: {total} cases over {operations} operations ({dict(ran)})")
+    assert operations >= 15
+    assert ran["anonymous"] > operations and ran["counsellor"] > operations

@@ -1,0 +1,138 @@
+"""Nearest suitable: the ranking equals a brute-force geodesic ranking; radius holds."""
+
+import random
+from datetime import UTC, datetime, time
+
+import pytest
+from geopy.distance import geodesic
+
+from directory.geo.hours import OpeningHours, weekday_mask
+from directory.geo.ranking import Catalog, Criteria, Origin, rank
+from directory.search.documents import Place, ServiceRecord
+
+TERMS = [f"term-{n}" for n in range(5)]
+NOW = datetime(2024, 6, 3, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB
+
+
+def synthetic_records(count: int, seed: int = 3) -> list[ServiceRecord]:
+    """Services around Java and beyond, some with two locations, some sharing a spot."""
+    rng = random.Random(seed)
+    spots = [(rng.uniform(-8.5, -5.8), rng.uniform(105.0, 114.5)) for _ in range(count // 3)]
+    records = []
+    for number in range(count):
+        places = []
+        for _ in range(rng.choice((1, 1, 2))):
+            latitude, longitude = (
+                rng.choice(spots)
+                if rng.random() < 0.3
+                else (
+                    rng.uniform(-9.0, 2.0),
+                    rng.uniform(95.0, 140.0),
+                )
+            )
+            places.append(Place(latitude, longitude, "36.73.01", rng.random() < 0.1))
+        records.append(
+            ServiceRecord(
+                id=f"{number:05d}-{rng.randrange(10**6):06d}",
+                organization_id=f"org-{number % 7}",
+                name="",
+                organization_name="",
+                status=rng.choice(("active", "active", "active", "inactive")),
+                term_ids=tuple(rng.sample(TERMS, rng.randint(1, 3))),
+                places=tuple(places),
+            )
+        )
+    return records
+
+
+def brute_force(records, term, origin, radius=None):
+    """Every active service with the term, by geodesic distance to its nearest location."""
+    found = []
+    for record in records:
+        if term not in record.term_ids or record.status != "active":
+            continue
+        distance = min(
+            geodesic((origin.latitude, origin.longitude), (p.latitude, p.longitude)).km
+            for p in record.places
+        )
+        if radius is None or distance <= radius:
+            found.append((distance, record.id))
+    return sorted(found)
+
+
+@pytest.fixture(scope="module")
+def records():
+    return synthetic_records(900)
+
+
+@pytest.fixture(scope="module")
+def catalog(records):
+    return Catalog(records)
+
+
+ORIGINS = [Origin(-6.12, 106.15), Origin(-7.8, 110.4), Origin(0.5, 101.4), Origin(-2.5, 140.7)]
+
+
+@pytest.mark.parametrize("term", TERMS)
+@pytest.mark.parametrize("origin", ORIGINS)
+def test_first_results_equal_brute_force_geodesic_ranking(records, catalog, term, origin):
+    expected = brute_force(records, term, origin)
+    criteria = Criteria(term_ids=(term,), statuses=("active",))
+    page = rank(catalog, criteria, origin=origin, now=NOW, limit=15)
+    assert [item.id for item in page.items] == [service_id for _, service_id in expected[:15]]
+    for item, (distance, _) in zip(page.items, expected, strict=False):
+        assert item.distance_km == pytest.approx(distance, abs=1e-9)
+    assert page.total == len(expected)
+    second = rank(catalog, criteria, origin=origin, now=NOW, offset=15, limit=15)
+    assert [item.id for item in second.items] == [sid for _, sid in expected[15:30]]
+
+
+@pytest.mark.parametrize("radius", [5.0, 40.0, 250.0, 900.0])
+@pytest.mark.parametrize("origin", ORIGINS)
+def test_radius_is_never_exceeded_and_nothing_inside_is_missed(records, catalog, radius, origin):
+    expected = brute_force(records, TERMS[0], origin, radius)
+    criteria = Criteria(term_ids=(TERMS[0],), statuses=("active",), radius_km=radius)
+    page = rank(catalog, criteria, origin=origin, now=NOW, limit=1000)
+    assert page.total == len(expected)
+    assert [item.id for item in page.items] == [service_id for _, service_id in expected]
+    assert all(item.distance_km <= radius for item in page.items)
+
+
+def place(latitude, longitude, hours=()):
+    return Place(latitude, longitude, "36.73.01", False, tuple(hours))
+
+
+def test_service_areas_limit_who_is_offered_a_service():
+    serang_only = ServiceRecord(
+        "a", "o", "", "", area_codes=("36.73",), places=(place(-6.12, 106.15),)
+    )
+    anywhere = ServiceRecord("b", "o", "", "", places=(place(-6.13, 106.16),))
+    catalog = Catalog([serang_only, anywhere])
+    inside = Origin(-6.14, 106.17, "36.73.05")
+    outside = Origin(-6.20, 106.10, "36.04.06")
+    assert {i.id for i in rank(catalog, Criteria(), origin=inside, now=NOW).items} == {"a", "b"}
+    assert [i.id for i in rank(catalog, Criteria(), origin=outside, now=NOW).items] == ["b"]
+    with_all = rank(catalog, Criteria(include_out_of_area=True), origin=outside, now=NOW)
+    assert {i.id for i in with_all.items} == {"a", "b"}
+    assert [i.in_service_area for i in with_all.items if i.id == "a"] == [False]
+
+
+def test_open_now_uses_each_locations_zone():
+    office = [OpeningHours(weekday_mask("MO,TU,WE,TH,FR"), time(8), time(16), "WIB")]
+    papua = [OpeningHours(weekday_mask("MO,TU,WE,TH,FR"), time(8), time(16), "WIT")]
+    catalog = Catalog(
+        [
+            ServiceRecord("jakarta", "o", "", "", places=(place(-6.2, 106.8, office),)),
+            ServiceRecord("jayapura", "o", "", "", places=(place(-2.5, 140.7, papua),)),
+            ServiceRecord("unknown", "o", "", "", places=(place(-6.3, 106.8),)),
+        ]
+    )
+    origin = Origin(-6.2, 106.8)
+    # Monday 07:30 UTC: 14:30 WIB (open), 16:30 WIT (closed).
+    at = datetime(2024, 6, 3, 7, 30, tzinfo=UTC)
+    page = rank(catalog, Criteria(open_now=True), origin=origin, now=at)
+    assert [item.id for item in page.items] == ["jakarta"]
+    everyone = rank(catalog, Criteria(), origin=origin, now=at)
+    states = {item.id: item.open for item in everyone.items}
+    assert states["jakarta"].open_now and not states["jayapura"].open_now
+    assert not states["unknown"].known
