@@ -28,6 +28,7 @@ def _add_probe_routes(app, db):
         return "ok"
 
     app.add_url_rule("/_probe/read", "probe_read", read)
+
     def read_then_write():
         return read()
 

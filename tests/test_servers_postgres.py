@@ -92,10 +92,9 @@ def test_many_processes_updating_one_index_leave_one_consistent_index(site, tmp_
         services = connection.execute(sa.text("SELECT count(*) FROM service")).scalar()
     engine.dispose()
     documents = [hsds_organization(f"Layanan serentak {number}") for number in range(3)]
-    for number, document in enumerate(documents):
-        path = tmp_path / f"org{number}.json"
-        path.write_text(json.dumps(document))
-        flask(site.env, "hsds", "import", str(path))
+    path = tmp_path / "organizations.json"
+    path.write_text(json.dumps(documents))
+    flask(site.env, "hsds", "import", str(path))
 
     def update(_: int) -> str:
         return flask(site.env, "search", "update").strip()

@@ -13,9 +13,12 @@ Writing: :func:`build` (a new folder, swapped in atomically) and :func:`apply`
 keeps one :class:`Snapshot` per process and refreshes it when a writer commits.
 
 Whoosh stores the postings; queries are evaluated over them with numpy (postings read
-once per segment and kept): the hard filters and the distance ranking need the whole
-set of text matches as a mask, which Whoosh's matchers give only one document at a time.
-Relevance is BM25 summed over the fields, with the field boosts of :data:`FIELD_BOOSTS`.
+once per segment, a block at a time, and kept): the hard filters and the distance
+ranking need the whole set of text matches as a mask, which Whoosh's matchers give only
+one document at a time. Relevance is BM25 summed over the fields, with the field boosts
+of :data:`FIELD_BOOSTS`. A new snapshot reads the postings of each field's most frequent
+terms before it serves (:meth:`Snapshot.warm_up`), so no search pays for the first read
+of a common word's long posting list.
 """
 
 from __future__ import annotations
