@@ -12,8 +12,6 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask_talisman import Talisman
 
-talisman = Talisman()
-
 # Secret keys that are examples, not secrets.
 WEAK_SECRETS = frozenset({"dev", "development", "secret", "changeme", "change-me", "test"})
 MIN_SECRET_LENGTH = 32
@@ -101,8 +99,10 @@ def content_security_policy(config: Mapping[str, object]) -> dict[str, str | lis
 
 
 def init_security(app: Flask) -> None:
-    """Security headers on every response; call after the session settings are final."""
-    talisman.init_app(
+    """Security headers on every response; call after the session settings are final.
+
+    One Talisman per app: a shared instance keeps only the last app's policy."""
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=False,
         frame_options="DENY",

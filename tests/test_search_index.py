@@ -259,3 +259,34 @@ def test_rebuild_swaps_in_a_new_folder_and_removes_the_old(built, state, db):
     assert second != first
     assert not first.exists()
     assert found("kdrt")[1] == [built["ppa"].id]
+
+
+def test_postings_read_by_block_equal_whoosh_matchers(tmp_path):
+    from whoosh import index as whoosh_index
+    from whoosh.fields import TEXT, Schema
+
+    ix = whoosh_index.create_in(str(tmp_path), Schema(text=TEXT(phrase=False)))
+    writer = ix.writer()
+    for number in range(700):  # several 128-posting blocks for the common words
+        words = ["umum"] * (1 + number % 4) + ["jarang"] * (number % 97 == 0)
+        writer.add_document(text=" ".join(words + [f"kata{number % 13}"]))
+    writer.commit()
+    with ix.reader() as reader:
+        terms = [reader.schema["text"].from_bytes(term) for term in reader.lexicon("text")]
+        assert "umum" in terms and "jarang" in terms
+        for term in terms:
+            matcher = reader.postings("text", term)
+            expected = []
+            while matcher.is_active():
+                expected.append((matcher.id(), matcher.weight()))
+                matcher.next()
+            rows, weights = index.read_postings(reader, "text", term)
+            assert list(zip(rows.tolist(), weights.tolist(), strict=True)) == expected
+        assert len(index.read_postings(reader, "text", "tidakada")[0]) == 0
+
+
+def test_a_new_snapshot_has_read_the_common_words_postings(built, state):
+    snapshot = state.reader.snapshot()
+    cached = {(fieldname, term) for _, fieldname, term in snapshot.postings.entries}
+    assert ("description", "damping") in cached  # pendampingan, mendampingi
+    assert ("names", "konseling") in cached
