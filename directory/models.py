@@ -1,5 +1,6 @@
 """Every model, imported in one place so that Alembic and ``db.create_all`` see them all."""
 
+from directory.audit.models import MetadataEntry
 from directory.auth.models import ApiToken, LoginAttempt, User
 from directory.geo.models import Region
 from directory.institutions.models import (
@@ -19,6 +20,7 @@ from directory.institutions.models import (
     Taxonomy,
     TaxonomyTerm,
 )
+from directory.listings.models import ListingChange
 from directory.notifications.models import Notification, OutgoingEmail
 from directory.referrals.models import Referral, ReferralEvent, ReferralView
 
@@ -30,8 +32,10 @@ __all__ = [
     "Contact",
     "CostOption",
     "Language",
+    "ListingChange",
     "Location",
     "LoginAttempt",
+    "MetadataEntry",
     "Notification",
     "Organization",
     "OutgoingEmail",

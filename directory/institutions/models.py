@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 from directory.database import new_id, utcnow
 from directory.extensions import db
 from directory.geo.models import Region
+from directory.sqltypes import UTCDateTime
 
 ID = Uuid(as_uuid=False)
 
@@ -134,6 +135,10 @@ class Organization(Timestamped, db.Model):
     legal_status: Mapped[str | None] = mapped_column(String(200), default=None)
     logo: Mapped[str | None] = mapped_column(String(500), default=None)
     uri: Mapped[str | None] = mapped_column(String(500), default=None)
+    # When a partner or an admin last confirmed the whole listing true, and when its
+    # staff were last reminded that it had gone unverified too long.
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    stale_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     parent_organization_id: Mapped[str | None] = mapped_column(
         ForeignKey("organization.id"), default=None
     )
