@@ -27,6 +27,7 @@ from sqlalchemy import (
     Time,
     Uuid,
     and_,
+    true,
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
@@ -102,6 +103,8 @@ class TaxonomyTerm(db.Model):
     taxonomy_name: Mapped[str | None] = mapped_column(String(200), default=None)
     language: Mapped[str | None] = mapped_column(String(10), default=None)
     term_uri: Mapped[str | None] = mapped_column(String(500), default=None)
+    # Deactivated terms stay on the referrals that carry them but leave the pickers.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     taxonomy: Mapped[Taxonomy | None] = relationship(back_populates="terms")
     parent: Mapped[TaxonomyTerm | None] = relationship(remote_side=[id])
@@ -135,6 +138,8 @@ class Organization(Timestamped, db.Model):
     legal_status: Mapped[str | None] = mapped_column(String(200), default=None)
     logo: Mapped[str | None] = mapped_column(String(500), default=None)
     uri: Mapped[str | None] = mapped_column(String(500), default=None)
+    # Deactivated rather than deleted when referrals point to it; hidden from the public.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # When a partner or an admin last confirmed the whole listing true, and when its
     # staff were last reminded that it had gone unverified too long.
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

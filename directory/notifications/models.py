@@ -28,14 +28,22 @@ class Notification(db.Model):
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
-    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
-    # The event that caused it: "send" or an action of the state table.
+    # A notification is about a referral, or (with no referral) about an organization's
+    # listing: a reviewed change, a reminder that it has gone unverified.
+    referral_id: Mapped[str | None] = mapped_column(
+        ForeignKey("referral.id"), index=True, default=None
+    )
+    organization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organization.id"), index=True, default=None
+    )
+    # The event that caused it: "send" or an action of the state table for a referral;
+    # "listing_*" kinds for a listing.
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     user: Mapped[User] = relationship()
-    referral: Mapped[Referral] = relationship(lazy="joined")
+    referral: Mapped[Referral | None] = relationship(lazy="joined")
 
 
 class OutgoingEmail(db.Model):
@@ -48,6 +56,8 @@ class OutgoingEmail(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     to_address: Mapped[str] = mapped_column(String(254))
+    # Which fixed text to send: "referral" (a referral needs attention) or a listing kind.
+    kind: Mapped[str] = mapped_column(String(20), default="referral", server_default="referral")
     link_path: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)

@@ -1,13 +1,15 @@
-"""audit trail, listing review queue, organization verification
+"""audit trail, listing review queue, verification, deactivation
 
 The HSDS ``metadata`` table records every changed field of a directory record (who, when,
 old and new value); ``listing_change`` holds partners' proposed changes until an admin
 reviews them; organizations gain the date their listing was last verified and the date
-their staff were last reminded of it.
+their staff were last reminded of it. Organizations and taxonomy terms can be deactivated
+rather than deleted. Notifications may concern an organization's listing instead of a
+referral, and each queued e-mail says which fixed text it carries.
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-29 05:41:18.512421
+Create Date: 2026-11-29 05:42:29.255129
 
 """
 
@@ -112,7 +114,28 @@ def upgrade():
             batch_op.f("ix_metadata_updated_by_id"), ["updated_by_id"], unique=False
         )
 
+    with op.batch_alter_table("email_outbox", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("kind", sa.String(length=20), server_default="referral", nullable=False)
+        )
+
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("organization_id", sa.Uuid(as_uuid=False), nullable=True))
+        batch_op.alter_column("referral_id", existing_type=sa.CHAR(length=32), nullable=True)
+        batch_op.create_index(
+            batch_op.f("ix_notification_organization_id"), ["organization_id"], unique=False
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_notification_organization_id_organization"),
+            "organization",
+            ["organization_id"],
+            ["id"],
+        )
+
     with op.batch_alter_table("organization", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
         batch_op.add_column(
             sa.Column("verified_at", directory.sqltypes.UTCDateTime(timezone=True), nullable=True)
         )
@@ -124,11 +147,31 @@ def upgrade():
             )
         )
 
+    with op.batch_alter_table("taxonomy_term", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
+
 
 def downgrade():
+    with op.batch_alter_table("taxonomy_term", schema=None) as batch_op:
+        batch_op.drop_column("active")
+
     with op.batch_alter_table("organization", schema=None) as batch_op:
         batch_op.drop_column("stale_reminder_sent_at")
         batch_op.drop_column("verified_at")
+        batch_op.drop_column("active")
+
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_notification_organization_id_organization"), type_="foreignkey"
+        )
+        batch_op.drop_index(batch_op.f("ix_notification_organization_id"))
+        batch_op.alter_column("referral_id", existing_type=sa.CHAR(length=32), nullable=False)
+        batch_op.drop_column("organization_id")
+
+    with op.batch_alter_table("email_outbox", schema=None) as batch_op:
+        batch_op.drop_column("kind")
 
     with op.batch_alter_table("metadata", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_metadata_updated_by_id"))
