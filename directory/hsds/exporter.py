@@ -8,6 +8,10 @@
   and every taxonomy and term, so that importing the folder into an empty database
   reproduces the directory.
 
+Verification dates go both ways: services' ``assured_date`` and ``assurer_email`` are
+HSDS fields; an organization's ``verified_at`` is its HSDS ``metadata`` (``metadata.csv``),
+built from the audit trail's verifications (``serialize.verification_metadata``).
+
 Both are built from ``directory.hsds.serialize``, the same dictionaries the API serves,
 so the CSV rows are the JSON objects laid flat. A directory export is public material:
 by default a confidential location (safe house) keeps neither its coordinates nor its
@@ -29,8 +33,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from directory.audit.models import ACTION_VERIFY, MetadataEntry
 from directory.hsds.importer import CSV_FILES, KINDS
 from directory.hsds.serialize import (
+    VERIFIED_AT,
     organization_to_hsds,
     taxonomy_term_to_hsds,
     taxonomy_to_hsds,
@@ -181,6 +187,17 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "service_area": ("id", "service_id", "name", "description", "extent", "extent_type", "uri"),
     "attribute": ("id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value"),
+    "metadata": (
+        "id",
+        "resource_id",
+        "resource_type",
+        "last_action_date",
+        "last_action_type",
+        "field_name",
+        "previous_value",
+        "replacement_value",
+        "updated_by",
+    ),
 }
 # Loaded and serialized this many organizations at a time.
 CHUNK = 100
@@ -235,14 +252,20 @@ def organizations_to_hsds(
         session.scalars(select(Organization.id).order_by(Organization.name, Organization.id))
     )
     for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
         query = (
             select(Organization)
-            .where(Organization.id.in_(ids[start : start + CHUNK]))
+            .where(Organization.id.in_(chunk))
             .options(*organization_full_options())
             .order_by(Organization.name, Organization.id)
         )
+        verifications = _verifications(session, chunk)
         for organization in session.scalars(query):
-            yield organization_to_hsds(organization, public=not include_confidential)
+            yield organization_to_hsds(
+                organization,
+                public=not include_confidential,
+                metadata=verifications.get(organization.id, []),
+            )
             if progress is not None:
                 progress(1)
 
@@ -291,6 +314,9 @@ def export_csv(
         session, include_confidential=include_confidential, progress=progress
     ):
         flatten("organization", organization, tables)
+        for entry in organization["metadata"]:
+            row = {column: _cell(entry.get(column)) for column in CSV_COLUMNS["metadata"]}
+            tables["metadata"].setdefault(row["id"], row)
 
     folder.mkdir(parents=True, exist_ok=True)
     summary = ExportSummary(folder)
@@ -335,6 +361,20 @@ def flatten(
     for many in spec.many:
         for child in obj.get(many.key) or ():
             flatten(many.kind, child, tables, link=(many.link or "link_id", kind, row["id"]))
+
+
+def _verifications(session: Session, organization_ids: list[str]) -> dict[str, list[MetadataEntry]]:
+    """The audit trail's verifications of these organizations, by organization."""
+    query = select(MetadataEntry).where(
+        MetadataEntry.resource_type == "organization",
+        MetadataEntry.resource_id.in_(organization_ids),
+        MetadataEntry.last_action_type == ACTION_VERIFY,
+        MetadataEntry.field_name == VERIFIED_AT,
+    )
+    found: dict[str, list[MetadataEntry]] = {}
+    for entry in session.scalars(query):
+        found.setdefault(entry.resource_id, []).append(entry)
+    return found
 
 
 def _cell(value: Any) -> str:

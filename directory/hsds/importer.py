@@ -50,6 +50,10 @@ Rules of the import:
 - Our extension keys are read when present (``region_code``, ``confidential``,
   ``accepting_referrals``, ``capacity_note``, ``name_en``); a service area's ``uri:
   urn:kemendagri:<code>`` is stored as its ``region_code``.
+- An organization's ``metadata`` (in CSV: ``metadata.csv`` rows naming it by
+  ``resource_type`` and ``resource_id``) gives its ``verified_at``: the latest
+  ``replacement_value`` of the entries with ``last_action_type`` "verify" and
+  ``field_name`` "verified_at", as the export writes them. Other metadata is not read.
 - Every row created or changed is appended to the change log (``change_log``), for
   whatever follows it (the search index, the map's cache).
 
@@ -69,7 +73,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import cache, partial
 from itertools import groupby
@@ -93,8 +97,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from directory.audit.models import ACTION_VERIFY
 from directory.geo.models import Region
-from directory.hsds.serialize import CONFIDENTIAL_NOTE, KEMENDAGRI_URN_PREFIX
+from directory.hsds.serialize import CONFIDENTIAL_NOTE, KEMENDAGRI_URN_PREFIX, VERIFIED_AT
 from directory.institutions.models import (
     SERVICE_STATUSES,
     WEEKDAYS,
@@ -395,6 +400,9 @@ TABLE_ORDER = (
     "attribute",
 )
 LABELS = {kind: kind.replace("_", " ") for kind in (*TABLE_ORDER, "region")}
+# CSV tables are nested in this order: metadata rows under the rows they describe.
+METADATA = "metadata"
+CSV_READ_ORDER = (*TABLE_ORDER, METADATA)
 
 # Keys that only one kind of top-level record has (kind detection, see the docstring).
 KIND_KEYS: dict[str, frozenset[str]] = {
@@ -479,6 +487,7 @@ CSV_FILES: dict[str, tuple[str, ...]] = {
     "cost_option": ("cost_options.csv", "cost_option.csv"),
     "service_area": ("service_areas.csv", "service_area.csv"),
     "attribute": ("attributes.csv", "attribute.csv"),
+    METADATA: ("metadata.csv",),
 }
 # Where a CSV row hangs: the first of these foreign keys naming a row of the folder.
 CSV_PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -737,7 +746,7 @@ def _assemble_tables(
 ) -> None:
     """Nest flat rows back into records (see the module docstring)."""
     reachable: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for table in TABLE_ORDER:
+    for table in CSV_READ_ORDER:
         for row, place in tables.get(table, []):
             parent = _csv_parent(table, row, reachable)
             if parent is not None:
@@ -761,6 +770,10 @@ def _csv_parent(
         entity = str(row.get("link_entity") or "")
         parent = reachable[entity].get(_key(row.get("link_id")) or "") if entity else None
         return (parent, "attributes") if parent is not None else None
+    if table == METADATA:
+        entity = str(row.get("resource_type") or "")
+        parent = reachable[entity].get(_key(row.get("resource_id")) or "") if entity else None
+        return (parent, METADATA) if parent is not None else None
     for column, parent_table in CSV_PARENTS.get(table, ()):
         parent = reachable[parent_table].get(_key(row.get(column)) or "")
         if parent is not None:
@@ -775,6 +788,8 @@ def _orphan_reason(table: str, row: dict[str, Any]) -> str:
         if entity not in LINKABLE:
             return f"unknown link_entity {entity!r} (expected one of: {', '.join(LINKABLE)})"
         return f"link_id names no {LABELS[str(entity)]} of this import"
+    if table == METADATA:
+        return "resource_type and resource_id name no row of this import"
     columns = " or ".join(column for column, _ in CSV_PARENTS[table])
     return f"{columns} names no row of this import"
 
@@ -892,6 +907,15 @@ def _date(value: Any) -> date:
         return datetime.fromisoformat(text).date()
     except ValueError:
         raise Invalid(f"expected a date (YYYY-MM-DD), found {_short(value)}") from None
+
+
+def _instant(value: Any) -> datetime:
+    """An ISO 8601 date-time (UTC when it has no offset) or date (its midnight UTC)."""
+    try:
+        found = datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        raise Invalid(f"expected a date-time (ISO 8601), found {_short(value)}") from None
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
 def _time(value: Any) -> time:
@@ -1030,6 +1054,8 @@ class _Planner:
             self._attribute_link(data, values, errors, parent)
         if kind == "service_area":
             self._service_area(values, links, where)
+        if kind == "organization" and row_id is not None:
+            self._verified_at(data, row_id, values, errors)
         _CHECKS.get(kind, _no_check)(values, errors)
 
         if errors or row_id is None:
@@ -1086,6 +1112,36 @@ class _Planner:
                     shared=shared,
                 )
         return row
+
+    def _verified_at(
+        self, data: dict[str, Any], row_id: str, values: dict[str, Any], errors: Errors
+    ) -> None:
+        """``verified_at`` from the organization's verifications in ``metadata`` (see the
+        module docstring); absent when it has none, so the stored value stays."""
+        entries = data.get(METADATA)
+        if entries is None:
+            return
+        if not isinstance(entries, list):
+            errors.append((METADATA, f"expected a list, found {_json_type(entries)}"))
+            return
+        found: list[datetime] = []
+        for index, entry in enumerate(entries):
+            key = f"{METADATA}[{index}]"
+            if not isinstance(entry, dict):
+                errors.append((key, f"expected an object, found {_json_type(entry)}"))
+                continue
+            resource = entry.get("resource_id")
+            if resource not in (None, "") and _key(resource) != row_id:
+                continue
+            verification = (entry.get("last_action_type"), entry.get("field_name"))
+            if verification != (ACTION_VERIFY, VERIFIED_AT) or not entry.get("replacement_value"):
+                continue
+            try:
+                found.append(_instant(entry["replacement_value"]))
+            except Invalid as error:
+                errors.append((f"{key}.replacement_value", str(error)))
+        if found:
+            values[VERIFIED_AT] = max(found)
 
     @staticmethod
     def _id(data: dict[str, Any], errors: Errors) -> str | None:

@@ -12,15 +12,21 @@ Rules the output keeps:
 - ``public=True`` (the default) hides what must never be shown publicly: a confidential
   location (safe house) loses its coordinates, addresses and directions, and its
   description says only that it is confidential.
+- An organization's ``verified_at`` (HSDS has no field for it) travels in its
+  ``metadata``: one entry per verification (``last_action_type`` "verify", ``field_name``
+  "verified_at", the instant in ``replacement_value``), see :func:`verification_metadata`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from directory.audit.models import ACTION_VERIFY, MetadataEntry
+from directory.audit.record import as_text
 from directory.institutions.models import (
     Address,
     Attribute,
@@ -44,6 +50,12 @@ CONFIDENTIAL_NOTE = "Lokasi dirahasiakan"
 KEMENDAGRI_URN_PREFIX = "urn:kemendagri:"
 
 HsdsDict = dict[str, Any]
+
+# The organization field HSDS lacks, carried in its metadata.
+VERIFIED_AT = "verified_at"
+# ``updated_by`` of a verification known only from ``verified_at`` (set by an import).
+DIRECTORY_NAME = "Jejaring Rujukan"
+_METADATA_NAMESPACE = uuid.UUID("5d0c7a52-8f0e-4a43-9d4c-3f6f1f0b8e21")
 
 
 def _compact(**fields: Any) -> HsdsDict:
@@ -407,11 +419,78 @@ def service_to_hsds(
     return fields
 
 
+def metadata_to_hsds(entry: MetadataEntry) -> HsdsDict:
+    """An audit row as HSDS ``metadata`` (``last_action_date`` a date, as HSDS types it)."""
+    return {
+        "id": entry.id,
+        "resource_id": entry.resource_id,
+        "resource_type": entry.resource_type,
+        "last_action_date": entry.last_action_date.date().isoformat(),
+        "last_action_type": entry.last_action_type,
+        "field_name": entry.field_name,
+        "previous_value": entry.previous_value,
+        "replacement_value": entry.replacement_value,
+        "updated_by": entry.updated_by,
+    }
+
+
+def _parse_instant(text: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def verification_metadata(
+    organization: Organization, entries: Sequence[MetadataEntry]
+) -> list[HsdsDict]:
+    """The organization's verifications as HSDS ``metadata``, oldest first.
+
+    ``entries``: its audit rows; those recording a verification are kept. When its
+    ``verified_at`` is in none of them (it came from an import), an entry is made for it,
+    with an id derived from the organization and the instant, the same in every export.
+    """
+    kept = [
+        entry
+        for entry in entries
+        if entry.resource_id == organization.id
+        and entry.last_action_type == ACTION_VERIFY
+        and entry.field_name == VERIFIED_AT
+    ]
+    kept.sort(key=lambda entry: (entry.last_action_date, entry.id))
+    metadata = [metadata_to_hsds(entry) for entry in kept]
+    verified_at = organization.verified_at
+    if verified_at is not None and all(
+        _parse_instant(entry.replacement_value) != verified_at for entry in kept
+    ):
+        instant = as_text(verified_at)
+        metadata.append(
+            {
+                "id": str(uuid.uuid5(_METADATA_NAMESPACE, f"{organization.id}/{instant}")),
+                "resource_id": organization.id,
+                "resource_type": "organization",
+                "last_action_date": verified_at.date().isoformat(),
+                "last_action_type": ACTION_VERIFY,
+                "field_name": VERIFIED_AT,
+                "previous_value": "",
+                "replacement_value": instant,
+                "updated_by": DIRECTORY_NAME,
+            }
+        )
+    return metadata
+
+
 def organization_to_hsds(
-    organization: Organization, *, public: bool = True, include_services: bool = True
+    organization: Organization,
+    *,
+    public: bool = True,
+    include_services: bool = True,
+    metadata: Sequence[MetadataEntry] | None = None,
 ) -> HsdsDict:
     """The whole nested organization (``compiled/organization.json``), with its services
-    nested in full (each without the organization again)."""
+    nested in full (each without the organization again). Given its audit rows
+    (``metadata``), its verifications too (:func:`verification_metadata`)."""
     fields = organization_summary_to_hsds(organization)
     fields["contacts"] = _all(contact_to_hsds, organization.contacts)
     fields["phones"] = _all(phone_to_hsds, organization.phones)
@@ -424,4 +503,6 @@ def organization_to_hsds(
             service_to_hsds(service, public=public, include_organization=False)
             for service in organization.services
         ]
+    if metadata is not None:
+        fields["metadata"] = verification_metadata(organization, metadata)
     return fields

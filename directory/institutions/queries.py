@@ -199,7 +199,12 @@ def services_query(filters: ServiceFilterSet) -> Select[tuple[Service]]:
 
 
 def organizations_query() -> Select[tuple[Organization]]:
-    return select(Organization).order_by(Organization.name, Organization.id)
+    """Listed organizations: deactivated ones are hidden from the public."""
+    return (
+        select(Organization)
+        .where(Organization.active.is_(True))
+        .order_by(Organization.name, Organization.id)
+    )
 
 
 def taxonomies_query() -> Select[tuple[Taxonomy]]:

@@ -41,15 +41,37 @@ Email ini sengaja tidak memuat data klien. / This e-mail deliberately holds no c
 data.
 """
 
+LISTING_STALE_SUBJECT = (
+    "Jejaring Rujukan: mohon periksa data lembaga Anda / please check your listing"
+)
+LISTING_STALE_BODY = """\
+Data lembaga Anda di Jejaring Rujukan belum diverifikasi lebih dari enam bulan, sehingga
+ditandai "perlu diperiksa" di direktori. Mohon periksa data lembaga dan layanannya, ubah
+yang sudah tidak benar, lalu tekan "Data masih benar" (masuk dulu bila diminta):
+
+    {link}
+
+Your organization's listing in Jejaring Rujukan has not been verified for more than six
+months and is flagged in the directory. Please check it, correct what has changed and
+press "Data masih benar" (the data is still correct) at the link above.
+"""
+
+# The fixed text of each kind of e-mail: (subject, body with a {link}).
+TEXTS = {
+    "referral": (SUBJECT, BODY),
+    "listing_stale": (LISTING_STALE_SUBJECT, LISTING_STALE_BODY),
+}
+
 
 def compose(email: OutgoingEmail, config: Mapping[str, Any]) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = SUBJECT
+    subject, body = TEXTS.get(email.kind, TEXTS["referral"])
+    message["Subject"] = subject
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = email.to_address
     message["Message-ID"] = make_msgid(domain="jejaring-rujukan")
     link = str(config["PUBLIC_URL"]).rstrip("/") + email.link_path
-    message.set_content(BODY.format(link=link))
+    message.set_content(body.format(link=link))
     return message
 
 

@@ -18,6 +18,7 @@ from directory.sqltypes import UTCDateTime
 
 if TYPE_CHECKING:
     from directory.auth.models import User
+    from directory.institutions.models import Organization
     from directory.referrals.models import Referral
 
 ID = Uuid(as_uuid=False)
@@ -44,6 +45,7 @@ class Notification(db.Model):
 
     user: Mapped[User] = relationship()
     referral: Mapped[Referral | None] = relationship(lazy="joined")
+    organization: Mapped[Organization | None] = relationship()
 
 
 class OutgoingEmail(db.Model):

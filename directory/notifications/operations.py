@@ -6,6 +6,7 @@ sent it hears of every change of status. Nobody is told of their own action.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -49,6 +50,22 @@ def notify_referral_event(referral: Referral, kind: str, actor: User) -> list[No
         notification = Notification(user_id=user.id, referral_id=referral.id, kind=kind)
         db.session.add(notification)
         db.session.add(OutgoingEmail(to_address=user.email, link_path=referral_path(referral.id)))
+        created.append(notification)
+    db.session.flush()
+    return created
+
+
+def notify_listing_event(
+    users: Iterable[User], organization_id: str, kind: str, *, email_link: str | None = None
+) -> list[Notification]:
+    """An in-app notification about an organization's listing for each user, and with
+    ``email_link`` an e-mail of the fixed text of ``kind`` too; flushed, not committed."""
+    created = []
+    for user in users:
+        notification = Notification(user_id=user.id, organization_id=organization_id, kind=kind)
+        db.session.add(notification)
+        if email_link is not None:
+            db.session.add(OutgoingEmail(to_address=user.email, kind=kind, link_path=email_link))
         created.append(notification)
     db.session.flush()
     return created

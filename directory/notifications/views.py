@@ -6,6 +6,7 @@ import uuid
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -18,6 +19,12 @@ from directory.referrals.vocabulary import EVENT_LABELS
 bp = Blueprint("notifications", __name__)
 
 PER_PAGE = 30
+# Notifications about an organization's listing rather than a referral.
+LISTING_LABELS = {
+    "listing_stale": _l("Data lembaga perlu diverifikasi"),
+    "listing_approved": _l("Usulan perubahan data disetujui"),
+    "listing_rejected": _l("Usulan perubahan data ditolak"),
+}
 
 
 class MarkForm(FlaskForm):
@@ -36,7 +43,10 @@ def index() -> ResponseReturnValue:
         error_out=False,
     )
     return render_template(
-        "notifications/index.html", page=page, labels=EVENT_LABELS, form=MarkForm()
+        "notifications/index.html",
+        page=page,
+        labels={**EVENT_LABELS, **LISTING_LABELS},
+        form=MarkForm(),
     )
 
 
@@ -50,6 +60,8 @@ def open_one(notification_id: uuid.UUID) -> ResponseReturnValue:
         abort(400)
     mark_read(notification)
     db.session.commit()
+    if notification.referral_id is None:
+        return redirect(url_for("listings.overview"), code=303)
     return redirect(url_for("referrals.show", referral_id=notification.referral_id), code=303)
 
 

@@ -89,7 +89,9 @@ def organizations_located_in(code: str) -> list[Organization]:
     located = select(Location.organization_id).where(region_matches(Location.region_code, code))
     return list(
         db.session.scalars(
-            select(Organization).where(Organization.id.in_(located)).order_by(Organization.name)
+            select(Organization)
+            .where(Organization.id.in_(located), Organization.active.is_(True))
+            .order_by(Organization.name)
         )
     )
 
@@ -138,7 +140,7 @@ def services_serving_from_elsewhere(regency: Region) -> list[Service]:
 def organization_for_page(organization_id: str) -> Organization | None:
     return db.session.scalars(
         select(Organization)
-        .where(Organization.id == organization_id)
+        .where(Organization.id == organization_id, Organization.active.is_(True))
         .options(
             selectinload(Organization.phones),
             selectinload(Organization.services),

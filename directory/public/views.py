@@ -3,6 +3,8 @@ from uuid import UUID
 from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
+from directory.database import utcnow
+from directory.listings.stale import verification_of
 from directory.public import bp, pages, queries
 from directory.public.helpers import display_locale, term_name
 
@@ -51,6 +53,7 @@ def organization(organization_id: UUID) -> ResponseReturnValue:
         "public/organization.html",
         organization=found,
         regencies=queries.regencies_of(found.locations),
+        verification=verification_of(found, utcnow()),
     )
 
 
@@ -61,6 +64,7 @@ def service(service_id: UUID) -> ResponseReturnValue:
         "public/service.html",
         service=found,
         organization=found.organization,
+        verification=verification_of(found.organization, utcnow()),
         terms=pages.service_terms(found),
         hours=pages.service_hours(found, display_locale()),
         regencies=queries.regencies_of(found.locations),

@@ -152,7 +152,7 @@ def outbox() -> ResponseReturnValue:
 def _problem_choices() -> list[SelectChoice]:
     terms = db.session.scalars(
         select(TaxonomyTerm)
-        .where(TaxonomyTerm.taxonomy_id == TAXONOMY_PROBLEMS)
+        .where(TaxonomyTerm.taxonomy_id == TAXONOMY_PROBLEMS, TaxonomyTerm.active.is_(True))
         .order_by(TaxonomyTerm.name)
     )
     return [SelectChoice(term.id, term.name) for term in terms]

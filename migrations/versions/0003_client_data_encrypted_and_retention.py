@@ -12,11 +12,10 @@ Create Date: 2026-11-29 03:56:36.339497
 
 """
 
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from alembic import op
 
+from directory.maintenance.migration_support import sqlite_foreign_keys_off
 from directory.privacy.crypto import cipher
 
 REFERRAL_FIELDS = (
@@ -60,33 +59,8 @@ branch_labels = None
 depends_on = None
 
 
-@contextmanager
-def _sqlite_foreign_keys_off():
-    """SQLite: batch mode rebuilds the referral table (copy, drop, rename), which rows of
-    other tables reference. SQLite's way (https://sqlite.org/lang_altertable.html): foreign
-    keys off outside a transaction, rebuild, check, foreign keys on again."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        yield
-        return
-    raw = bind.connection.dbapi_connection
-
-    def outside_transaction(statement):
-        if raw.in_transaction:
-            bind.exec_driver_sql("COMMIT")
-        bind.exec_driver_sql(statement)
-        bind.exec_driver_sql("BEGIN IMMEDIATE")
-
-    outside_transaction("PRAGMA foreign_keys = OFF")
-    yield
-    broken = bind.exec_driver_sql("PRAGMA foreign_key_check").all()
-    if broken:
-        raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
-    outside_transaction("PRAGMA foreign_keys = ON")
-
-
 def upgrade():
-    with _sqlite_foreign_keys_off():
+    with sqlite_foreign_keys_off():
         _upgrade()
 
 
@@ -163,7 +137,7 @@ def _upgrade():
 
 
 def downgrade():
-    with _sqlite_foreign_keys_off():
+    with sqlite_foreign_keys_off():
         _downgrade()
 
 

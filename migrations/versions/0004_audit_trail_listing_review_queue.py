@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import directory.sqltypes
+from directory.maintenance.migration_support import sqlite_foreign_keys_off
 
 
 # revision identifiers, used by Alembic.
@@ -27,6 +28,11 @@ depends_on = None
 
 
 def upgrade():
+    with sqlite_foreign_keys_off():
+        _upgrade()
+
+
+def _upgrade():
     op.create_table(
         "listing_change",
         sa.Column("id", sa.Uuid(as_uuid=False), nullable=False),
@@ -154,6 +160,11 @@ def upgrade():
 
 
 def downgrade():
+    with sqlite_foreign_keys_off():
+        _downgrade()
+
+
+def _downgrade():
     with op.batch_alter_table("taxonomy_term", schema=None) as batch_op:
         batch_op.drop_column("active")
 

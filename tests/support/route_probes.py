@@ -16,6 +16,7 @@ from typing import Any
 from directory.database import utcnow
 from directory.extensions import db
 from directory.institutions.models import TAXONOMY_PROBLEMS
+from directory.listings.models import ListingChange
 from directory.notifications.models import Notification
 from directory.referrals.models import Referral
 from tests.support.referral_network import (
@@ -128,6 +129,22 @@ def _transition_form(world: World) -> dict[str, Any]:
     return {"accept-version": 2}
 
 
+# Listings (partner self-service and the review queue): a change of the receiving
+# partner's service waiting for review, made fresh for each request.
+def _pending_change(world: World) -> str:
+    service = world.network.service
+    change = ListingChange(
+        organization_id=service.organization_id,
+        resource_type="service",
+        resource_id=service.id,
+        changes={"wait_time": {"old": service.wait_time or "", "new": "Dua hari kerja."}},
+        submitted_by_id=world.network.partner.id,
+    )
+    db.session.add(change)
+    db.session.commit()
+    return change.id
+
+
 PROBES: dict[tuple[str, str], Probe] = {
     # Public pages and the public directory API.
     ("public.home", "GET"): public("/"),
@@ -234,6 +251,123 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("notifications.read_all", "POST"): Probe(
         lambda w: "/notifikasi/baca-semua", signed_in(303), form=lambda w: {}
     ),
+    # Listings: staff of an organization (partners, and an LK3's counsellors) keep their
+    # own listing; administrators have none and review the queue instead.
+    ("listings.overview", "GET"): Probe(lambda w: "/lembaga-saya", signed_in(200, admin=403)),
+    ("listings.availability", "POST"): Probe(
+        lambda w: f"/lembaga-saya/layanan/{w.network.service.id}/ketersediaan",
+        signed_in(404, receiver=303, admin=403),
+        form=lambda w: {"capacity_note": "Antrean dua minggu.", "accepting_referrals": "y"},
+    ),
+    ("listings.edit_organization", "GET"): Probe(
+        lambda w: "/lembaga-saya/ubah", signed_in(200, admin=403)
+    ),
+    ("listings.edit_organization", "POST"): Probe(
+        lambda w: "/lembaga-saya/ubah",
+        signed_in(303, admin=403),
+        form=lambda w: {"name": "Nama baru lembaga (uji)"},
+    ),
+    ("listings.edit_service", "GET"): Probe(
+        lambda w: f"/lembaga-saya/layanan/{w.network.service.id}/ubah",
+        signed_in(404, receiver=200, admin=403),
+    ),
+    ("listings.edit_service", "POST"): Probe(
+        lambda w: f"/lembaga-saya/layanan/{w.network.service.id}/ubah",
+        signed_in(404, receiver=303, admin=403),
+        form=lambda w: {"name": w.network.service.name, "wait_time": "Tiga hari kerja."},
+    ),
+    ("listings.verify", "POST"): Probe(
+        lambda w: "/lembaga-saya/verifikasi", signed_in(303, admin=403), form=lambda w: {}
+    ),
+    ("listings.withdraw", "POST"): Probe(
+        lambda w: f"/lembaga-saya/usulan/{_pending_change(w)}/tarik",
+        signed_in(404, receiver=303, admin=403),
+        form=lambda w: {},
+    ),
+    ("listings.queue", "GET"): Probe(lambda w: "/admin/tinjauan", signed_in(403, admin=200)),
+    ("listings.review", "GET"): Probe(
+        lambda w: f"/admin/tinjauan/{_pending_change(w)}", signed_in(403, admin=200)
+    ),
+    ("listings.approve", "POST"): Probe(
+        lambda w: f"/admin/tinjauan/{_pending_change(w)}/setujui",
+        signed_in(403, admin=303),
+        form=lambda w: {},
+    ),
+    ("listings.reject", "POST"): Probe(
+        lambda w: f"/admin/tinjauan/{_pending_change(w)}/tolak",
+        signed_in(403, admin=303),
+        form=lambda w: {"note": "Nomor telepon belum bisa dihubungi."},
+    ),
+    # Administration (admin blueprint): admins only; everyone else 403, anonymous to /masuk.
+    ("admin.dashboard", "GET"): Probe(lambda w: "/admin", signed_in(403, admin=200)),
+    ("admin.organizations", "GET"): Probe(
+        lambda w: "/admin/lembaga?q=uji", signed_in(403, admin=200)
+    ),
+    ("admin.organization", "GET"): Probe(
+        lambda w: f"/admin/lembaga/{w.network.service.organization_id}", signed_in(403, admin=200)
+    ),
+    ("admin.organization", "POST"): Probe(
+        lambda w: "/admin/lembaga/baru", signed_in(403, admin=400), form=lambda w: {}
+    ),
+    ("admin.services", "GET"): Probe(lambda w: "/admin/layanan?page=2", signed_in(403, admin=200)),
+    ("admin.service", "GET"): Probe(
+        lambda w: f"/admin/layanan/{w.network.service.id}", signed_in(403, admin=200)
+    ),
+    ("admin.service", "POST"): Probe(
+        lambda w: f"/admin/layanan/{w.network.service.id}",
+        signed_in(403, admin=400),
+        form=lambda w: {"name": ""},
+    ),
+    ("admin.locations", "GET"): Probe(lambda w: "/admin/lokasi", signed_in(403, admin=200)),
+    ("admin.location", "GET"): Probe(lambda w: "/admin/lokasi/baru", signed_in(403, admin=200)),
+    ("admin.location", "POST"): Probe(
+        lambda w: "/admin/lokasi/baru",
+        signed_in(403, admin=400),
+        form=lambda w: {"region_code": "99.99"},
+    ),
+    ("admin.terms", "GET"): Probe(lambda w: "/admin/istilah", signed_in(403, admin=200)),
+    ("admin.term", "GET"): Probe(
+        lambda w: f"/admin/istilah/{w.network.problem_terms[0].id}", signed_in(403, admin=200)
+    ),
+    ("admin.term", "POST"): Probe(
+        lambda w: "/admin/istilah/baru", signed_in(403, admin=400), form=lambda w: {}
+    ),
+    ("admin.accounts", "GET"): Probe(lambda w: "/admin/akun", signed_in(403, admin=200)),
+    ("admin.new_account", "GET"): Probe(lambda w: "/admin/akun/baru", signed_in(403, admin=200)),
+    ("admin.new_account", "POST"): Probe(
+        lambda w: "/admin/akun/baru", signed_in(403, admin=400), form=lambda w: {}
+    ),
+    ("admin.account", "GET"): Probe(
+        lambda w: f"/admin/akun/{w.network.partner.id}", signed_in(403, admin=200)
+    ),
+    ("admin.account", "POST"): Probe(
+        lambda w: f"/admin/akun/{w.network.partner.id}",
+        signed_in(403, admin=400),
+        form=lambda w: {"role": "tidak-ada"},
+    ),
+    ("admin.reset_password", "POST"): Probe(
+        lambda w: f"/admin/akun/{w.network.partner.id}/kata-sandi",
+        signed_in(403, admin=400),
+        form=lambda w: {},
+    ),
+    ("admin.act", "POST"): Probe(
+        lambda w: f"/admin/istilah/{w.network.problem_terms[2].id}/nonaktifkan",
+        signed_in(403, admin=303),
+        form=lambda w: {},
+    ),
+    ("admin.audit", "GET"): Probe(
+        lambda w: "/admin/jejak-audit?resource_type=service", signed_in(403, admin=200)
+    ),
+    # Gap analysis: administrators only (it counts confidential places, so it is kept
+    # from counsellors and partners); it holds no client data (checked for the canary).
+    ("gaps.page", "GET"): Probe(
+        lambda w: f"/admin/kesenjangan?masalah={w.network.problem_terms[0].id}&jarak=50",
+        signed_in(403, admin=200),
+        public=True,
+    ),
+    ("gaps.download", "GET"): Probe(
+        lambda w: "/admin/kesenjangan.csv?jarak=50", signed_in(403, admin=200), public=True
+    ),
     # The referrals API (bearer tokens).
     ("api.issue_token", "POST"): Probe(
         lambda w: "/api/v1/auth/token",
@@ -254,5 +388,24 @@ PROBES: dict[tuple[str, str], Probe] = {
         lambda w: f"/api/v1/referrals/{w.fresh_referral('received').id}/transitions",
         sides_only(200, admin=403, sender=403, anonymous=401),
         json=lambda w: {"action": "accept", "version": 2, "note": f"diterima {utcnow()}"},
+    ),
+    # Referral reports (issue 8, part 3): aggregates for administrators only; the
+    # answers hold no client data, and are checked for the canary as public ones are.
+    ("reports.report_page", "GET"): Probe(
+        lambda w: "/admin/laporan?group_by=problem", signed_in(403, admin=200), public=True
+    ),
+    ("reports.report_csv", "GET"): Probe(
+        lambda w: "/admin/laporan.csv?group_by=province", signed_in(403, admin=200), public=True
+    ),
+    ("api.referral_report", "GET"): Probe(
+        lambda w: "/api/v1/reports/referrals?group_by=regency",
+        signed_in(403, 401, admin=200),
+        public=True,
+    ),
+    # FHIR export of a referral: seen as GET /referrals/{id} is; client data (asked for
+    # here) for administrators only, the two organizations are refused with a 403.
+    ("api.referral_fhir", "GET"): Probe(
+        lambda w: f"/api/v1/referrals/{w.referral.id}/fhir?include_client=true",
+        sides_only(403, admin=200, anonymous=401),
     ),
 }

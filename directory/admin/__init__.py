@@ -1,0 +1,1 @@
+"""Administration: the directory's records, the accounts and the audit trail (``/admin``)."""

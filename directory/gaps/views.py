@@ -1,0 +1,162 @@
+"""``/admin/kesenjangan``: the gap analysis page, and its CSV download.
+
+Administrators only. The page holds no client data, but it answers "is some suitable
+service within D km of this regency", confidential places included; asked often enough,
+with D changed a kilometre at a time, it narrows down where a safe house is. That is
+fine for the few accounts that run the network, not for every counsellor and partner,
+who have the public map and the search page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from functools import cached_property
+from time import perf_counter
+
+from flask import Response, abort, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from directory.extensions import db
+from directory.gaps import analysis, bp, data
+from directory.gaps.forms import ALL_PROBLEMS, GapForm
+from directory.gaps.maps import gap_map
+from directory.public.helpers import display_locale
+
+
+@dataclass
+class GapReport:
+    """The analysis for one choice of problem (or all) and distance."""
+
+    problems: list[data.Problem]
+    distance_km: int
+    result: dict[str, list[analysis.Coverage]]
+    seconds: float
+
+    def rows(self, problem_id: str) -> list[analysis.Coverage]:
+        """Every regency for one problem, gaps first (:func:`analysis.gap_order`)."""
+        return analysis.gap_order(self.result[problem_id])
+
+    @cached_property
+    def summary(self) -> list[analysis.RegencyGaps]:
+        return analysis.summarise(self.result)
+
+    @property
+    def regency_count(self) -> int:
+        return len(self.summary)
+
+    @property
+    def gap_count(self) -> int:
+        """Regencies lacking a suitable service for at least one of the problems."""
+        return sum(1 for item in self.summary if item.gap_problem_ids)
+
+
+def _admin_only() -> None:
+    if not current_user.is_admin:
+        abort(403)
+
+
+def _form() -> tuple[GapForm, list[data.Problem]]:
+    problems = data.problems(db.session)
+    locale = display_locale()
+    form = GapForm(formdata=request.args if request.args else None)
+    form.masalah.choices = [(ALL_PROBLEMS, _("Semua masalah"))] + [
+        (problem.id, problem.label(locale)) for problem in problems
+    ]
+    return form, problems
+
+
+def _report(form: GapForm, problems: list[data.Problem]) -> GapReport:
+    chosen = [p for p in problems if form.problem_id in (ALL_PROBLEMS, p.id)]
+    started = perf_counter()
+    result = analysis.analyse(
+        data.regencies(db.session),
+        data.service_points(db.session),
+        [problem.id for problem in chosen],
+        form.distance_km,
+        honour_service_areas=not form.semua_wilayah.data,
+    )
+    return GapReport(chosen, form.distance_km, result, perf_counter() - started)
+
+
+def _cell(text: str) -> str:
+    """A text cell that a spreadsheet will not run as a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_url(form: GapForm) -> str:
+    arguments = {"masalah": form.problem_id, "jarak": form.distance_km}
+    if form.semua_wilayah.data:
+        arguments["semua_wilayah"] = "y"
+    return url_for(".download", **arguments)
+
+
+@bp.get("/admin/kesenjangan")
+@login_required
+def page() -> ResponseReturnValue:
+    _admin_only()
+    form, problems = _form()
+    if not form.validate():
+        return render_template("gaps/page.html", form=form, report=None), 400
+    report = _report(form, problems)
+    current_app.logger.info(
+        "gap analysis: %d problems x %d regencies in %.3f s",
+        len(report.problems),
+        report.regency_count,
+        report.seconds,
+    )
+    names = {problem.id: problem.label(display_locale()) for problem in problems}
+    return render_template(
+        "gaps/page.html",
+        form=form,
+        report=report,
+        names=names,
+        gap_map=gap_map(report),
+        csv_url=_csv_url(form),
+    )
+
+
+@bp.get("/admin/kesenjangan.csv")
+@login_required
+def download() -> ResponseReturnValue:
+    """One row per regency and problem: a long table that a spreadsheet can pivot."""
+    _admin_only()
+    form, problems = _form()
+    if not form.validate():
+        return render_template("gaps/page.html", form=form, report=None), 400
+    report = _report(form, problems)
+    names = {problem.id: problem.label(display_locale()) for problem in problems}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            _("Kode wilayah"),
+            _("Provinsi"),
+            _("Kabupaten/kota"),
+            _("Masalah"),
+            _("Jarak layanan terdekat (km)"),
+            _("Terjangkau dalam %(km)s km", km=report.distance_km),
+        ]
+    )
+    for problem in report.problems:
+        for row in report.rows(problem.id):
+            writer.writerow(
+                [
+                    row.regency.code,
+                    _cell(row.regency.province),
+                    _cell(row.regency.name),
+                    _cell(names[problem.id]),
+                    "" if row.nearest_km is None else row.nearest_km,
+                    _("ya") if row.covered else _("tidak"),
+                ]
+            )
+    filename = f"kesenjangan-{report.distance_km}km.csv"
+    return Response(
+        # A byte order mark, so that spreadsheet programs read the file as UTF-8.
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

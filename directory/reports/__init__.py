@@ -1,0 +1,1 @@
+"""Referral reports for the network's coordinators: aggregates only, small counts hidden."""
