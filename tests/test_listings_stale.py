@@ -141,3 +141,22 @@ def test_the_command_wants_an_offset(app, runner):
     result = runner.invoke(args=["listings", "remind-stale", "--now", "2027-03-31T02:00"])
     assert result.exit_code != 0
     assert db.session.scalars(select(Notification)).all() == []
+
+
+def test_the_notifications_worker_reminds_too(app, runner, monkeypatch):
+    """One round of ``flask notifications worker``: the reminder is queued and, in the
+    same round, the e-mail outbox sends it (to ``instance/mail/`` in development)."""
+    found, staff = organization()
+
+    def stop(_seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("directory.notifications.cli.time.sleep", stop)
+    result = runner.invoke(args=["notifications", "worker", "--interval", "1"])
+    assert result.exit_code == 0, result.output
+    assert "reminded the staff of 1 stale listing" in result.output
+    db.session.expire_all()
+    assert found.stale_reminder_sent_at is not None
+    emails = db.session.scalars(select(OutgoingEmail)).all()
+    assert sorted(email.to_address for email in emails) == sorted(user.email for user in staff)
+    assert all(email.kind == stale.LISTING_STALE and email.sent_at for email in emails)

@@ -1,6 +1,8 @@
 """``flask notifications send`` (once) and ``flask notifications worker`` (until stopped).
 
-The worker also runs the retention purge (``flask privacy purge``) every round."""
+The worker also runs the retention purge (``flask privacy purge``) and the stale-listing
+reminders (``flask listings remind-stale``) every round; both are cheap when there is
+nothing to do."""
 
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from directory.database import utcnow
+from directory.extensions import db
+from directory.listings.stale import remind_stale
 from directory.notifications.mail import deliverer_for, send_pending
 from directory.privacy.commands import purge_now
 
@@ -34,11 +39,15 @@ def send_command(limit: int) -> None:
 @notifications_cli.command("worker")
 @click.option("--interval", default=30, show_default=True, help="Seconds between rounds.")
 def worker_command(interval: int) -> None:
-    """Send waiting e-mails, and purge client data past retention, every INTERVAL seconds
-    until stopped (Ctrl+C)."""
+    """Send waiting e-mails, purge client data past retention and remind the staff of
+    stale listings, every INTERVAL seconds until stopped (Ctrl+C)."""
     click.echo(f"sending notification e-mail every {interval} s; Ctrl+C stops")
     try:
         while True:
+            reminded = remind_stale(utcnow())
+            db.session.commit()
+            if reminded:
+                click.echo(f"listings: reminded the staff of {len(reminded)} stale listing(s)")
             sent, failed = _send_once(100)
             if sent or failed:
                 click.echo(f"e-mail: {sent} sent, {failed} failed")
