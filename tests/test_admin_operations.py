@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from directory.admin import operations as ops
-from directory.audit.models import MetadataEntry
 from directory.auth.operations import (
     AuthenticationFailed,
     authenticate,
@@ -38,6 +37,7 @@ from tests.factories import (
     TaxonomyTermFactory,
     UserFactory,
 )
+from tests.support.audit_trail import audit_rows
 from tests.support.referral_network import ADMIN_ROLE, build_network, referral_in
 
 NEW_PASSWORD = "kata sandi baru yang panjang sekali"
@@ -51,16 +51,6 @@ def network(app):
 @pytest.fixture
 def admin(network):
     return network.users[ADMIN_ROLE]
-
-
-def audit_rows(resource_id: str) -> list[MetadataEntry]:
-    return list(
-        db.session.scalars(
-            select(MetadataEntry)
-            .where(MetadataEntry.resource_id == resource_id)
-            .order_by(MetadataEntry.field_name)
-        )
-    )
 
 
 def test_creating_an_organization_stores_it_and_audits_each_field(admin):

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from directory.audit.models import MetadataEntry
 from directory.database import utcnow
 from directory.extensions import db
 from directory.institutions.models import ChangeLogEntry
@@ -17,6 +16,7 @@ from directory.listings import fields, operations
 from directory.listings.models import APPROVED, PENDING, REJECTED, WITHDRAWN, ListingChange
 from directory.notifications.models import Notification
 from tests.factories import PhoneFactory, ServiceFactory, UserFactory
+from tests.support.audit_trail import audit_rows
 from tests.support.referral_network import (
     ADMIN_ROLE,
     OTHER_PARTNER,
@@ -33,16 +33,6 @@ def network(app):
 @pytest.fixture
 def admin(network):
     return network.users[ADMIN_ROLE]
-
-
-def audit_rows(resource_id: str) -> list[MetadataEntry]:
-    return list(
-        db.session.scalars(
-            select(MetadataEntry)
-            .where(MetadataEntry.resource_id == resource_id)
-            .order_by(MetadataEntry.field_name)
-        )
-    )
 
 
 def propose(network, **typed):

@@ -10,7 +10,12 @@ from directory.api import openapi
 from directory.extensions import db
 from directory.reports import figures
 from tests.support.referral_network import ADMIN_ROLE, OTHER_PARTNER, RECEIVER, SENDER, bearer
-from tests.support.report_data import EXPECTED_TOTAL, MARCH, NOW, add_referral, build_report_world
+from tests.support.report_data import (
+    EXPECTED_TOTAL,
+    NOW,
+    add_canary_referral,
+    build_report_world,
+)
 from tests.support.route_probes import CANARY
 
 URL = "/api/v1/reports/referrals"
@@ -67,17 +72,7 @@ def test_admin_gets_the_figures_with_small_counts_as_strings(client, world, admi
 
 
 def test_no_client_data_in_the_answer(client, world, admin_headers):
-    add_referral(
-        world.network,
-        "declined",
-        MARCH,
-        end_reason="other",
-        reason=f"Alasan rahasia {CANARY}",
-        client_reference=CANARY,
-        client_initials="K.N.",
-        client_contact=CANARY,
-        end_reason_text=CANARY,
-    )
+    add_canary_referral(world.network)
     db.session.commit()
     for group_by in figures.GROUP_BYS:
         body = client.get(f"{URL}?group_by={group_by}", headers=admin_headers)

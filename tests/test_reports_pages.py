@@ -24,7 +24,13 @@ from tests.support.referral_network import (
     SENDER,
     client_as,
 )
-from tests.support.report_data import MARCH, NOW, add_referral, build_report_world
+from tests.support.report_data import (
+    MARCH,
+    NOW,
+    add_canary_referral,
+    add_referral,
+    build_report_world,
+)
 from tests.support.route_probes import CANARY
 
 PAGE = "/admin/laporan"
@@ -160,17 +166,7 @@ def test_csv_cell(value, cell):
 
 
 def test_no_client_data_on_the_page_or_in_the_csv(admin, world):
-    add_referral(
-        world.network,
-        "declined",
-        MARCH,
-        end_reason="other",
-        reason=f"Alasan rahasia {CANARY}",
-        client_reference=CANARY,
-        client_initials="K.N.",
-        client_safe_contact=CANARY,
-        end_reason_text=CANARY,
-    )
+    add_canary_referral(world.network)
     db.session.commit()
     for group_by in ("province", "problem", "month"):
         for url in (PAGE, CSV):

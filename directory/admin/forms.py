@@ -89,6 +89,16 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _chosen(label: Any, *, required: bool = False, field: type[Field] = SelectField) -> Any:
+    """A choice among those the view fills in: checked by :func:`_one_of_choices`."""
+    validators = [_required(), _one_of_choices] if required else [_one_of_choices]
+    return field(label, validators=validators, validate_choice=False)
+
+
+def _long_text(label: Any, rows: int) -> TextAreaField:
+    return TextAreaField(label, validators=[_length(MAX_TEXT)], render_kw={"rows": rows})
+
+
 def lines(text: str | None) -> list[str]:
     """Entries of a list typed one a line or separated by commas."""
     return [part.strip() for part in re.split(r"[\n,;]", text or "") if part.strip()]
@@ -110,9 +120,7 @@ class ActionForm(FlaskForm):
 
 class OrganizationForm(FlaskForm):
     name = StringField(_l("Nama lembaga"), validators=[_required(), _length(300)])
-    description = TextAreaField(
-        _l("Deskripsi"), validators=[_length(MAX_TEXT)], render_kw={"rows": 4}
-    )
+    description = _long_text(_l("Deskripsi"), 4)
     email = EmailField(
         _l("Email"),
         validators=[
@@ -126,9 +134,7 @@ class OrganizationForm(FlaskForm):
         validators=[Optional(), _length(500), URL(message=_l("Alamat situs web tidak sah."))],
     )
     legal_status = StringField(_l("Status hukum"), validators=[_length(200)])
-    institution_type_id = SelectField(
-        _l("Jenis lembaga"), validators=[_one_of_choices], validate_choice=False
-    )
+    institution_type_id = _chosen(_l("Jenis lembaga"))
     phones = TextAreaField(
         _l("Nomor telepon (satu per baris)"),
         validators=[_length(1000), _phones],
@@ -161,33 +167,19 @@ def _languages(form: Any, field: Field) -> None:
 
 
 class ServiceForm(FlaskForm):
-    organization_id = SelectField(
-        _l("Lembaga"), validators=[_required(), _one_of_choices], validate_choice=False
-    )
+    organization_id = _chosen(_l("Lembaga"), required=True)
     name = StringField(_l("Nama layanan"), validators=[_required(), _length(300)])
-    description = TextAreaField(
-        _l("Deskripsi"), validators=[_length(MAX_TEXT)], render_kw={"rows": 4}
-    )
-    status = SelectField(_l("Status"), validators=[_one_of_choices], validate_choice=False)
-    fees_description = TextAreaField(
-        _l("Biaya"), validators=[_length(MAX_TEXT)], render_kw={"rows": 2}
-    )
+    description = _long_text(_l("Deskripsi"), 4)
+    status = _chosen(_l("Status"))
+    fees_description = _long_text(_l("Biaya"), 2)
     languages = StringField(
         _l("Bahasa layanan (kode, dipisah koma)"), validators=[_length(200), _languages]
     )
     accepting_referrals = BooleanField(_l("Menerima rujukan"))
-    capacity_note = TextAreaField(
-        _l("Catatan kapasitas"), validators=[_length(MAX_TEXT)], render_kw={"rows": 2}
-    )
-    service_type_ids = CheckboxListField(
-        _l("Jenis layanan"), validators=[_one_of_choices], validate_choice=False
-    )
-    problem_ids = CheckboxListField(
-        _l("Masalah yang ditangani"), validators=[_one_of_choices], validate_choice=False
-    )
-    location_ids = CheckboxListField(
-        _l("Lokasi tempat layanan diberikan"), validators=[_one_of_choices], validate_choice=False
-    )
+    capacity_note = _long_text(_l("Catatan kapasitas"), 2)
+    service_type_ids = _chosen(_l("Jenis layanan"), field=CheckboxListField)
+    problem_ids = _chosen(_l("Masalah yang ditangani"), field=CheckboxListField)
+    location_ids = _chosen(_l("Lokasi tempat layanan diberikan"), field=CheckboxListField)
     region_codes = TextAreaField(
         _l("Wilayah layanan (kode wilayah Kemendagri, satu per baris)"),
         validators=[_length(2000), _region_codes],
@@ -212,24 +204,16 @@ class ServiceForm(FlaskForm):
         return valid
 
 
+def _clock_field(label: Any) -> StringField:
+    return StringField(label, validators=[_length(5), _clock], render_kw={"type": "time"})
+
+
 for _day in WEEKDAYS:
     setattr(
-        ServiceForm,
-        f"opens_{_day}",
-        StringField(
-            _l("%(day)s buka", day=WEEKDAY_LABELS[_day]),
-            validators=[_length(5), _clock],
-            render_kw={"type": "time"},
-        ),
+        ServiceForm, f"opens_{_day}", _clock_field(_l("%(day)s buka", day=WEEKDAY_LABELS[_day]))
     )
     setattr(
-        ServiceForm,
-        f"closes_{_day}",
-        StringField(
-            _l("%(day)s tutup", day=WEEKDAY_LABELS[_day]),
-            validators=[_length(5), _clock],
-            render_kw={"type": "time"},
-        ),
+        ServiceForm, f"closes_{_day}", _clock_field(_l("%(day)s tutup", day=WEEKDAY_LABELS[_day]))
     )
 
 
@@ -257,9 +241,7 @@ def _coordinate(low: float, high: float) -> Any:
 
 
 class LocationForm(FlaskForm):
-    organization_id = SelectField(
-        _l("Lembaga"), validators=[_required(), _one_of_choices], validate_choice=False
-    )
+    organization_id = _chosen(_l("Lembaga"), required=True)
     name = StringField(_l("Nama lokasi"), validators=[_required(), _length(300)])
     address = StringField(_l("Alamat jalan"), validators=[_required(), _length(500)])
     region_code = StringField(
@@ -276,10 +258,8 @@ class LocationForm(FlaskForm):
 
 
 class TermForm(FlaskForm):
-    taxonomy_id = SelectField(
-        _l("Taksonomi"), validators=[_required(), _one_of_choices], validate_choice=False
-    )
-    parent_id = SelectField(_l("Induk"), validators=[_one_of_choices], validate_choice=False)
+    taxonomy_id = _chosen(_l("Taksonomi"), required=True)
+    parent_id = _chosen(_l("Induk"))
     code = StringField(_l("Kode"), validators=[_length(100)])
     name = StringField(_l("Nama"), validators=[_required(), _length(200)])
     name_en = StringField(_l("Nama dalam bahasa Inggris"), validators=[_length(200)])
@@ -287,14 +267,8 @@ class TermForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     name = StringField(_l("Nama"), validators=[_required(), _length(200)])
-    role = SelectField(
-        _l("Peran"), validators=[_required(), _one_of_choices], validate_choice=False
-    )
-    organization_id = SelectField(
-        _l("Lembaga (wajib untuk konselor dan mitra)"),
-        validators=[_one_of_choices],
-        validate_choice=False,
-    )
+    role = _chosen(_l("Peran"), required=True)
+    organization_id = _chosen(_l("Lembaga (wajib untuk konselor dan mitra)"))
 
 
 def _password_field(label: Any) -> PasswordField:
@@ -340,12 +314,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    resource_type = SelectField(
-        _l("Jenis data"), validators=[_one_of_choices], validate_choice=False
-    )
-    organization_id = SelectField(
-        _l("Lembaga"), validators=[_one_of_choices], validate_choice=False
-    )
+    resource_type = _chosen(_l("Jenis data"))
+    organization_id = _chosen(_l("Lembaga"))
     account = StringField(_l("Email akun pengubah"), validators=[_length(254)])
     date_from = StringField(
         _l("Dari tanggal"), validators=[_length(10), _day], render_kw={"type": "date"}

@@ -122,6 +122,7 @@ def _audit(
     action: str,
     organization_id: str | None,
 ) -> None:
+    """Record the changes of one record in the audit trail, and flush."""
     record_changes(
         db.session,
         resource_type=resource_type,
@@ -133,6 +134,28 @@ def _audit(
         actor_id=actor.id,
         organization_id=organization_id,
     )
+    db.session.flush()
+
+
+def _refuse_if_referenced(record: Any, *, ignore: Iterable[tuple[str, str]] = ()) -> None:
+    """Raise :class:`StillReferenced` while any row but those ``ignore`` names points to
+    ``record``."""
+    found = references(record, ignore=ignore)
+    if found:
+        raise StillReferenced(found)
+
+
+def _delete_audited(
+    actor: User,
+    resource_type: str,
+    record: Any,
+    before: dict[str, str],
+    organization_id: str | None,
+) -> None:
+    """Delete ``record`` and record its deletion in the audit trail."""
+    db.session.delete(record)
+    db.session.flush()
+    _audit(actor, resource_type, record.id, before, {}, ACTION_DELETE, organization_id)
 
 
 def _clean(value: str | None) -> str | None:
@@ -270,7 +293,6 @@ def save_organization(
         ACTION_CREATE if creating else ACTION_UPDATE,
         organization.id,
     )
-    db.session.flush()
     return organization
 
 
@@ -290,7 +312,6 @@ def deactivate_organization(actor: User, organization: Organization) -> None:
         ACTION_DEACTIVATE,
         organization.id,
     )
-    db.session.flush()
 
 
 def reactivate_organization(actor: User, organization: Organization) -> None:
@@ -306,7 +327,6 @@ def reactivate_organization(actor: User, organization: Organization) -> None:
         ACTION_REACTIVATE,
         organization.id,
     )
-    db.session.flush()
 
 
 def delete_organization(actor: User, organization: Organization) -> None:
@@ -346,10 +366,7 @@ def delete_organization(actor: User, organization: Organization) -> None:
         .where(MetadataEntry.organization_id == organization.id)
         .values(organization_id=None)
     )
-    db.session.delete(organization)
-    db.session.flush()
-    _audit(actor, ORGANIZATION, organization.id, before, {}, ACTION_DELETE, None)
-    db.session.flush()
+    _delete_audited(actor, ORGANIZATION, organization, before, None)
 
 
 # Services
@@ -595,7 +612,6 @@ def save_service(actor: User, data: ServiceData, service: Service | None = None)
         ACTION_CREATE if creating else ACTION_UPDATE,
         service.organization_id,
     )
-    db.session.flush()
     return service
 
 
@@ -610,12 +626,10 @@ def _set_service_status(actor: User, service: Service, status: str, action: str)
 
 def deactivate_service(actor: User, service: Service) -> None:
     _set_service_status(actor, service, INACTIVE, ACTION_DEACTIVATE)
-    db.session.flush()
 
 
 def reactivate_service(actor: User, service: Service) -> None:
     _set_service_status(actor, service, "active", ACTION_REACTIVATE)
-    db.session.flush()
 
 
 # The parts of a service deleted with it.
@@ -632,9 +646,7 @@ SERVICE_PARTS = (
 
 def delete_service(actor: User, service: Service) -> None:
     """Delete a service no referral (or anything else but its own parts) refers to."""
-    found = references(service, ignore=SERVICE_PARTS)
-    if found:
-        raise StillReferenced(found)
+    _refuse_if_referenced(service, ignore=SERVICE_PARTS)
     before = service_state(service)
     organization_id = service.organization_id
     for sal in service.service_at_locations:
@@ -648,10 +660,7 @@ def delete_service(actor: User, service: Service) -> None:
         *_attributes_of(SERVICE, service.id),
     ]:
         db.session.delete(row)
-    db.session.delete(service)
-    db.session.flush()
-    _audit(actor, SERVICE, service.id, before, {}, ACTION_DELETE, organization_id)
-    db.session.flush()
+    _delete_audited(actor, SERVICE, service, before, organization_id)
 
 
 # Locations
@@ -747,7 +756,6 @@ def save_location(actor: User, data: LocationData, location: Location | None = N
         ACTION_CREATE if creating else ACTION_UPDATE,
         location.organization_id,
     )
-    db.session.flush()
     return location
 
 
@@ -762,16 +770,11 @@ LOCATION_PARTS = (
 
 def delete_location(actor: User, location: Location) -> None:
     """Delete a location no service is offered at any more."""
-    found = references(location, ignore=LOCATION_PARTS)
-    if found:
-        raise StillReferenced(found)
+    _refuse_if_referenced(location, ignore=LOCATION_PARTS)
     before = location_state(location)
     for model in (Phone, Schedule, Language, Contact):
         _delete_rows(model, model.location_id == location.id)
-    db.session.delete(location)
-    db.session.flush()
-    _audit(actor, LOCATION, location.id, before, {}, ACTION_DELETE, location.organization_id)
-    db.session.flush()
+    _delete_audited(actor, LOCATION, location, before, location.organization_id)
 
 
 # Taxonomy terms
@@ -840,7 +843,6 @@ def save_term(actor: User, data: TermData, term: TaxonomyTerm | None = None) -> 
         ACTION_CREATE if creating else ACTION_UPDATE,
         None,
     )
-    db.session.flush()
     return term
 
 
@@ -850,19 +852,13 @@ def set_term_active(actor: User, term: TaxonomyTerm, active: bool) -> None:
     db.session.flush()
     action = ACTION_REACTIVATE if active else ACTION_DEACTIVATE
     _audit(actor, TAXONOMY_TERM, term.id, before, snapshot(term, TERM_FIELDS), action, None)
-    db.session.flush()
 
 
 def delete_term(actor: User, term: TaxonomyTerm) -> None:
     """Delete a term no record, referral or child term uses."""
-    found = references(term)
-    if found:
-        raise StillReferenced(found)
+    _refuse_if_referenced(term)
     before = snapshot(term, TERM_FIELDS)
-    db.session.delete(term)
-    db.session.flush()
-    _audit(actor, TAXONOMY_TERM, term.id, before, {}, ACTION_DELETE, None)
-    db.session.flush()
+    _delete_audited(actor, TAXONOMY_TERM, term, before, None)
 
 
 # Accounts
@@ -903,7 +899,6 @@ def create_account(
     _audit(
         actor, ACCOUNT, user.id, {}, snapshot(user, ACCOUNT_FIELDS), ACTION_CREATE, organization_id
     )
-    db.session.flush()
     return user
 
 
@@ -936,7 +931,6 @@ def update_account(
         ACTION_UPDATE,
         organization_id,
     )
-    db.session.flush()
 
 
 def set_account_active(actor: User, user: User, active: bool) -> None:
@@ -959,7 +953,6 @@ def set_account_active(actor: User, user: User, active: bool) -> None:
         action,
         user.organization_id,
     )
-    db.session.flush()
 
 
 def reset_password(
@@ -984,20 +977,14 @@ def reset_password(
         ACTION_UPDATE,
         user.organization_id,
     )
-    db.session.flush()
 
 
 def delete_account(actor: User, user: User) -> None:
     """Delete an account that never did anything recorded (its API tokens go with it)."""
     if user.id == actor.id:
         raise Invalid({"active": "self"})
-    found = references(user, ignore=[("api_token", "user_id")])
-    if found:
-        raise StillReferenced(found)
+    _refuse_if_referenced(user, ignore=[("api_token", "user_id")])
     before = snapshot(user, ACCOUNT_FIELDS)
     organization_id = user.organization_id
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
-    db.session.delete(user)
-    db.session.flush()
-    _audit(actor, ACCOUNT, user.id, before, {}, ACTION_DELETE, organization_id)
-    db.session.flush()
+    _delete_audited(actor, ACCOUNT, user, before, organization_id)

@@ -187,6 +187,34 @@ def saved(endpoint: str, record_id: str) -> ResponseReturnValue:
     return redirect(url_for(endpoint, record_id=record_id), 303)
 
 
+def form_status() -> int:
+    """400 for a form that comes back (it was not saved), 200 for a first view."""
+    return 400 if request.method == "POST" else 200
+
+
+def try_save(form: Any, save: Callable[[], Any]) -> Any | None:
+    """Run ``save``: its record, or ``None`` after rolling back and showing its problems."""
+    try:
+        return save()
+    except ops.Invalid as error:
+        db.session.rollback()
+        show_problems(form, error)
+        return None
+
+
+def search_list(
+    template: str,
+    statement: Select[Any],
+    conditions: Callable[[str], list[Any]],
+    **context: Any,
+) -> ResponseReturnValue:
+    """A list page: ``statement`` narrowed to rows meeting any of ``conditions(q)``, paged."""
+    text = search_text()
+    if text:
+        statement = statement.where(or_(*conditions(text)))
+    return render_template(template, page=paged(statement), q=text, **context)
+
+
 # Dashboard
 
 
@@ -200,11 +228,11 @@ def dashboard() -> ResponseReturnValue:
 
 @bp.get("/lembaga")
 def organizations() -> ResponseReturnValue:
-    text = search_text()
-    statement = select(Organization).order_by(Organization.name, Organization.id)
-    if text:
-        statement = statement.where(matching(Organization.name, text))
-    return render_template("admin/organizations.html", page=paged(statement), q=text)
+    return search_list(
+        "admin/organizations.html",
+        select(Organization).order_by(Organization.name, Organization.id),
+        lambda text: [matching(Organization.name, text)],
+    )
 
 
 def _organization_initial(organization: Organization) -> dict[str, Any]:
@@ -228,7 +256,7 @@ def organization(record_id: uuid.UUID | None) -> ResponseReturnValue:
         ("", _("Belum ditentukan")),
         *term_choices(TAXONOMY_INSTITUTION_TYPES),
     ]
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     if form.validate_on_submit():
         data = ops.OrganizationData(
             name=form.name.data or "",
@@ -239,13 +267,9 @@ def organization(record_id: uuid.UUID | None) -> ResponseReturnValue:
             institution_type_id=form.institution_type_id.data or None,
             phones=tuple(forms.lines(form.phones.data)),
         )
-        try:
-            record = ops.save_organization(actor(), data, record)
-        except ops.Invalid as error:
-            db.session.rollback()
-            show_problems(form, error)
-        else:
-            return saved("admin.organization", record.id)
+        saved_record = try_save(form, lambda: ops.save_organization(actor(), data, record))
+        if saved_record is not None:
+            return saved("admin.organization", saved_record.id)
     title = record.name if record else _("Lembaga baru")
     return edit_page("admin/edit.html", form, record, title, status, kind="lembaga")
 
@@ -255,19 +279,14 @@ def organization(record_id: uuid.UUID | None) -> ResponseReturnValue:
 
 @bp.get("/layanan")
 def services() -> ResponseReturnValue:
-    text = search_text()
-    statement = (
+    return search_list(
+        "admin/services.html",
         select(Service)
         .join(Service.organization)
         .options(contains_eager(Service.organization))
-        .order_by(Service.name, Service.id)
-    )
-    if text:
-        statement = statement.where(
-            or_(matching(Service.name, text), matching(Organization.name, text))
-        )
-    return render_template(
-        "admin/services.html", page=paged(statement), q=text, statuses=SERVICE_STATUS_LABELS
+        .order_by(Service.name, Service.id),
+        lambda text: [matching(Service.name, text), matching(Organization.name, text)],
+        statuses=SERVICE_STATUS_LABELS,
     )
 
 
@@ -330,15 +349,13 @@ def service(record_id: uuid.UUID | None) -> ResponseReturnValue:
     form.service_type_ids.choices = term_choices(TAXONOMY_SERVICE_TYPES)
     form.problem_ids.choices = term_choices(TAXONOMY_PROBLEMS)
     form.location_ids.choices = location_choices(form.organization_id.data)
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     if form.validate_on_submit():
-        try:
-            record = ops.save_service(actor(), _service_data(form), record)
-        except ops.Invalid as error:
-            db.session.rollback()
-            show_problems(form, error)
-        else:
-            return saved("admin.service", record.id)
+        saved_record = try_save(
+            form, lambda: ops.save_service(actor(), _service_data(form), record)
+        )
+        if saved_record is not None:
+            return saved("admin.service", saved_record.id)
     title = record.name if record else _("Layanan baru")
     return edit_page(
         "admin/edit.html", form, record, title, status, kind="layanan", days=forms.WEEKDAY_LABELS
@@ -350,22 +367,18 @@ def service(record_id: uuid.UUID | None) -> ResponseReturnValue:
 
 @bp.get("/lokasi")
 def locations() -> ResponseReturnValue:
-    text = search_text()
-    statement = (
+    return search_list(
+        "admin/locations.html",
         select(Location)
         .outerjoin(Location.organization)
         .options(contains_eager(Location.organization))
-        .order_by(Location.name, Location.id)
+        .order_by(Location.name, Location.id),
+        lambda text: [
+            matching(Location.name, text),
+            matching(Organization.name, text),
+            Location.region_code.startswith(text, autoescape=True),
+        ],
     )
-    if text:
-        statement = statement.where(
-            or_(
-                matching(Location.name, text),
-                matching(Organization.name, text),
-                Location.region_code.startswith(text, autoescape=True),
-            )
-        )
-    return render_template("admin/locations.html", page=paged(statement), q=text)
 
 
 def _location_initial(location: Location) -> dict[str, Any]:
@@ -389,7 +402,7 @@ def location(record_id: uuid.UUID | None) -> ResponseReturnValue:
         initial["organization_id"] = request.args["organization_id"][:64]
     form = forms.LocationForm(data=initial)
     form.organization_id.choices = organization_choices(_("Pilih lembaga..."))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     if form.validate_on_submit():
         data = ops.LocationData(
             organization_id=form.organization_id.data or "",
@@ -400,13 +413,9 @@ def location(record_id: uuid.UUID | None) -> ResponseReturnValue:
             longitude=forms.parse_coordinate(form.longitude.data),
             confidential=bool(form.confidential.data),
         )
-        try:
-            record = ops.save_location(actor(), data, record)
-        except ops.Invalid as error:
-            db.session.rollback()
-            show_problems(form, error)
-        else:
-            return saved("admin.location", record.id)
+        saved_record = try_save(form, lambda: ops.save_location(actor(), data, record))
+        if saved_record is not None:
+            return saved("admin.location", saved_record.id)
     title = (record.name or _("Lokasi")) if record else _("Lokasi baru")
     return edit_page("admin/edit.html", form, record, title, status, kind="lokasi")
 
@@ -416,22 +425,18 @@ def location(record_id: uuid.UUID | None) -> ResponseReturnValue:
 
 @bp.get("/istilah")
 def terms() -> ResponseReturnValue:
-    text = search_text()
-    statement = (
+    return search_list(
+        "admin/terms.html",
         select(TaxonomyTerm)
         .outerjoin(TaxonomyTerm.taxonomy)
         .options(contains_eager(TaxonomyTerm.taxonomy))
-        .order_by(Taxonomy.name, TaxonomyTerm.name, TaxonomyTerm.id)
+        .order_by(Taxonomy.name, TaxonomyTerm.name, TaxonomyTerm.id),
+        lambda text: [
+            matching(TaxonomyTerm.name, text),
+            matching(TaxonomyTerm.name_en, text),
+            matching(TaxonomyTerm.code, text),
+        ],
     )
-    if text:
-        statement = statement.where(
-            or_(
-                matching(TaxonomyTerm.name, text),
-                matching(TaxonomyTerm.name_en, text),
-                matching(TaxonomyTerm.code, text),
-            )
-        )
-    return render_template("admin/terms.html", page=paged(statement), q=text)
 
 
 @bp.route("/istilah/baru", methods=["GET", "POST"], defaults={"record_id": None})
@@ -460,7 +465,7 @@ def term(record_id: uuid.UUID | None) -> ResponseReturnValue:
         ("", _("Tidak ada (istilah teratas)")),
         *[(p.id, f"{names.get(p.taxonomy_id or '', '-')}: {p.name}") for p in parents],
     ]
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     if form.validate_on_submit():
         data = ops.TermData(
             taxonomy_id=form.taxonomy_id.data or "",
@@ -469,13 +474,9 @@ def term(record_id: uuid.UUID | None) -> ResponseReturnValue:
             code=form.code.data,
             parent_id=form.parent_id.data or None,
         )
-        try:
-            record = ops.save_term(actor(), data, record)
-        except ops.Invalid as error:
-            db.session.rollback()
-            show_problems(form, error)
-        else:
-            return saved("admin.term", record.id)
+        saved_record = try_save(form, lambda: ops.save_term(actor(), data, record))
+        if saved_record is not None:
+            return saved("admin.term", saved_record.id)
     title = record.name if record else _("Istilah baru")
     return edit_page("admin/edit.html", form, record, title, status, kind="istilah")
 
@@ -485,17 +486,16 @@ def term(record_id: uuid.UUID | None) -> ResponseReturnValue:
 
 @bp.get("/akun")
 def accounts() -> ResponseReturnValue:
-    text = search_text()
-    statement = select(User).outerjoin(User.organization).order_by(User.email)
-    if text:
-        statement = statement.where(
-            or_(
-                matching(User.email, text),
-                matching(User.name, text),
-                matching(Organization.name, text),
-            )
-        )
-    return render_template("admin/accounts.html", page=paged(statement), q=text, roles=ROLE_LABELS)
+    return search_list(
+        "admin/accounts.html",
+        select(User).outerjoin(User.organization).order_by(User.email),
+        lambda text: [
+            matching(User.email, text),
+            matching(User.name, text),
+            matching(Organization.name, text),
+        ],
+        roles=ROLE_LABELS,
+    )
 
 
 def _account_choices(form: forms.AccountForm) -> None:
@@ -507,21 +507,20 @@ def _account_choices(form: forms.AccountForm) -> None:
 def new_account() -> ResponseReturnValue:
     form = forms.NewAccountForm(data={"role": "counsellor"})
     _account_choices(form)
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     if form.validate_on_submit():
-        try:
-            user = ops.create_account(
+        user = try_save(
+            form,
+            lambda: ops.create_account(
                 actor(),
                 email=form.email.data or "",
                 name=form.name.data or "",
                 role=form.role.data or "",
                 password=form.password.data or "",
                 organization_id=form.organization_id.data or None,
-            )
-        except ops.Invalid as error:
-            db.session.rollback()
-            show_problems(form, error)
-        else:
+            ),
+        )
+        if user is not None:
             return saved("admin.account", user.id)
     return edit_page("admin/edit.html", form, None, _("Akun baru"), status, kind="akun")
 
@@ -533,21 +532,20 @@ def account(record_id: uuid.UUID) -> ResponseReturnValue:
         data={"name": user.name, "role": user.role, "organization_id": user.organization_id or ""}
     )
     _account_choices(form)
-    status = 400 if request.method == "POST" else 200
-    if form.validate_on_submit():
-        try:
-            ops.update_account(
-                actor(),
-                user,
-                name=form.name.data or "",
-                role=form.role.data or "",
-                organization_id=form.organization_id.data or None,
-            )
-        except ops.Invalid as error:
-            db.session.rollback()
-            show_problems(form, error)
-        else:
-            return saved("admin.account", user.id)
+    status = form_status()
+
+    def update() -> User:
+        ops.update_account(
+            actor(),
+            user,
+            name=form.name.data or "",
+            role=form.role.data or "",
+            organization_id=form.organization_id.data or None,
+        )
+        return user
+
+    if form.validate_on_submit() and try_save(form, update) is not None:
+        return saved("admin.account", user.id)
     return edit_page(
         "admin/account.html",
         form,
@@ -563,24 +561,23 @@ def account(record_id: uuid.UUID) -> ResponseReturnValue:
 def reset_password(record_id: uuid.UUID) -> ResponseReturnValue:
     user: User = get_or_404(User, record_id)
     password_form = forms.PasswordResetForm(prefix="reset")
-    if password_form.validate_on_submit():
-        try:
-            ops.reset_password(
-                actor(),
-                user,
-                password_form.password.data or "",
-                minimum_length=int(current_app.config["PASSWORD_MIN_LENGTH"]),
-            )
-        except ops.Invalid as error:
-            db.session.rollback()
-            show_problems(password_form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("Kata sandi sudah diganti; sesi dan token API akun ini sudah diakhiri."),
-                "success",
-            )
-            return redirect(url_for("admin.account", record_id=user.id), 303)
+
+    def reset() -> User:
+        ops.reset_password(
+            actor(),
+            user,
+            password_form.password.data or "",
+            minimum_length=int(current_app.config["PASSWORD_MIN_LENGTH"]),
+        )
+        return user
+
+    if password_form.validate_on_submit() and try_save(password_form, reset) is not None:
+        db.session.commit()
+        flash(
+            _("Kata sandi sudah diganti; sesi dan token API akun ini sudah diakhiri."),
+            "success",
+        )
+        return redirect(url_for("admin.account", record_id=user.id), 303)
     form = forms.AccountForm(
         formdata=None,
         data={"name": user.name, "role": user.role, "organization_id": user.organization_id or ""},

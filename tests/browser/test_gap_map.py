@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -16,7 +15,8 @@ from playwright.sync_api import Browser, Page, expect
 from directory.extensions import db
 from directory.gaps.maps import COVERED_COLOUR, GAP_COLOUR
 from tests.browser.conftest import LiveSite, PageWatch
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.browser.page_checks import assert_axe_clean, phone_page, sign_in
+from tests.factories import UserFactory
 
 MAP = "window[document.querySelector('.gaps-map .folium-map').id]"
 # Every regency dot on the map, by fill colour.
@@ -29,7 +29,6 @@ DOTS = f"""() => {{
   }});
   return counts;
 }}"""
-BLOCKING = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +41,6 @@ def admin_email(live_site: LiveSite) -> str:
         db.session.commit()
         db.session.remove()
     return email
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/masuk")
-    page.get_by_label("Alamat email").fill(email)
-    page.get_by_label("Kata sandi").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(lambda url: urlsplit(url).path != "/masuk")
 
 
 def gap_url(site: LiveSite, distance: int = 50) -> str:
@@ -153,38 +144,13 @@ def test_no_serious_accessibility_violation(
     signed_in: Page, live_site: LiveSite, axe_source: str
 ) -> None:
     open_gaps(signed_in, gap_url(live_site))
-    signed_in.evaluate(axe_source)
-    result = signed_in.evaluate(
-        """async () => {
-          const result = await axe.run(document);
-          return {
-            passed: result.passes.length,
-            violations: result.violations.map((v) => ({
-              id: v.id, impact: v.impact, help: v.help,
-              nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
-            })),
-          };
-        }"""
-    )
-    assert result["passed"] > 10
-    blocking = [v for v in result["violations"] if v["impact"] in BLOCKING]
-    assert blocking == [], "\n".join(
-        f"{v['impact']}: {v['id']} ({v['help']}) at {v['nodes']}" for v in blocking
-    )
+    assert_axe_clean(signed_in, axe_source)
 
 
 def test_phone_sized_screen(
     browser: Browser, live_site: LiveSite, admin_email: str, artifacts: Path
 ) -> None:
-    context = browser.new_context(
-        base_url=live_site.url,
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    try:
-        page = context.new_page()
+    with phone_page(browser, live_site.url, is_mobile=True, has_touch=True) as page:
         watch = PageWatch()
         watch.attach(page)
         sign_in(page, admin_email)
@@ -198,5 +164,3 @@ def test_phone_sized_screen(
         page.locator(".gaps-summary").evaluate("(element) => element.scrollIntoView()")
         page.screenshot(path=artifacts / "gap-map-phone.png")
         assert watch.console_errors == [] and watch.page_errors == []
-    finally:
-        context.close()

@@ -14,9 +14,8 @@ from directory.extensions import db
 from directory.institutions.models import Service
 from directory.listings import operations
 from tests.browser.conftest import LiveSite, PageWatch
-from tests.factories import TEST_PASSWORD, UserFactory
-
-BLOCKING = ("serious", "critical")
+from tests.browser.page_checks import assert_axe_clean, phone_page, sideways_overflow, sign_in
+from tests.factories import UserFactory
 
 
 @dataclass
@@ -44,35 +43,6 @@ def listing_site(live_site: LiveSite) -> ListingSite:
         site = ListingSite(partner.email, admin.email, service.id, change.id)
         db.session.remove()
     return site
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/masuk")
-    page.get_by_label("Alamat email").fill(email)
-    page.get_by_label("Kata sandi").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_load_state("networkidle")
-
-
-def assert_axe_clean(page: Page, axe_source: str) -> None:
-    page.evaluate(axe_source)
-    result = page.evaluate(
-        """async () => {
-          const result = await axe.run(document);
-          return {
-            passed: result.passes.length,
-            violations: result.violations.map((v) => ({
-              id: v.id, impact: v.impact, help: v.help,
-              nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
-            })),
-          };
-        }"""
-    )
-    assert result["passed"] > 10
-    blocking = [v for v in result["violations"] if v["impact"] in BLOCKING]
-    assert blocking == [], "\n".join(
-        f"{v['impact']}: {v['id']} ({v['help']}) at {v['nodes']}" for v in blocking
-    )
 
 
 def test_the_partners_pages(
@@ -107,20 +77,11 @@ def test_the_review_page(
 def test_the_listing_pages_fit_a_phone(
     browser: Browser, base_url: str, listing_site: ListingSite, artifacts: Path
 ) -> None:
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": 360, "height": 740}, device_scale_factor=2
-    )
-    page = context.new_page()
-    try:
+    with phone_page(browser, base_url) as page:
         sign_in(page, listing_site.partner_email)
         for path in ("/lembaga-saya", f"/lembaga-saya/layanan/{listing_site.service_id}/ubah"):
             page.goto(path)
-            overflow = page.evaluate(
-                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            assert overflow <= 0, path
+            assert sideways_overflow(page) <= 0, path
         button = page.get_by_role("button", name="Kirim untuk ditinjau").bounding_box()
         assert button is not None and button["height"] >= 44
         page.screenshot(path=str(artifacts / "listings-edit-phone.png"), full_page=True)
-    finally:
-        context.close()

@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.browser.conftest import LiveSite
-
-BLOCKING = ("serious", "critical")
+from tests.browser.page_checks import assert_axe_clean
 
 
 def _pages(site: LiveSite) -> dict[str, str]:
@@ -36,23 +35,4 @@ def test_no_serious_accessibility_violation(
     response = page.goto(_pages(live_site)[name])
     assert response is not None and response.status == 200
     page.wait_for_load_state("networkidle")
-    # Through the DevTools protocol, not a <script> tag: the page's content security
-    # policy (rightly) refuses inline scripts without its nonce.
-    page.evaluate(axe_source)
-    result = page.evaluate(
-        """async () => {
-          const result = await axe.run(document);
-          return {
-            passed: result.passes.length,
-            violations: result.violations.map((v) => ({
-              id: v.id, impact: v.impact, help: v.help,
-              nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
-            })),
-          };
-        }"""
-    )
-    assert result["passed"] > 10  # axe ran its rules on a real page
-    blocking = [v for v in result["violations"] if v["impact"] in BLOCKING]
-    assert blocking == [], "\n".join(
-        f"{v['impact']}: {v['id']} ({v['help']}) at {v['nodes']}" for v in blocking
-    )
+    assert_axe_clean(page, axe_source)

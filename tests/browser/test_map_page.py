@@ -20,6 +20,7 @@ from tests.browser.map_helpers import (
     wait_for_layer_count,
     wait_until_still,
 )
+from tests.browser.page_checks import phone_page
 
 
 def test_map_draws_clusters_holding_every_public_place(page: Page, live_site: LiveSite) -> None:
@@ -176,15 +177,7 @@ def test_no_console_errors_and_no_request_beyond_app_and_tiles(
 
 
 def test_phone_sized_screen(browser: Browser, live_site: LiveSite, artifacts: Path) -> None:
-    context = browser.new_context(
-        base_url=live_site.url,
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    try:
-        page = context.new_page()
+    with phone_page(browser, live_site.url, is_mobile=True, has_touch=True) as page:
         watch = PageWatch()
         watch.attach(page)
         open_map(page)
@@ -209,8 +202,6 @@ def test_phone_sized_screen(browser: Browser, live_site: LiveSite, artifacts: Pa
         wait_until_still(page)
         page.screenshot(path=artifacts / "map-phone-popup.png")
         assert watch.console_errors == [] and watch.page_errors == []
-    finally:
-        context.close()
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:

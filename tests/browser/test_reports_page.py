@@ -18,9 +18,9 @@ from directory.database import utcnow
 from directory.extensions import db
 from directory.institutions.models import Organization, Service
 from tests.browser.conftest import LiveSite, PageWatch
-from tests.factories import TEST_PASSWORD, ReferralFactory, UserFactory
+from tests.browser.page_checks import assert_axe_clean, phone_page, sideways_overflow, sign_in
+from tests.factories import ReferralFactory, UserFactory
 
-BLOCKING = ("serious", "critical")
 # Status, days to answer (None: unanswered), days to close, reason or outcome: a cycle the
 # referrals below walk through, so that every figure and every chart segment shows.
 CYCLE = (
@@ -78,14 +78,6 @@ def report_site(live_site: LiveSite) -> ReportSite:
     return ReportSite(admin_email=email, referrals=total)
 
 
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/masuk")
-    page.get_by_label("Alamat email").fill(email)
-    page.get_by_label("Kata sandi").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_load_state("networkidle")
-
-
 def test_the_report_page_with_its_charts(
     page: Page, report_site: ReportSite, watch: PageWatch, artifacts: Path, axe_source: str
 ) -> None:
@@ -108,21 +100,7 @@ def test_the_report_page_with_its_charts(
     assert page.locator("svg.trend-chart rect.seg-accepted").count() >= 5
     page.screenshot(path=str(artifacts / "reports-page.png"), full_page=True)
 
-    page.evaluate(axe_source)
-    result = page.evaluate(
-        """async () => {
-          const result = await axe.run(document);
-          return {
-            passed: result.passes.length,
-            violations: result.violations.map((v) => ({
-              id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
-            })),
-          };
-        }"""
-    )
-    assert result["passed"] > 10
-    blocking = [v for v in result["violations"] if v["impact"] in BLOCKING]
-    assert blocking == []
+    assert_axe_clean(page, axe_source)
     assert watch.console_errors == []
     assert watch.page_errors == []
 
@@ -149,21 +127,12 @@ def test_regrouping_and_the_csv_download(page: Page, report_site: ReportSite) ->
 def test_the_report_page_fits_a_phone(
     browser: Browser, base_url: str, report_site: ReportSite, artifacts: Path
 ) -> None:
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": 360, "height": 740}, device_scale_factor=2
-    )
-    page = context.new_page()
-    try:
+    with phone_page(browser, base_url) as page:
         sign_in(page, report_site.admin_email)
         page.goto("/admin/laporan?group_by=month")
         expect(page.locator("svg.outcome-bar").first).to_be_visible()
         # Only the tables and the trend scroll sideways, never the page.
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0
+        assert sideways_overflow(page) <= 0
         button = page.get_by_role("button", name="Tampilkan").bounding_box()
         assert button is not None and button["height"] >= 44
         page.screenshot(path=str(artifacts / "reports-page-phone.png"), full_page=True)
-    finally:
-        context.close()

@@ -24,6 +24,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.support.referral_network import Network, build_network
+from tests.support.route_probes import CANARY
 
 NOW = datetime(2026, 3, 31, 5, 0, tzinfo=UTC)
 # 10:00 in Jakarta on the 10th of each month.
@@ -68,6 +69,23 @@ def add_referral(
         end_reason_code=end_reason,
         outcome_result=outcome,
         **fields,
+    )
+
+
+def add_canary_referral(network: Network) -> Referral:
+    """A declined referral in March whose client data and free text hold ``CANARY``:
+    no report (page, CSV or API) may show any of it."""
+    return add_referral(
+        network,
+        "declined",
+        MARCH,
+        end_reason="other",
+        reason=f"Alasan rahasia {CANARY}",
+        client_reference=CANARY,
+        client_initials="K.N.",
+        client_contact=CANARY,
+        client_safe_contact=CANARY,
+        end_reason_text=CANARY,
     )
 
 
