@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import chain
 
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
@@ -207,11 +208,24 @@ class QueryWord:
     partial: bool = False
 
 
+class _TermsOfWritten(dict[str, tuple[str, ...]]):
+    """A word as written -> its index terms, filled on first sight and emptied when
+    full: indexing a directory looks up millions of words, few of them new."""
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        if len(self) >= WRITTEN_WORDS_KEPT:
+            self.clear()
+        terms = self[word] = word_terms(word.lower())
+        return terms
+
+
+WRITTEN_WORDS_KEPT = 500_000
+_terms_of_written = _TermsOfWritten()
+
+
 def analyze(text: str) -> list[str]:
     """The index terms of ``text``, in order."""
-    return [
-        term for match in WORD_PATTERN.finditer(text) for term in word_terms(match.group().lower())
-    ]
+    return list(chain.from_iterable(map(_terms_of_written.__getitem__, WORD_PATTERN.findall(text))))
 
 
 def clean_query(text: str) -> str:

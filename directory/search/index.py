@@ -31,11 +31,13 @@ import os
 import shutil
 import threading
 import time
+from array import array
 from bisect import bisect_left
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -43,12 +45,15 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Existence, Frequency
 from whoosh.spelling import ListCorrector
 
 from directory.geo.ranking import Catalog, TextMatch
 from directory.search.analyzer import (
     WORD_PATTERN,
+    IndonesianTokenizer,
     QueryWord,
+    analyze,
     indonesian_analyzer,
     place_analyzer,
     stop_words,
@@ -84,9 +89,9 @@ POSTINGS_CACHE_ENTRIES = 20_000_000
 PREFIX_EXPANSIONS = 20
 # BM25 arrays kept per snapshot, by (field, term).
 SCORE_CACHE_TERMS = 5000
+# Query words whose alternatives (completions, corrections) are kept per snapshot.
+WORD_CACHE_ENTRIES = 20_000
 WRITE_LOCK_TIMEOUT = 60.0
-# Memory of the index writer's sorting pool, in MB.
-BUILD_LIMIT_MB = 256
 # Terms per field whose postings a new snapshot reads before it serves.
 WARM_UP_TERMS = 300
 
@@ -119,14 +124,29 @@ def document(record: ServiceRecord) -> dict[str, str]:
     }
 
 
-def surface_words(record: ServiceRecord) -> Iterator[str]:
-    """The words of a record as written, for the vocabulary."""
-    stops = stop_words()
+def surface_words(record: ServiceRecord) -> set[str]:
+    """The distinct words of a record as written, for the vocabulary."""
+    words: set[str] = set()
     for text in (record.name, record.organization_name, record.description, *record.term_names):
-        for match in WORD_PATTERN.finditer(text):
-            word = match.group().lower()
-            if len(word) >= 3 and word.isascii() and word.isalpha() and word not in stops:
-                yield word
+        words.update(map(_surface_of_written.__getitem__, WORD_PATTERN.findall(text)))
+    words.discard("")
+    return words
+
+
+class _SurfaceOfWritten(dict[str, str]):
+    """A word as written -> its vocabulary form (lowercase), or "" if it has none;
+    filled on first sight, emptied when full."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= 500_000:
+            self.clear()
+        lower = word.lower()
+        kept = len(lower) >= 3 and lower.isascii() and lower.isalpha()
+        surface = self[word] = lower if kept and lower not in stop_words() else ""
+        return surface
+
+
+_surface_of_written = _SurfaceOfWritten()
 
 
 # The folder
@@ -241,17 +261,21 @@ def build(
     path.mkdir()
     try:
         ix = whoosh_index.create_in(str(path), build_schema())
-        writer = ix.writer(limitmb=BUILD_LIMIT_MB, codec=_build_codec())
+        writer = _BulkWriter(ix.writer(codec=_build_codec()))
         words: Counter[str] = Counter()
         count = 0
-        for record in records:
-            writer.add_document(**document(record))
-            words.update(set(surface_words(record)))
-            count += 1
-            if count % 500 == 0:
-                progress(500)
-        progress(count % 500)
-        writer.commit()
+        try:
+            for record in records:
+                writer.add(document(record))
+                words.update(surface_words(record))
+                count += 1
+                if count % 500 == 0:
+                    progress(500)
+            progress(count % 500)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
         ix.close()
         _write_vocabulary(path, words)
         folder.write_meta(path, cursor)
@@ -276,6 +300,135 @@ def _build_codec() -> W3Codec:
     codec = W3Codec()
     codec.length_stats = False
     return codec
+
+
+class _BulkWriter:
+    """Writes a new index's one segment through Whoosh's codec, faster than
+    ``SegmentWriter.add_document``.
+
+    Whoosh's own path costs most of a build: each document's terms travel as one token
+    object, then one pool tuple, per occurrence; the pool is sorted (spilling runs to
+    temporary files and merging them); and each posting is then handed to the postings
+    writer by one more Python call. Here each field's terms are counted once per
+    document (with the analyzer's per-word cache), postings are gathered per term in
+    arrays, and each posting list is handed to Whoosh's postings writer a whole block
+    at a time. What lands on disk is what ``add_document`` writes for this schema
+    (``tests/test_search_build.py`` compares the two); the block layout is that of
+    ``whoosh.codec.whoosh3`` at the version pinned in requirements.txt.
+    """
+
+    def __init__(self, writer: object) -> None:
+        self.writer = writer
+        self.schema = writer.schema  # type: ignore[attr-defined]
+        self.fields = sorted(self.schema.names())
+        for name in self.fields:
+            fieldobj = self.schema[name]
+            fmt = fieldobj.format if fieldobj.indexed else None
+            if fieldobj.vector or fieldobj.column_type or fieldobj.separate_spelling():
+                raise ValueError(f"field {name}: vectors, columns and spelling are not written")
+            if fmt is not None and type(fmt) not in (Existence, Frequency):
+                raise ValueError(f"field {name}: format {type(fmt).__name__} is not written")
+        self.postings = {
+            name: _FieldPostings() for name in self.fields if self.schema[name].indexed
+        }
+
+    def add(self, values: dict[str, str]) -> None:
+        writer = self.writer
+        docnum = writer.docnum  # type: ignore[attr-defined]
+        perdoc = writer.perdocwriter  # type: ignore[attr-defined]
+        perdoc.start_doc(docnum)
+        for name in self.fields:
+            value = values.get(name)
+            if value is None:
+                continue
+            fieldobj = self.schema[name]
+            length = 0
+            if fieldobj.indexed:
+                counts = Counter(_field_terms(fieldobj, value))
+                if fieldobj.scorable:
+                    length = sum(counts.values())
+                self.postings[name].add(docnum, counts)
+            perdoc.add_field(name, fieldobj, value if fieldobj.stored else None, length)
+        perdoc.finish_doc()
+        writer.docnum += 1  # type: ignore[attr-defined]
+        writer._added = True  # type: ignore[attr-defined]
+
+    def commit(self) -> None:
+        """Write the postings, then let Whoosh finish the segment (its own pool is
+        empty) and write the table of contents."""
+        fieldwriter = self.writer.fieldwriter  # type: ignore[attr-defined]
+        for name, postings in self.postings.items():
+            fieldobj = self.schema[name]
+            fmt = fieldobj.format
+            boost = float(fmt.field_boost)
+            counted = isinstance(fmt, Frequency)
+            fieldwriter.start_field(name, fieldobj)
+            for term, documents, frequencies in postings.sorted():
+                fieldwriter.start_term(fieldobj.to_bytes(term))
+                postwriter = fieldwriter._postwriter
+                limit = postwriter._blocklimit
+                for start in range(0, len(documents), limit):
+                    if len(postwriter._ids):
+                        postwriter._write_block()
+                    block = frequencies[start : start + limit]
+                    postwriter._ids = array("I", documents[start : start + limit].tobytes())
+                    weights = block * boost if counted else np.full(len(block), boost)
+                    postwriter._weights = array("f", weights.astype(np.float32).tobytes())
+                    # Frequency's value is the frequency as Whoosh's pack_uint (">I").
+                    postwriter._values = [block.astype(">u4").tobytes()] if counted else []
+                    postwriter._maxweight = float(weights.max())
+                fieldwriter.finish_term()
+            fieldwriter.finish_field()
+        self.postings.clear()
+        self.writer.commit(merge=False)  # type: ignore[attr-defined]
+
+    def cancel(self) -> None:
+        if not self.writer.is_closed:  # type: ignore[attr-defined]
+            self.writer.cancel()  # type: ignore[attr-defined]
+
+
+class _TermNumbers(dict[str, int]):
+    """Term -> its number in the order first seen (a new term gets the next one)."""
+
+    def __missing__(self, term: str) -> int:
+        number = self[term] = len(self)
+        return number
+
+
+class _FieldPostings:
+    """One field's postings, gathered flat: a document's distinct terms are appended
+    with three C-level ``extend`` calls, sorted by term once at the end."""
+
+    def __init__(self) -> None:
+        self.numbers = _TermNumbers()
+        self.terms = array("I")
+        self.documents = array("I")
+        self.frequencies = array("I")
+
+    def add(self, docnum: int, counts: Counter[str]) -> None:
+        self.terms.extend(map(self.numbers.__getitem__, counts))
+        self.frequencies.extend(counts.values())
+        self.documents.extend(repeat(docnum, len(counts)))
+
+    def sorted(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        """(term, document numbers ascending, frequencies) in term order."""
+        terms = np.frombuffer(self.terms, dtype=np.uint32)
+        order = np.argsort(terms, kind="stable")  # documents stay ascending per term
+        documents = np.frombuffer(self.documents, dtype=np.uint32)[order]
+        frequencies = np.frombuffer(self.frequencies, dtype=np.uint32)[order]
+        ends = np.cumsum(np.bincount(terms, minlength=len(self.numbers)))
+        for term, number in sorted(self.numbers.items()):  # str order: UTF-8 byte order
+            start = int(ends[number - 1]) if number else 0
+            end = int(ends[number])
+            yield term, documents[start:end], frequencies[start:end]
+
+
+def _field_terms(fieldobj: object, value: str) -> list[str]:
+    """The terms of one field value, as the field's analyzer gives them."""
+    analyzer = fieldobj.analyzer  # type: ignore[attr-defined]
+    if isinstance(analyzer, IndonesianTokenizer):
+        return analyze(value)
+    return [token.text for token in analyzer(value)]
 
 
 def apply(
@@ -303,7 +456,7 @@ def apply(
         writer.commit()
         ix.close()
         words = _read_vocabulary(path)
-        new = Counter(word for record in upserts for word in set(surface_words(record)))
+        new = Counter(word for record in upserts for word in surface_words(record))
         if set(new) - set(words):
             words.update(new)
             _write_vocabulary(path, words)
@@ -337,6 +490,9 @@ class Snapshot:
     postings: PostingsCache
     lock: threading.Lock = field(default_factory=threading.Lock)
     scores: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    word_options: dict[tuple[str, tuple[str, ...], bool], list[tuple[str, tuple[str, ...]]]] = (
+        field(default_factory=dict)
+    )
     live_count: int = 0
     average_length: float = 1.0
 
@@ -418,16 +574,21 @@ class Snapshot:
         scores = FIELD_BOOSTS[fieldname] * idf * tf * (BM25_K1 + 1) / (tf + norm)
         return rows, scores
 
-    def _alternative(self, surface: str, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Rows where all ``terms`` occur (any stemmed field), or ``surface`` is a place."""
-        matched: tuple[np.ndarray, np.ndarray] | None = None
+    def _alternative(self, surface: str, terms: Sequence[str]) -> np.ndarray:
+        """Scores (dense, 0 where absent) of the rows where all ``terms`` occur (any
+        stemmed field), or ``surface`` is a place."""
+        matched: np.ndarray | None = None
         for term in terms:
-            term_match = _union(*(self._field_score(name, term) for name in STEMMED_FIELDS))
+            term_match = np.zeros(self.size)
+            for name in STEMMED_FIELDS:
+                rows, scores = self._field_score(name, term)
+                term_match[rows] += scores  # a term's rows are unique within a field
             matched = term_match if matched is None else _intersect(matched, term_match)
-        places = self._field_score("places", surface)
         if matched is None:
-            return places
-        return _union(matched, places)
+            matched = np.zeros(self.size)
+        rows, scores = self._field_score("places", surface)
+        matched[rows] += scores
+        return matched
 
     def known(self, surface: str, terms: Sequence[str]) -> bool:
         """Whether the index holds the word (all its terms in some field, or as a place)."""
@@ -445,7 +606,21 @@ class Snapshot:
 
     def alternatives(self, word: QueryWord) -> list[tuple[str, tuple[str, ...]]]:
         """What a query word may stand for: itself, its completions if it is the last
-        word being typed, or its corrections if the index does not know it."""
+        word being typed, or its corrections if the index does not know it.
+
+        Kept per snapshot (the answer depends only on the index), so a word typed again
+        costs a dictionary look-up; a new snapshot starts with none.
+        """
+        key = (word.text, word.terms, word.partial)
+        found = self.word_options.get(key)
+        if found is None:
+            found = self._alternatives(word)
+            if len(self.word_options) >= WORD_CACHE_ENTRIES:
+                self.word_options.clear()
+            self.word_options[key] = found
+        return found
+
+    def _alternatives(self, word: QueryWord) -> list[tuple[str, tuple[str, ...]]]:
         found: list[tuple[str, tuple[str, ...]]] = []
         if self.known(word.text, word.terms):
             found.append((word.text, word.terms))
@@ -467,54 +642,36 @@ class Snapshot:
         return found
 
     def match(self, words: Sequence[QueryWord]) -> TextMatch:
-        """Rows matching every word (each by any of its alternatives), with BM25 scores."""
-        matched: tuple[np.ndarray, np.ndarray] | None = None
+        """Rows matching every word (each by any of its alternatives), with BM25 scores.
+
+        Scores are combined as dense arrays over all rows (0: no match; every BM25
+        score is positive): at 100,000 services an element-wise maximum, sum or mask
+        costs a fraction of a millisecond, where merging sorted row lists (``np.unique``,
+        ``lexsort``) cost several milliseconds for each common word.
+        """
+        matched: np.ndarray | None = None
         used: list[str] = []
         with self.lock:
             for word in words:
                 options = self.alternatives(word)
                 if not options:
                     return TextMatch(np.empty(0, dtype=np.int64), np.empty(0), ())
-                word_match = _union(
-                    *(self._alternative(surface, terms) for surface, terms in options), best=True
-                )
+                word_match = self._alternative(*options[0])
+                for surface, terms in options[1:]:
+                    np.maximum(word_match, self._alternative(surface, terms), out=word_match)
                 used.extend(surface for surface, _ in options)
                 matched = word_match if matched is None else _intersect(matched, word_match)
-                if not len(matched[0]):
+                if not matched.any():
                     break
         if matched is None:
             return TextMatch(np.empty(0, dtype=np.int64), np.empty(0), ())
-        return TextMatch(matched[0], matched[1], tuple(dict.fromkeys(used)))
+        rows = np.flatnonzero(matched)
+        return TextMatch(rows, matched[rows], tuple(dict.fromkeys(used)))
 
 
-def _union(
-    *parts: tuple[np.ndarray, np.ndarray], best: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows in any part; scores added (or the best one, with ``best``)."""
-    parts = tuple(part for part in parts if len(part[0]))
-    if not parts:
-        return np.empty(0, dtype=np.int64), np.empty(0)
-    if len(parts) == 1:
-        return parts[0]
-    rows = np.concatenate([part[0] for part in parts])
-    scores = np.concatenate([part[1] for part in parts]).astype(np.float64)
-    if best:
-        order = np.lexsort((-scores, rows))
-        rows, scores = rows[order], scores[order]
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = rows[1:] != rows[:-1]
-        return rows[first], scores[first]
-    unique, inverse = np.unique(rows, return_inverse=True)
-    return unique, np.bincount(inverse, weights=scores, minlength=len(unique))
-
-
-def _intersect(
-    left: tuple[np.ndarray, np.ndarray], right: tuple[np.ndarray, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    rows, left_at, right_at = np.intersect1d(
-        left[0], right[0], assume_unique=True, return_indices=True
-    )
-    return rows, left[1][left_at] + right[1][right_at]
+def _intersect(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Dense scores of the rows in both (summed), 0 elsewhere."""
+    return np.where((left > 0) & (right > 0), left + right, 0.0)
 
 
 class PostingsCache:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from directory.geo.hours import OpeningHours, weekday_mask
@@ -86,23 +87,24 @@ def load_records(
     """The records of the given services that exist, in no particular order."""
     records: list[ServiceRecord] = []
     for start in range(0, len(service_ids), CHUNK):
-        records.extend(_load_chunk(session, list(service_ids[start : start + CHUNK]), regions))
+        records.extend(_load(session, regions, list(service_ids[start : start + CHUNK])))
     return records
 
 
 def iter_all_records(
     session: Session, regions: RegionNames, chunk: int = CHUNK
 ) -> Iterator[ServiceRecord]:
-    """Every service's record, in id order, a chunk of services per round trip."""
+    """Every service's record, in id order, a chunk of services per round trip (so a
+    rebuild holds one chunk of records at a time)."""
     last: str | None = None
     while True:
-        statement = select(Service.id).order_by(Service.id).limit(chunk)
+        statement = select(_raw(Service.id)).order_by(Service.id).limit(chunk)
         if last is not None:
             statement = statement.where(Service.id > last)
-        ids = list(session.scalars(statement))
+        ids = [canonical_id(value) for value in session.scalars(statement)]
         if not ids:
             return
-        yield from sorted(_load_chunk(session, ids, regions), key=lambda record: record.id)
+        yield from sorted(_load(session, regions, ids), key=lambda record: record.id)
         last = ids[-1]
 
 
@@ -110,23 +112,44 @@ def count_services(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Service)) or 0)
 
 
-def _load_chunk(session: Session, ids: list[str], regions: RegionNames) -> list[ServiceRecord]:
-    services = session.execute(
-        select(
-            Service.id,
-            Service.organization_id,
-            Service.name,
-            Service.alternate_name,
-            Service.description,
-            Service.status,
-            Service.accepting_referrals,
-            Service.last_modified,
-            Organization.name,
-            Organization.alternate_name,
+def _raw(column: Any) -> Any:
+    """An id column read as stored (text on SQLite, ``uuid`` on PostgreSQL): SQLAlchemy's
+    ``Uuid`` type would parse each one into a ``uuid.UUID`` first, which made reading
+    ids most of the cost of reading records."""
+    return type_coerce(column, String).label(f"{column.table.name}_{column.name}")
+
+
+def canonical_id(value: object) -> str:
+    """An id as the app writes it (``new_id``): SQLite stores ``Uuid`` columns as 32 hex
+    digits; PostgreSQL hands back ``uuid.UUID`` objects."""
+    if isinstance(value, str):
+        if len(value) == 32:
+            return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+        return value
+    return str(value)
+
+
+def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[ServiceRecord]:
+    """The records of the services ``ids`` that exist."""
+    services = [
+        (canonical_id(row[0]), canonical_id(row[1]), *row[2:])
+        for row in session.execute(
+            select(
+                _raw(Service.id),
+                _raw(Service.organization_id),
+                Service.name,
+                Service.alternate_name,
+                Service.description,
+                Service.status,
+                Service.accepting_referrals,
+                Service.last_modified,
+                Organization.name,
+                Organization.alternate_name,
+            )
+            .join(Organization, Organization.id == Service.organization_id)
+            .where(Service.id.in_(ids))
         )
-        .join(Organization, Organization.id == Service.organization_id)
-        .where(Service.id.in_(ids))
-    ).all()
+    ]
     if not services:
         return []
     organization_ids = list({row[1] for row in services})
@@ -135,8 +158,8 @@ def _load_chunk(session: Session, ids: list[str], regions: RegionNames) -> list[
     for link_entity, link_id, term_id, name, name_en, code in session.execute(
         select(
             Attribute.link_entity,
-            Attribute.link_id,
-            TaxonomyTerm.id,
+            _raw(Attribute.link_id),
+            _raw(TaxonomyTerm.id),
             TaxonomyTerm.name,
             TaxonomyTerm.name_en,
             TaxonomyTerm.code,
@@ -152,43 +175,48 @@ def _load_chunk(session: Session, ids: list[str], regions: RegionNames) -> list[
             )
         )
     ):
-        terms[f"{link_entity}:{link_id}"].append((term_id, name, name_en, code))
+        link = f"{link_entity}:{canonical_id(link_id)}"
+        terms[link].append((canonical_id(term_id), name, name_en, code))
 
-    paying = set(
-        session.scalars(
-            select(CostOption.service_id).where(
+    paying = {
+        canonical_id(service_id)
+        for service_id in session.scalars(
+            select(_raw(CostOption.service_id)).where(
                 CostOption.service_id.in_(ids), CostOption.amount > 0
             )
         )
-    )
+    }
     languages: dict[str, set[str]] = defaultdict(set)
     for service_id, code in session.execute(
-        select(Language.service_id, Language.code).where(
+        select(_raw(Language.service_id), Language.code).where(
             Language.service_id.in_(ids), Language.code.is_not(None)
         )
     ):
-        languages[service_id].add(code)
+        languages[canonical_id(service_id)].add(code)
     areas: dict[str, list[str]] = defaultdict(list)
     for service_id, code in session.execute(
-        select(ServiceArea.service_id, ServiceArea.region_code).where(
+        select(_raw(ServiceArea.service_id), ServiceArea.region_code).where(
             ServiceArea.service_id.in_(ids), ServiceArea.region_code.is_not(None)
         )
     ):
-        areas[service_id].append(code)
+        areas[canonical_id(service_id)].append(code)
 
-    sites = session.execute(
-        select(
-            ServiceAtLocation.id,
-            ServiceAtLocation.service_id,
-            Location.id,
-            Location.latitude,
-            Location.longitude,
-            Location.region_code,
-            Location.confidential,
+    sites = [
+        (canonical_id(row[0]), canonical_id(row[1]), canonical_id(row[2]), *row[3:])
+        for row in session.execute(
+            select(
+                _raw(ServiceAtLocation.id),
+                _raw(ServiceAtLocation.service_id),
+                _raw(Location.id),
+                Location.latitude,
+                Location.longitude,
+                Location.region_code,
+                Location.confidential,
+            )
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .where(ServiceAtLocation.service_id.in_(ids))
         )
-        .join(Location, Location.id == ServiceAtLocation.location_id)
-        .where(ServiceAtLocation.service_id.in_(ids))
-    ).all()
+    ]
     location_ids = list({row[2] for row in sites})
     site_ids = [row[0] for row in sites]
     for service_id, code in _location_languages(session, location_ids, sites):
@@ -204,21 +232,23 @@ def _load_chunk(session: Session, ids: list[str], regions: RegionNames) -> list[
     by_service: dict[str, list[ScheduleRow]] = defaultdict(list)
     by_site: dict[str, list[ScheduleRow]] = defaultdict(list)
     by_location: dict[str, list[ScheduleRow]] = defaultdict(list)
-    for row in session.execute(
-        select(
-            Schedule.service_id,
-            Schedule.service_at_location_id,
-            Schedule.location_id,
-            *schedule_columns,
-        ).where(
-            or_(
-                Schedule.service_id.in_(ids),
-                Schedule.service_at_location_id.in_(site_ids),
-                Schedule.location_id.in_(location_ids),
-            )
+    schedules = select(
+        _raw(Schedule.service_id),
+        _raw(Schedule.service_at_location_id),
+        _raw(Schedule.location_id),
+        *schedule_columns,
+    ).where(
+        or_(
+            Schedule.service_id.in_(ids),
+            Schedule.service_at_location_id.in_(site_ids),
+            Schedule.location_id.in_(location_ids),
         )
-    ):
-        service_id, site_id, location_id, *times = row
+    )
+    for row in session.execute(schedules):
+        raw_service, raw_site, raw_location, *times = row
+        service_id = None if raw_service is None else canonical_id(raw_service)
+        site_id = None if raw_site is None else canonical_id(raw_site)
+        location_id = None if raw_location is None else canonical_id(raw_location)
         if site_id is not None:
             by_site[site_id].append(tuple(times))  # type: ignore[arg-type]
         elif service_id is not None:
@@ -301,9 +331,9 @@ def _location_languages(
     for site in sites:
         services_at[str(site[2])].append(str(site[1]))
     for location_id, code in session.execute(
-        select(Language.location_id, Language.code).where(
+        select(_raw(Language.location_id), Language.code).where(
             Language.location_id.in_(location_ids), Language.code.is_not(None)
         )
     ):
-        for service_id in services_at.get(location_id, []):
+        for service_id in services_at.get(canonical_id(location_id), []):
             yield service_id, code
