@@ -13,10 +13,10 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# Production-style: gunicorn with several workers (WORKERS, default 4).
-WORKERS ?= 4
+# Production-style: gunicorn with the settings in gunicorn.conf.py (threaded workers,
+# keep-alive; WORKERS and THREADS override its defaults of 3 and 4). make load uses them too.
 serve: setup
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - "directory:create_app()"
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
 # The whole suite on SQLite, then again on a real PostgreSQL server started for the run.
 test: $(STAMP) $(MO_FILES) system-packages
@@ -37,8 +37,9 @@ database: $(STAMP)
 bench: setup
 	$(BIN)/python -m bench
 
-# 60 s at 50 users against gunicorn on loopback, on SQLite then on a throwaway PostgreSQL
-# (LOAD_DATABASES, LOAD_SECONDS, LOAD_USERS, LOAD_WORKERS); prints figures against targets.
+# 60 s at 50 users against gunicorn (gunicorn.conf.py, as make serve) on loopback, on SQLite
+# then on a throwaway PostgreSQL (LOAD_DATABASES, LOAD_SECONDS, LOAD_USERS, LOAD_WORKERS);
+# prints figures against targets for each.
 load: $(STAMP) system-packages
 	$(BIN)/python -m bench.load
 

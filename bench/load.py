@@ -2,21 +2,34 @@
 
 For each database the script makes a throwaway instance folder (and, for PostgreSQL, a
 throwaway server), runs what the Makefile's ``database`` target runs, creates counsellor
-and partner accounts up front, starts gunicorn, and lets ``LOAD_USERS`` (50) threads
-loop for ``LOAD_SECONDS`` (60): mostly searches and map data, some referral actions
-(each user sends referrals and the receiving partner moves them through accept, start,
-close). It prints throughput, p50/p95/p99 latency per kind and the errors, then checks
-that every acknowledged referral action is in the database exactly once and that each
-referral's status is the one its last event reached.
+and partner accounts up front, starts gunicorn with ``gunicorn.conf.py`` (the settings
+of ``make serve``), and lets ``LOAD_USERS`` (50) threads loop for ``LOAD_SECONDS`` (60)
+with no think time: mostly searches and map data, some referral actions (each user sends
+referrals and the receiving partner moves them through accept, start, close). It prints
+throughput, p50/p95/p99 latency per kind and the errors, then checks that every
+acknowledged referral action is in the database exactly once and that each referral's
+status is the one its last event reached.
+
+The searches follow how counsellors search (see :func:`search_params`): a problem word,
+mostly with the place of their own institution, drawn from a Zipf-like popularity
+(a few problems in a few big places make most searches, a long tail the rest), and a
+share of cold searches (20 %) that a cache has rarely or never seen: the device's own
+location (a point scattered around a city) and later pages. ``search`` in the figures is
+every search; ``search_cold`` is the cold ones alone.
 
 Environment: ``LOAD_DATABASES`` (``sqlite,postgresql``), ``LOAD_SECONDS``, ``LOAD_USERS``,
-``LOAD_WORKERS`` (gunicorn workers, default 4). Exit status 1 when a target is missed.
+``LOAD_WORKERS`` (gunicorn workers; default: ``gunicorn.conf.py``'s). Exit status 1
+when a target is missed.
 """
 
 from __future__ import annotations
 
+import csv
+import http.client
+import json
 import os
 import random
+import runpy
 import shutil
 import sys
 import tempfile
@@ -28,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import requests
@@ -37,19 +51,49 @@ from tests.support.postgres import PostgresServer
 from tests.support.servers import AppServer, prepare_database, server_env
 
 PASSWORD = "sandi-uji-beban-panjang"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONFIG = PROJECT_ROOT / "gunicorn.conf.py"
+# Problems as counsellors type them, most asked first (Zipf rank).
 SEARCH_WORDS = (
-    "konseling",
     "kekerasan",
+    "konseling",
+    "KDRT",
     "perceraian",
     "anak",
     "bantuan hukum",
     "rumah aman",
     "psikolog",
-    "disabilitas",
+    "hak asuh",
     "pendampingan",
+    "disabilitas",
     "lansia",
+    "NAPZA",
+    "pernikahan anak",
+    "ODGJ",
+    "TPPO",
 )
-PLACES = ("Kota Serang", "Kota Bandung", "Kota Surabaya", "Kota Makassar", "Kota Medan")
+# Places of the sending institutions, busiest first (Zipf rank).
+PLACES = (
+    "Kota Serang",
+    "Kabupaten Serang",
+    "Kota Bandung",
+    "Kota Surabaya",
+    "Kota Medan",
+    "Kota Makassar",
+    "Kota Semarang",
+    "Kota Tangerang",
+    "Kabupaten Bogor",
+    "Kota Yogyakarta",
+    "Kota Palembang",
+    "Kota Denpasar",
+    "Kota Kupang",
+    "Kota Jayapura",
+)
+ZIPF_EXPONENT = 1.0
+# Share of searches that are cold: a device location, or pages 2 to 5.
+COLD_SHARE = 0.2
+# Share of the popular searches given without a place (text only, the whole country).
+NO_PLACE_SHARE = 0.25
 # Weights of what a user does next.
 MIX = {"search": 0.5, "map": 0.15, "referral": 0.35}
 TARGET_SEARCH_P95_MS = 300.0
@@ -189,6 +233,48 @@ def referral_body(pair: Pair, number: int) -> dict[str, Any]:
     }
 
 
+def zipf_weights(count: int, exponent: float = ZIPF_EXPONENT) -> list[float]:
+    return [1 / rank**exponent for rank in range(1, count + 1)]
+
+
+WORD_WEIGHTS = zipf_weights(len(SEARCH_WORDS))
+PLACE_WEIGHTS = zipf_weights(len(PLACES))
+
+
+def place_points() -> dict[str, tuple[float, float]]:
+    """The gazetteer's point of each place of :data:`PLACES` (seed/regions.csv)."""
+    points = {}
+    with open(PROJECT_ROOT / "seed" / "regions.csv", newline="", encoding="utf-8") as rows:
+        for row in csv.DictReader(rows):
+            if row["name"] in PLACES:
+                points[row["name"]] = (float(row["latitude"]), float(row["longitude"]))
+    return points
+
+
+POINTS = place_points()
+
+
+def search_params(rng: random.Random) -> tuple[str, dict[str, Any]]:
+    """One search: ``("search", params)`` for a popular one, ``("search_cold", params)``
+    for a rare one: two in three a device location (a point within about 10 km of a city,
+    never the same twice), else a later page (2 to 5) of a popular search."""
+    word = rng.choices(SEARCH_WORDS, WORD_WEIGHTS)[0]
+    place = rng.choices(PLACES, PLACE_WEIGHTS)[0]
+    if rng.random() < COLD_SHARE:
+        if rng.random() < 2 / 3:
+            latitude, longitude = POINTS[place]
+            return "search_cold", {
+                "search": word,
+                "latitude": f"{latitude + rng.uniform(-0.09, 0.09):.5f}",
+                "longitude": f"{longitude + rng.uniform(-0.09, 0.09):.5f}",
+                "radius_km": 50,
+            }
+        return "search_cold", {"search": word, "near": place, "page": rng.randint(2, 5)}
+    if rng.random() < NO_PLACE_SHARE:
+        return "search", {"search": word}
+    return "search", {"search": word, "near": place, "radius_km": 50}
+
+
 TRANSITION_BODIES: dict[str, dict[str, Any]] = {
     "accept": {"action": "accept"},
     "start": {"action": "start"},
@@ -199,12 +285,45 @@ TRANSITION_BODIES: dict[str, dict[str, Any]] = {
 }
 
 
+class Client:
+    """One user's keep-alive connection: plain ``http.client``, so the load generator,
+    which shares the machine with the server, spends little CPU per request."""
+
+    def __init__(self, base: str) -> None:
+        address = urlsplit(base)
+        self.host, self.port = address.hostname or "127.0.0.1", address.port or 80
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any],
+        body: dict[str, Any] | None,
+        headers: dict[str, str],
+    ) -> tuple[int, bytes]:
+        if params:
+            path = f"{path}?{urlencode(params)}"
+        payload = json.dumps(body).encode() if body is not None else None
+        sent = {**headers, "Content-Type": "application/json"} if payload else headers
+        try:
+            self.connection.request(method, path, body=payload, headers=sent)
+            response = self.connection.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException):
+            self.connection.close()  # a fresh connection for the next request
+            raise
+
+    def close(self) -> None:
+        self.connection.close()
+
+
 def user_loop(
     base: str, pair: Pair, results: Results, seconds: float, seed: int, started: threading.Event
 ) -> None:
     """One simulated user for ``seconds``: searches, map data and its referral's steps."""
     rng = random.Random(seed)
-    session = requests.Session()
+    client = Client(base)
     counsellor = {"Authorization": f"Bearer {pair.counsellor_token}"}
     partner = {"Authorization": f"Bearer {pair.partner_token}"}
     referral_id: str | None = None
@@ -216,46 +335,43 @@ def user_loop(
     while time.monotonic() < stop_at:
         kind = rng.choices(kinds, weights)[0]
         if kind == "search":
-            params: dict[str, Any] = {"search": rng.choice(SEARCH_WORDS)}
-            if rng.random() < 0.5:
-                params["near"] = rng.choice(PLACES)
-                params["radius_km"] = 50
-            method, url, body, headers = "GET", f"{base}/api/v1/services", None, {}
+            kind, params = search_params(rng)
+            method, url, body, headers = "GET", "/api/v1/services", None, {}
         elif kind == "map":
             params = {}
-            method, url, body, headers = "GET", f"{base}/peta/data.json", None, {}
+            method, url, body, headers = "GET", "/peta/data.json", None, {}
         else:
             params = {}
             action = NEXT_ACTION[last]
             method = "POST"
             if action == "send":
-                kind, url, headers = "referral_send", f"{base}/api/v1/referrals", counsellor
+                kind, url, headers = "referral_send", "/api/v1/referrals", counsellor
                 sent += 1
                 body = referral_body(pair, seed * 100_000 + sent)
             else:
                 kind, headers = "referral_transition", partner
-                url = f"{base}/api/v1/referrals/{referral_id}/transitions"
+                url = f"/api/v1/referrals/{referral_id}/transitions"
                 body = TRANSITION_BODIES[action]
         begun = time.perf_counter()
         try:
-            response = session.request(
-                method, url, params=params, json=body, headers=headers, timeout=REQUEST_TIMEOUT
-            )
-        except requests.RequestException as error:
+            status, content = client.request(method, url, params, body, headers)
+        except (OSError, http.client.HTTPException) as error:
             results.error(f"{kind}: {type(error).__name__}")
             continue
         elapsed = time.perf_counter() - begun
-        if response.status_code >= 400:
-            results.error(f"{kind}: HTTP {response.status_code}")
+        if status >= 400:
+            results.error(f"{kind}: HTTP {status}")
             continue
         results.record(kind, elapsed)
+        if kind == "search_cold":
+            results.record("search", elapsed)
         if kind.startswith("referral"):
             if action == "send":
-                referral_id = response.json()["id"]
+                referral_id = json.loads(content)["id"]
             assert referral_id is not None
             results.acknowledge(referral_id, action)
             last = action
-    session.close()
+    client.close()
 
 
 def _key(referral_id: object) -> str:
@@ -301,7 +417,8 @@ def check_database(database_url: str, results: Results) -> list[str]:
     return problems
 
 
-def run(database: str, seconds: float, users: int, workers: int) -> bool:
+def run(database: str, seconds: float, users: int, workers: int) -> dict[str, Any]:
+    """One database's run: prints its figures, returns them for the summary."""
     folder = Path(tempfile.mkdtemp(prefix=f"load-{database}-"))
     instance = folder / "instance"
     postgres = None
@@ -320,7 +437,9 @@ def run(database: str, seconds: float, users: int, workers: int) -> bool:
         print(f"\n== {database}: preparing (migrate, seed, index) ...", flush=True)
         prepare_database(env, demo=False)
         accounts = create_accounts(instance, url, users)
-        server = AppServer(env, workers=workers).start()
+        server = AppServer(
+            env, workers=workers, extra_args=("--config", str(GUNICORN_CONFIG))
+        ).start()
         pairs = [
             Pair(
                 token(server.url, account["counsellor"]),
@@ -334,6 +453,7 @@ def run(database: str, seconds: float, users: int, workers: int) -> bool:
         for _ in range(workers * 3):
             requests.get(f"{server.url}/api/v1/services?search=konseling", timeout=60)
             requests.get(f"{server.url}/peta/data.json", timeout=60)
+        load_before = os.getloadavg()
         results = Results()
         started = threading.Event()
         threads = [
@@ -349,14 +469,25 @@ def run(database: str, seconds: float, users: int, workers: int) -> bool:
         for thread in threads:
             thread.join(timeout=seconds + REQUEST_TIMEOUT + 10)
         elapsed = time.monotonic() - began
+        load_after = os.getloadavg()
         server.stop()
-        return report(database, workers, users, elapsed, results, check_database(url, results))
+        print(
+            f"load average (1, 5, 15 min) before: {_loads(load_before)}, "
+            f"after: {_loads(load_after)} ({os.cpu_count()} cores)"
+        )
+        figures = report(database, workers, users, elapsed, results, check_database(url, results))
+        figures["load"] = f"{load_before[0]:.1f}-{load_after[0]:.1f}"
+        return figures
     finally:
         if server is not None:
             server.stop()
         if postgres is not None:
             postgres.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _loads(loads: tuple[float, float, float]) -> str:
+    return " ".join(f"{load:.2f}" for load in loads)
 
 
 def report(
@@ -366,13 +497,19 @@ def report(
     elapsed: float,
     results: Results,
     problems: list[str],
-) -> bool:
-    total = sum(len(values) for values in results.latencies.values())
+) -> dict[str, Any]:
+    """Prints the figures and the targets met; returns the figures."""
+    # Cold searches are counted under "search" too.
+    total = sum(len(values) for kind, values in results.latencies.items() if kind != "search_cold")
     errors = sum(results.errors.values())
-    print(f"== {database}: {users} users, {workers} gunicorn workers, {elapsed:.1f} s")
+    config = runpy.run_path(str(GUNICORN_CONFIG))
+    print(
+        f"== {database}: {users} users (no think time), {workers} gunicorn "
+        f"{config['worker_class']} workers x {config['threads']} threads, {elapsed:.1f} s"
+    )
     print(f"requests: {total} ok, {errors} errors, {total / elapsed:.1f} per second")
     print(f"{'kind':<22}{'count':>8}{'per s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-    for kind in ("search", "map", "referral_send", "referral_transition"):
+    for kind in ("search", "search_cold", "map", "referral_send", "referral_transition"):
         values = np.asarray(results.latencies.get(kind, [0.0])) * 1000
         count = len(results.latencies.get(kind, []))
         p50, p95, p99 = np.percentile(values, [50, 95, 99])
@@ -400,16 +537,41 @@ def report(
     }
     for name, passed in checks.items():
         print(f"target {name}: {'met' if passed else 'MISSED'}")
-    return all(checks.values())
+    return {
+        "database": database,
+        "per_s": total / elapsed,
+        "errors": errors,
+        "search_p95": search_p95 * 1000,
+        "actions_per_s": rate,
+        "consistent": not problems,
+        "passed": all(checks.values()),
+    }
+
+
+def summary(runs: list[dict[str, Any]]) -> None:
+    """Both databases side by side."""
+    print("\n== summary")
+    print(
+        f"{'database':<12}{'req/s':>8}{'errors':>8}{'search p95':>12}{'actions/s':>11}"
+        f"{'consistent':>12}{'load avg':>10}  targets"
+    )
+    for run_ in runs:
+        print(
+            f"{run_['database']:<12}{run_['per_s']:>8.1f}{run_['errors']:>8}"
+            f"{run_['search_p95']:>9.0f} ms{run_['actions_per_s']:>11.1f}"
+            f"{'yes' if run_['consistent'] else 'NO':>12}{run_['load']:>10}  "
+            f"{'met' if run_['passed'] else 'MISSED'}"
+        )
 
 
 def main() -> int:
     databases = os.environ.get("LOAD_DATABASES", "sqlite,postgresql").split(",")
     seconds = float(os.environ.get("LOAD_SECONDS", "60"))
     users = int(os.environ.get("LOAD_USERS", "50"))
-    workers = int(os.environ.get("LOAD_WORKERS", "4"))
-    passed = [run(database.strip(), seconds, users, workers) for database in databases]
-    return 0 if all(passed) else 1
+    workers = int(os.environ.get("LOAD_WORKERS") or runpy.run_path(str(GUNICORN_CONFIG))["workers"])
+    runs = [run(database.strip(), seconds, users, workers) for database in databases]
+    summary(runs)
+    return 0 if all(run_["passed"] for run_ in runs) else 1
 
 
 if __name__ == "__main__":

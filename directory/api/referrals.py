@@ -7,12 +7,16 @@ their refusals to the contract's statuses: 401 no credentials, 403 may see but m
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
 from typing import Any
 
 from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy.orm import defaultload, joinedload
 
 from directory.api import bp
 from directory.api.auth import api_user
@@ -23,8 +27,9 @@ from directory.auth.models import User
 from directory.database import utcnow, writes_on_get
 from directory.errors import ApiError
 from directory.extensions import db
+from directory.institutions.models import Organization, Service
 from directory.referrals import operations, states, vocabulary
-from directory.referrals.models import Referral
+from directory.referrals.models import Referral, ReferralEvent
 from directory.referrals.serialize import referral_to_json
 
 NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -147,7 +152,8 @@ def _parse_recorded_at(raw: str) -> datetime:
         ) from None
     if value.tzinfo is None:
         raise _invalid({"consent.recorded_at": _("Sertakan zona waktu (mis. +07:00).")})
-    return value
+    # In UTC, as it is stored and read back.
+    return value.astimezone(UTC)
 
 
 def draft_from_json(body: dict[str, Any]) -> operations.ReferralDraft:
@@ -200,9 +206,29 @@ def transition_from_json(body: dict[str, Any]) -> operations.TransitionRequest:
     )
 
 
+# A referral as its answer shows it, in one query: its events and problems joined (a
+# separate query each, built anew every time, by default). Its people and organizations
+# show only their names: their taxonomy attributes (a query each when loaded eagerly) and
+# the organizations of the users are loaded only if something asks for them.
+_LEAN_REFERRAL = (
+    joinedload(Referral.problem_terms),
+    joinedload(Referral.events),
+    defaultload(Referral.service).lazyload(Service.attributes),
+    defaultload(Referral.receiving_organization).lazyload(Organization.attributes),
+    defaultload(Referral.sending_organization).lazyload(Organization.attributes),
+    defaultload(Referral.counsellor).lazyload(User.organization),
+    defaultload(Referral.events).defaultload(ReferralEvent.actor).lazyload(User.organization),
+    defaultload(Referral.events)
+    .defaultload(ReferralEvent.actor_organization)
+    .lazyload(Organization.attributes),
+)
+
+
 def visible_referral(referral_id: str, user: User) -> Referral:
     """:raises ApiError: 400 for a malformed id, 404 when absent or not the user's to see."""
-    referral = db.session.get(Referral, parse_id(referral_id, "referral_id"))
+    referral = db.session.get(
+        Referral, parse_id(referral_id, "referral_id"), options=_LEAN_REFERRAL
+    )
     if referral is None or not referral.can_view(user):
         raise ApiError(_("Rujukan tidak ditemukan."), status=404, code="not_found")
     return referral
@@ -216,7 +242,36 @@ def _conflict(message: str) -> ApiError:
     return ApiError(message, status=409, code="conflict")
 
 
+_SQLITE_WRITER = threading.Lock()
+
+
+def one_writer_per_process(
+    view: Callable[..., ResponseReturnValue],
+) -> Callable[..., ResponseReturnValue]:
+    """On SQLite, run the view while holding this process's writer lock.
+
+    SQLite has one writer at a time, and makes the others poll for its lock with growing
+    sleeps (up to 100 ms each), so under load an unlucky writer waits for seconds while
+    others come and go. A process's threads queue here instead, each woken as soon as the
+    one before is done, and only one of them at a time waits for SQLite. The transaction
+    ends before the lock is released (committed by the view, or rolled back here).
+    """
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        if db.engine.dialect.name != "sqlite":
+            return view(*args, **kwargs)
+        with _SQLITE_WRITER:
+            try:
+                return view(*args, **kwargs)
+            finally:
+                db.session.rollback()
+
+    return guarded
+
+
 @bp.post("/referrals")
+@one_writer_per_process
 def create_referral() -> ResponseReturnValue:
     user = api_user()
     if not user.can_send_referrals():
@@ -229,10 +284,13 @@ def create_referral() -> ResponseReturnValue:
     except operations.ReferralInvalid as error:
         db.session.rollback()
         raise _invalid(error.messages()) from None
-    db.session.commit()
+    # The answer is built from the flushed state before the commit: the commit expires
+    # every loaded record, and reading the referral back would take a second transaction
+    # (a second write lock on SQLite) for the same values.
     response = jsonify(referral_to_json(referral, user, utcnow(), with_events=True))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_referral", referral_id=referral.id)
+    db.session.commit()
     return response
 
 
@@ -288,6 +346,7 @@ def get_referral(referral_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/referrals/<referral_id>/transitions")
+@one_writer_per_process
 def transition(referral_id: str) -> ResponseReturnValue:
     user = api_user()
     referral = visible_referral(referral_id, user)
@@ -315,8 +374,10 @@ def transition(referral_id: str) -> ResponseReturnValue:
     except operations.ReferralInvalid as error:
         db.session.rollback()
         raise _invalid(error.messages()) from None
+    # Built before the commit, as in create_referral.
+    response = jsonify(referral_to_json(referral, user, utcnow(), with_events=True))
     db.session.commit()
-    return jsonify(referral_to_json(referral, user, utcnow(), with_events=True))
+    return response
 
 
 REFERRALS = "referrals"

@@ -5,11 +5,16 @@ The parameters are parsed in ``params`` (``ServiceSearch``); here the origin is 
 the page's services are loaded from the database and serialized as for any list, each
 with ``distance_km`` when there is an origin. A page answered from the database because
 the index is unusable says ``"degraded": true``.
+
+Pages are kept per process by :mod:`directory.search_cache`, keyed by the parsed
+parameters (and the minute, for ``open_now``), so a popular search is answered without
+ranking or loading again until the directory changes.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -22,6 +27,7 @@ from directory.hsds import serialize
 from directory.institutions import queries
 from directory.institutions.models import Service
 from directory.search.service import Query, UnknownPlace, find_services, resolve_origin
+from directory.search_cache import cached, current_minute
 
 
 def criteria_of(filters: params.ServiceFilters, search: params.ServiceSearch) -> Criteria:
@@ -63,8 +69,14 @@ def public_distance(distance: float, confidential: bool) -> float:
     return round(distance, 2)
 
 
-def search_page(chosen: params.ServiceListParams, now: datetime | None = None) -> dict:
-    """The HSDS page wrapper for a ranked search."""
+def search_page(chosen: params.ServiceListParams, now: datetime | None = None) -> dict[str, Any]:
+    """The HSDS page wrapper for a ranked search (shared between requests: read only)."""
+    # Only ``open_now`` makes the page depend on the time, and only to the minute.
+    key = ("api.services", chosen, current_minute(now) if chosen.search.open_now else None)
+    return cached(key, lambda: _search_page(chosen, now), lambda page: not page.get("degraded"))
+
+
+def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict[str, Any]:
     search = chosen.search
     origin = origin_or_400(search)
     paging = chosen.paging

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import defaultload
 
 from directory.auth.models import (
     LOGIN_FAILED,
@@ -199,7 +200,13 @@ def issue_api_token(user: User, now: datetime | None = None) -> tuple[str, ApiTo
 def find_api_token(raw_token: str, now: datetime | None = None) -> ApiToken | None:
     """The valid (unexpired, unrevoked, of an active account) token with this value."""
     now = now or utcnow()
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw_token)))
+    # Every API request starts here: the user's organization (and its taxonomy
+    # attributes, a query of their own) is loaded only if something asks for it.
+    token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _digest(raw_token))
+        .options(defaultload(ApiToken.user).lazyload(User.organization))
+    )
     if token is None or not token.is_valid(now):
         return None
     return token

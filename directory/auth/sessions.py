@@ -120,7 +120,10 @@ def no_store_when_signed_in(response: Response) -> Response:
     # A 503 (database unreachable) holds no page, and loading the user would fail again.
     if request.endpoint == "static" or response.status_code == 503:
         return response
-    if current_user.is_authenticated:
+    # Not ``is_authenticated``: it reads ``User.active``, which a commit has expired, and
+    # reading it again would open a transaction just for this. The loaders return only
+    # active users, so any user here is a signed-in one.
+    if not current_user.is_anonymous:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response

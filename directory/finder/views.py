@@ -30,14 +30,21 @@ from directory.institutions.models import (
 )
 from directory.map.folium_maps import MapPoint, small_map
 from directory.public.helpers import term_name
-from directory.search.service import Query, UnknownPlace, find_services, resolve_origin
+from directory.search.service import (
+    Answer,
+    Query,
+    UnknownPlace,
+    find_services,
+    resolve_origin,
+)
+from directory.search_cache import cached, current_minute
 
 
 def term_options(taxonomy_id: str) -> list[TaxonomyTerm]:
     return list(
         db.session.scalars(
             select(TaxonomyTerm)
-            .where(TaxonomyTerm.taxonomy_id == taxonomy_id)
+            .where(TaxonomyTerm.taxonomy_id == taxonomy_id, TaxonomyTerm.active.is_(True))
             .order_by(TaxonomyTerm.name)
         )
     )
@@ -138,6 +145,10 @@ def phones_of(service: Service) -> list[Phone]:
     return found or list(service.organization.phones)
 
 
+def _not_degraded(answer: Answer) -> bool:
+    return not answer.degraded
+
+
 @bp.get("/cari")
 def search() -> ResponseReturnValue:
     form = read_form(request.args)
@@ -173,15 +184,17 @@ def search() -> ResponseReturnValue:
     chosen = [
         term for term in problems + service_types if term.id in (form.problem, form.service_type)
     ]
-    answer = find_services(
-        Query(
-            text=form.text or None,
-            criteria=criteria_of(form),
-            origin=origin,
-            sort="distance" if origin is not None else "relevance",
-            offset=(form.page - 1) * PER_PAGE,
-            limit=PER_PAGE,
-        )
+    query = Query(
+        text=form.text or None,
+        criteria=criteria_of(form),
+        origin=origin,
+        sort="distance" if origin is not None else "relevance",
+        offset=(form.page - 1) * PER_PAGE,
+        limit=PER_PAGE,
+    )
+    # The ranked page shows opening hours: shared between requests of the same minute.
+    answer = cached(
+        ("finder", query, current_minute()), lambda: find_services(query), _not_degraded
     )
     services = load_services([item.id for item in answer.page.items])
     results = []

@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, false, or_, select
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from directory.auth.models import User
 from directory.database import utcnow
 from directory.extensions import db
 from directory.geo.timezones import zone_info
-from directory.institutions.models import TAXONOMY_PROBLEMS, Service, TaxonomyTerm
+from directory.institutions.models import TAXONOMY_PROBLEMS, Organization, Service, TaxonomyTerm
 from directory.notifications.operations import notify_referral_event
 from directory.referrals import states, vocabulary
 from directory.referrals.deadlines import (
@@ -219,7 +220,8 @@ def _check_service(problems: dict[str, object], service_id: str, actor: User) ->
     if not _is_uuid(service_id):
         problems["service_id"] = _l("Bukan UUID yang sah.")
         return None
-    service = db.session.get(Service, service_id)
+    # Its taxonomy attributes (a query of their own) are not needed here.
+    service = db.session.get(Service, service_id, options=[lazyload(Service.attributes)])
     if service is None:
         problems["service_id"] = _l("Layanan ini tidak ada.")
     elif service.status != "active" or not service.accepting_referrals:
@@ -286,6 +288,13 @@ def due_at_for(service: Service, urgency: str, sent_at: datetime) -> datetime:
     return response_due_at(sent_at, rule, receiver_zone(service), holidays)
 
 
+def _organization(organization_id: str) -> Organization:
+    """An organization, without its taxonomy attributes (a query of their own)."""
+    return db.session.get_one(
+        Organization, organization_id, options=[lazyload(Organization.attributes)]
+    )
+
+
 def send_referral(
     draft: ReferralDraft, actor: User, now: datetime | None = None, channel: str = WEB
 ) -> Referral:
@@ -306,7 +315,7 @@ def send_referral(
     previous = _check_previous(problems, draft.previous_referral_id, actor)
     if problems:
         raise ReferralInvalid(problems)
-    assert service is not None
+    assert service is not None and actor.organization_id is not None
     client, consent = draft.client, draft.consent
     is_child = client.age_group in vocabulary.CHILD_AGE_GROUPS
     referral = Referral(
@@ -334,6 +343,12 @@ def send_referral(
         due_at=due_at_for(service, draft.urgency, now),
     )
     referral.problem_terms = terms
+    # The records the referral points to, set from those at hand (the answer shows their
+    # names): each would otherwise be loaded again with everything it brings along.
+    referral.service = service
+    referral.counsellor = actor
+    referral.receiving_organization = _organization(service.organization_id)
+    referral.sending_organization = _organization(actor.organization_id)
     db.session.add(referral)
     db.session.add(
         ReferralEvent(
