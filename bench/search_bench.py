@@ -13,7 +13,10 @@ declaring its regency as service area. Then:
   taxonomy term and an origin, active services); both (text, term and origin);
 - the same answers computed two other ways: (a) the naive way, every candidate loaded
   through the ORM and a geodesic in a Python loop; (b) SQLite FTS5 for text and a numpy
-  haversine over the candidates' coordinates, the fastest simple thing here;
+  haversine over the candidates' coordinates, the fastest simple thing here, both as
+  queries per search (the issue's reference, which the target names) and with each
+  term's coordinates kept in memory, which does less (no opening hours, service areas or
+  geodesic) and shows what pure numpy costs;
 - peak memory (maximum resident set) of this process and of the server.
 
 The machine has 2 cores shared with other work: figures vary from run to run.
@@ -68,7 +71,7 @@ from directory.institutions.models import (
     TaxonomyTerm,
 )
 from directory.institutions.queries import has_term
-from directory.search import follower
+from directory.search import follower, index
 from directory.search.service import Query, find_services, state_of
 from directory.seeding import SEED_DIR
 
@@ -329,9 +332,17 @@ def ours(app: Any, work: Workload) -> dict[str, Figures]:
         return run
 
     with app.app_context():
-        find_services(Query(text="konseling"))  # open the index snapshot
+        # As a freshly started server: a new reader opens the index and warms it up
+        # (each field's most frequent postings) before the first search. The first
+        # search of each query then pays for what a snapshot keeps between searches
+        # (rarer postings, BM25 arrays, typo corrections and completions).
+        state = state_of(app)
+        state.reader = index.Reader(state.folder)
+        state.reader.snapshot()
         resolve_origin(-6.12, 106.15, None)  # load the gazetteer
+        first = timed([text(words) for words in dict.fromkeys(TEXT_QUERIES)])
         return {
+            "text 1st": first,
             "text": timed([text(words) for words in work.texts]),
             "nearest": timed([nearest(*item) for item in work.nearest]),
             "both": timed([nearest(t, la, lo, words) for words, t, la, lo in work.both]),
@@ -469,6 +480,75 @@ def reference(database: Path, work: Workload) -> tuple[float, dict[str, Figures]
     return build_seconds, figures
 
 
+def reference_in_memory(database: Path, work: Workload) -> tuple[float, dict[str, Figures]]:
+    """(b) again, with what a server would keep between requests: each term's services and
+    coordinates loaded once into numpy arrays, so that a query is one vectorised haversine
+    (and, with text, an FTS5 look-up and a mask). The stronger of the two references."""
+    connection = sqlite3.connect(database)
+    started = time.perf_counter()
+    rows = connection.execute(
+        """
+        SELECT a.taxonomy_term_id, s.id, l.latitude, l.longitude
+        FROM attribute a
+        JOIN service s ON s.id = a.link_id
+        JOIN service_at_location sal ON sal.service_id = s.id
+        JOIN location l ON l.id = sal.location_id
+        WHERE a.link_entity = 'service' AND s.status = 'active' AND l.latitude IS NOT NULL
+        """
+    ).fetchall()
+    number: dict[str, int] = {}
+    grouped: dict[str, list[tuple[int, float, float]]] = {}
+    for term, service, latitude, longitude in rows:
+        code = number.setdefault(service, len(number))
+        grouped.setdefault(term, []).append((code, latitude, longitude))
+    by_term = {
+        term: (
+            np.array([item[0] for item in items], dtype=np.int64),
+            np.radians(np.array([item[1:] for item in items], dtype=np.float64)),
+        )
+        for term, items in grouped.items()
+    }
+    load_seconds = time.perf_counter() - started
+
+    def top(codes: Any, coordinates: Any, latitude: float, longitude: float) -> list[Any]:
+        if len(codes) == 0:
+            return []
+        lat0, lon0 = np.radians(latitude), np.radians(longitude)
+        a = (
+            np.sin((coordinates[:, 0] - lat0) / 2) ** 2
+            + np.cos(lat0) * np.cos(coordinates[:, 0]) * np.sin((coordinates[:, 1] - lon0) / 2) ** 2
+        )
+        distance = 2 * 6371.0088 * np.arcsin(np.sqrt(a))
+        best = np.argpartition(distance, min(LIMIT, len(distance) - 1))[:LIMIT]
+        return sorted(zip(distance[best].tolist(), codes[best].tolist(), strict=True))
+
+    def nearest(term: str, latitude: float, longitude: float) -> Callable[[], Any]:
+        codes, coordinates = by_term.get(term.replace("-", ""), ([], None))
+        return lambda: top(codes, coordinates, latitude, longitude)
+
+    def both(words: str, term: str, latitude: float, longitude: float) -> Callable[[], Any]:
+        codes, coordinates = by_term.get(term.replace("-", ""), ([], None))
+
+        def run() -> Any:
+            matched = connection.execute(
+                "SELECT service_id FROM service_fts WHERE service_fts MATCH ?", (fts_query(words),)
+            ).fetchall()
+            wanted = np.fromiter((number.get(row[0], -1) for row in matched), dtype=np.int64)
+            if len(codes) == 0:
+                return []
+            keep = np.isin(codes, wanted)
+            return top(codes[keep], coordinates[keep], latitude, longitude)
+
+        return run
+
+    figures = {
+        "nearest": timed([nearest(*item) for item in work.nearest]),
+        "both": timed([both(*item) for item in work.both]),
+    }
+    connection.close()
+    return load_seconds, figures
+
+
 # Over HTTP: a real server on 127.0.0.1.
 
 
@@ -573,9 +653,11 @@ def run_size(size: int) -> None:
             build_seconds = time.perf_counter() - started
             build_cpu = time.process_time() - cpu
             index_bytes = folder_size(state.folder.current())
+            build_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"index build: {build_seconds:.1f} s wall, {build_cpu:.1f} s CPU; "
-            f"size {index_bytes / 1e6:.1f} MB",
+            f"size {index_bytes / 1e6:.1f} MB; load average {os.getloadavg()[0]:.1f}; "
+            f"peak memory so far {build_peak:.0f} MB",
             flush=True,
         )
         work = workload(app, rng, RUNS)
@@ -584,10 +666,19 @@ def run_size(size: int) -> None:
         print(f"in-process ({RUNS} queries each, {time.perf_counter() - started:.1f} s):")
         for kind, figures in mine.items():
             print(f"  {kind:8} {figures}")
+        print(
+            f"  (text 1st: each of the {len(set(TEXT_QUERIES))} queries once, first search "
+            "after the index opened; text: the workload, repeats served from the snapshot)"
+        )
         fts_build, simple = reference(folder / "directory.sqlite", work)
         print(f"(b) SQLite FTS5 + numpy haversine (FTS5 build {fts_build:.1f} s):")
         for kind, figures in simple.items():
             print(f"  {kind:8} {figures}")
+        load_seconds, in_memory = reference_in_memory(folder / "directory.sqlite", work)
+        print(f"(b, in memory) coordinates per term preloaded into numpy ({load_seconds:.1f} s):")
+        for kind, figures in in_memory.items():
+            print(f"  {kind:8} {figures}")
+
         slow = naive(app, work, NAIVE_RUNS)
         print(f"(a) naive: ORM + geodesic loop ({NAIVE_RUNS} queries each):")
         for kind, figures in slow.items():
@@ -601,15 +692,22 @@ def run_size(size: int) -> None:
             print(
                 f"  {kind:8} (a)/ours {slow[kind].p95 / mine[kind].p95:7.1f}x faster   "
                 f"ours/(b) {mine[kind].p95 / simple[kind].p95:5.2f}"
+                + (
+                    f"   ours/(b, in memory) {mine[kind].p95 / in_memory[kind].p95:5.1f}"
+                    if kind in in_memory
+                    else ""
+                )
             )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory: bench process {peak:.0f} MB, server {server_peak:.0f} MB")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
         if size >= 100_000:
             checks = [
                 ("nearest p95 <= 30 ms in-process", mine["nearest"].p95 <= 30),
                 (">= 20x faster than (a)", slow["nearest"].p95 / mine["nearest"].p95 >= 20),
                 ("within 3x of (b)", mine["nearest"].p95 <= 3 * simple["nearest"].p95),
                 ("text p95 <= 50 ms", mine["text"].p95 <= 50),
+                ("text p95 <= 50 ms, first searches", mine["text 1st"].p95 <= 50),
                 ("index build <= 90 s", build_seconds <= 90),
             ]
             for label, ok in checks:
