@@ -59,6 +59,9 @@ DEFAULTS: dict[str, object] = {
     # None means on, except when TESTING. At most one check every SEARCH_FOLLOW_SECONDS.
     "SEARCH_AUTO_FOLLOW": None,
     "SEARCH_FOLLOW_SECONDS": 2.0,
+    # Search answers each worker process keeps (directory.search_cache); 0 turns it off.
+    # An answer is one page (about 10 to 60 kB), so this bounds a worker to a few MB.
+    "SEARCH_RESULT_CACHE_ENTRIES": 256,
     # Map tiles: OpenStreetMap's standard tiles unless configured.
     "MAP_TILES_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "MAP_TILES_ATTRIBUTION": (

@@ -36,9 +36,6 @@ from directory.search.service import state_of
 
 T = TypeVar("T")
 
-# Answers kept per process when ``SEARCH_RESULT_CACHE_ENTRIES`` is not configured; an
-# answer is one page (about 10 to 60 kB of JSON), so this bounds a worker to a few MB.
-DEFAULT_ENTRIES = 256
 EXTENSION = "search_result_cache"
 
 
@@ -86,7 +83,7 @@ def cache_of(app: Flask) -> ResultCache | None:
     """The app's cache in this process; None when ``SEARCH_RESULT_CACHE_ENTRIES`` is 0."""
     cache = app.extensions.get(EXTENSION)
     if cache is None:
-        entries = int(app.config.get("SEARCH_RESULT_CACHE_ENTRIES", DEFAULT_ENTRIES))
+        entries = int(app.config["SEARCH_RESULT_CACHE_ENTRIES"])
         if entries <= 0:
             return None
         cache = app.extensions.setdefault(EXTENSION, ResultCache(entries))
