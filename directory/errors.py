@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -84,8 +84,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(PendingRollbackError)
     def handle_database_unavailable(error: Exception):  # type: ignore[no-untyped-def]
-        """The database is down, restarting or locked: say so and invite a retry."""
+        """The database is down, restarting or locked: say so and invite a retry. (A
+        pending rollback is a connection lost earlier in the same request.)"""
         from directory.extensions import db
 
         # close(), not rollback(): rollback expires the loaded objects, and the signed-in

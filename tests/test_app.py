@@ -1,3 +1,6 @@
+import pytest
+from sqlalchemy.exc import OperationalError, PendingRollbackError
+
 from directory import create_app
 
 
@@ -32,3 +35,20 @@ def test_unknown_page_answers_html_404(client):
     response = client.get("/tidak-ada")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("raised", ["operational", "pending_rollback"])
+def test_a_lost_database_connection_is_a_503_with_retry_after(app, raised):
+    """A connection lost earlier in the same request surfaces as a pending rollback on
+    the next query: the same 503 as the database being down, never a 500."""
+
+    def fail():  # type: ignore[no-untyped-def]
+        if raised == "operational":
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        raise PendingRollbackError("Can't reconnect until invalid transaction is rolled back")
+
+    app.add_url_rule("/_test/database-lost", "database_lost", fail)
+    response = app.test_client().get("/_test/database-lost", headers={"Accept": "application/json"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.get_json()["error"]["code"] == "service_unavailable"

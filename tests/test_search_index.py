@@ -232,6 +232,34 @@ def test_a_corrupt_index_degrades_to_the_database_then_heals(built, state):
     gc.collect()  # a leaked file would warn here (filterwarnings = error)
 
 
+def test_a_file_damaged_in_place_is_noticed_by_the_keeper_and_rebuilt(built, state):
+    """The reader serves from memory and may never read the file again: the keeper checks
+    the files against the record written with them (size, time, SHA-256)."""
+    assert found("kdrt")[1] == [built["ppa"].id]
+    build = state.folder.current()
+    assert state.folder.damaged_files(build) == []
+    segment = next(build.glob("*.seg"))
+    size = segment.stat().st_size
+    with open(segment, "r+b") as handle:  # same size, as a bad disk block would leave it
+        handle.write((b"\xde\xad\xbe\xef" * (size // 4 + 1))[:size])
+    assert state.folder.damaged_files(build) == [segment.name]
+    assert keep_current(state, blocking=True) == "rebuilt"
+    assert state.folder.current() != build
+    assert state.folder.damaged_files(state.folder.current()) == []
+    answer, ids = found("kdrt")
+    assert not answer.degraded
+    assert ids == [built["ppa"].id]
+
+
+def test_a_file_only_touched_is_not_damage(built, state):
+    build = state.folder.current()
+    segment = next(build.glob("*.seg"))
+    os.utime(segment, ns=(segment.stat().st_atime_ns, segment.stat().st_mtime_ns + 10**9))
+    assert state.folder.damaged_files(build) == []
+    assert keep_current(state, blocking=True).startswith("applied")
+    assert state.folder.current() == build
+
+
 def open_file_names() -> list[str]:
     """The paths of the files this process has open (Linux)."""
     names = []

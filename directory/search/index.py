@@ -24,6 +24,7 @@ of a common word's long posting list.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import math
@@ -196,6 +197,54 @@ class IndexFolder:
             build / "cursor.json", json.dumps({"cursor": cursor, "schema": SCHEMA_VERSION})
         )
 
+    @staticmethod
+    def write_manifest(build: Path) -> None:
+        """Record each index file's size, time of change and SHA-256 (``files.json``).
+
+        A reader keeps what it read in memory and may never read a file again, so a file
+        damaged in place (a bad disk block, a stray write) would go unnoticed until the
+        next process opens it: :meth:`damaged_files` compares against this record.
+        Files already recorded with the same size and time keep their digest.
+        """
+        previous = _read_manifest(build)
+        files = {}
+        with os.scandir(build) as entries:
+            for entry in entries:
+                if not entry.is_file() or entry.name in UNCHECKED_FILES:
+                    continue
+                stat = entry.stat()
+                known = previous.get(entry.name)
+                if known and known[:2] == [stat.st_size, stat.st_mtime_ns]:
+                    digest = known[2]
+                else:
+                    digest = _sha256(Path(entry.path))
+                files[entry.name] = [stat.st_size, stat.st_mtime_ns, digest]
+        _write_atomically(build / MANIFEST, json.dumps(files, sort_keys=True))
+
+    @classmethod
+    def damaged_files(cls, build: Path) -> list[str]:
+        """The recorded files of ``build`` now missing or changed in content. Cheap when
+        nothing changed (one ``stat`` a file); a file whose time changed is hashed again.
+        The caller holds the writer lock."""
+        manifest = _read_manifest(build)
+        damaged = []
+        touched = False
+        for name, (size, mtime_ns, digest) in manifest.items():
+            try:
+                stat = (build / name).stat()
+            except FileNotFoundError:
+                damaged.append(name)
+                continue
+            if [stat.st_size, stat.st_mtime_ns] == [size, mtime_ns]:
+                continue
+            if stat.st_size != size or _sha256(build / name) != digest:
+                damaged.append(name)
+            else:
+                touched = True
+        if touched and not damaged:
+            cls.write_manifest(build)
+        return sorted(damaged)
+
     @contextmanager
     def writer_lock(self, *, blocking: bool = True) -> Iterator[bool]:
         """The single-writer lock across processes; yields False if not blocking and
@@ -218,6 +267,27 @@ class IndexFolder:
                 yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# The record of the index's files, and the files it leaves out: our own small files,
+# replaced atomically and checked when read, and Whoosh's lock files.
+MANIFEST = "files.json"
+UNCHECKED_FILES = frozenset({MANIFEST, "cursor.json", "words.txt", "MAIN_WRITELOCK"})
+
+
+def _read_manifest(build: Path) -> dict[str, list]:
+    try:
+        return json.loads((build / MANIFEST).read_text())  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        return {}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -278,6 +348,7 @@ def build(
             raise
         ix.close()
         _write_vocabulary(path, words)
+        folder.write_manifest(path)
         folder.write_meta(path, cursor)
         _write_atomically(folder.pointer, path.name)
     except BaseException:
@@ -455,6 +526,7 @@ def apply(
             raise
         writer.commit()
         ix.close()
+        folder.write_manifest(path)
         words = _read_vocabulary(path)
         new = Counter(word for record in upserts for word in surface_words(record))
         if set(new) - set(words):

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from flask import Flask, current_app
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from directory.extensions import db
 from directory.geo.gazetteer import Candidate
@@ -118,6 +119,11 @@ def keep_current(state: SearchState, *, blocking: bool = False) -> str:
         if not locked:
             return "busy"
         usable = state.folder.cursor() is not None and not state.needs_rebuild
+        build = state.folder.current()
+        damaged = state.folder.damaged_files(build) if usable and build is not None else []
+        if damaged:
+            log.warning("search index files damaged (%s): rebuilding", ", ".join(damaged))
+            usable = False
         if usable:
             try:
                 applied = follower.apply_pending(db.session, state.folder)
@@ -169,6 +175,8 @@ def find_services(query: Query) -> Answer:
         log.warning("search index unavailable (%s): answering from the database", error)
         if state.folder.current() is not None:  # there, but unreadable or outdated
             state.needs_rebuild = True
+    except (OperationalError, InterfaceError):
+        raise  # the database, not the index: a 503 (directory.errors)
     except Exception as error:
         # A corrupt segment shows only when it is read.
         log.warning(
