@@ -80,11 +80,16 @@ def _instance_secret_key(instance: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     from directory.auth.sessions import init_login
-    from directory.database import configure_engine_events, register_write_intent
+    from directory.database import (
+        configure_engine_events,
+        register_session_teardown,
+        register_write_intent,
+    )
     from directory.i18n import select_locale
     from directory.search.changelog import register_change_log
 
     db.init_app(app)
+    register_session_teardown(app)
     # First of the before_request hooks, so every query of a request knows its intent.
     register_write_intent(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -10,6 +11,9 @@ from typing import TypeVar
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -79,3 +83,23 @@ def register_write_intent(app: Flask) -> None:
         token = g.pop("_write_intent_token", None)
         if token is not None:
             _write_intent.reset(token)
+
+
+def register_session_teardown(app: Flask) -> None:
+    """End each app context's session even when its connection was lost.
+
+    Flask-SQLAlchemy's own teardown rolls the session back, which raises on a connection
+    the database dropped after the request's last query (a restart); raised there, past
+    every error handler, it turns an answered request into a 500. Registered after
+    ``db.init_app``, this runs first (teardowns run in reverse): a dead session is
+    dropped, its connection already invalidated by SQLAlchemy, and the pool reconnects.
+    """
+    from directory.extensions import db
+
+    @app.teardown_appcontext
+    def _remove_session(_error: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except (OperationalError, InterfaceError) as error:
+            log.warning("database connection lost at a request's end: %s", type(error).__name__)
+            db.session.registry.clear()

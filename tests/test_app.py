@@ -52,3 +52,32 @@ def test_a_lost_database_connection_is_a_503_with_retry_after(app, raised):
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.get_json()["error"]["code"] == "service_unavailable"
+
+
+def test_a_connection_lost_after_the_last_query_does_not_turn_the_answer_into_a_500(
+    tmp_path, monkeypatch
+):
+    """Ending the session rolls back on a connection the database may have just dropped
+    (a restart): the answer already made stands, and the dead session is dropped."""
+    from directory.extensions import db
+    from tests.conftest import base_test_config
+
+    # An app of its own, no context pushed: each request gets its own, as under gunicorn.
+    app = create_app(base_test_config(tmp_path / "instance", f"sqlite:///{tmp_path}/x.sqlite"))
+    app.add_url_rule("/_test/answered", "answered", lambda: type(db.session.registry()).__name__)
+    remove = db.session.remove
+    failed = []
+
+    def dropped_once() -> None:
+        if not failed:
+            failed.append(True)
+            raise OperationalError("ROLLBACK", {}, Exception("server closed the connection"))
+        remove()
+
+    monkeypatch.setattr(db.session, "remove", dropped_once)
+    response = app.test_client().get("/_test/answered")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "Session"
+    assert failed == [True]
+    with app.app_context():
+        assert not db.session.registry.has()
