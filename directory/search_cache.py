@@ -13,6 +13,11 @@ keyed by the normalized parameters and the directory's *version*:
 A version change empties the cache (old answers can never be asked for again). Answers
 given from the database because the index is unusable (``degraded``) are not kept.
 
+A page that is not kept yet is mostly made of parts that are: the same services come up
+in many searches. :func:`cached_parts` keeps such parts (each service's serialized
+entry) in a second, larger LRU at the same version, so a new search loads from the
+database only the services no recent answer showed.
+
 Only public directory data is stored: callers key by parameters that say nothing about
 who asks, and store nothing that depends on the user, the language or a session. The
 views still build each response (headers, cookies, language) per request.
@@ -23,7 +28,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -37,6 +43,12 @@ from directory.search.service import state_of
 T = TypeVar("T")
 
 EXTENSION = "search_result_cache"
+PARTS_EXTENSION = "search_part_cache"
+# Parts kept per answer kept: a page shows up to 20 services, and answers share many.
+PARTS_PER_ANSWER = 20
+
+# The directory version of the answer :func:`cached` is computing now, if any.
+_computing_version: ContextVar[Hashable | None] = ContextVar("computing_version", default=None)
 
 
 class ResultCache:
@@ -79,14 +91,17 @@ class ResultCache:
         return len(self._entries)
 
 
-def cache_of(app: Flask) -> ResultCache | None:
-    """The app's cache in this process; None when ``SEARCH_RESULT_CACHE_ENTRIES`` is 0."""
-    cache = app.extensions.get(EXTENSION)
+def cache_of(app: Flask, extension: str = EXTENSION) -> ResultCache | None:
+    """The app's answer cache (or, with ``PARTS_EXTENSION``, its parts cache) in this
+    process; None when ``SEARCH_RESULT_CACHE_ENTRIES`` is 0."""
+    cache = app.extensions.get(extension)
     if cache is None:
         entries = int(app.config["SEARCH_RESULT_CACHE_ENTRIES"])
         if entries <= 0:
             return None
-        cache = app.extensions.setdefault(EXTENSION, ResultCache(entries))
+        if extension == PARTS_EXTENSION:
+            entries *= PARTS_PER_ANSWER
+        cache = app.extensions.setdefault(extension, ResultCache(entries))
     return cache  # type: ignore[no-any-return]
 
 
@@ -139,7 +154,41 @@ def cached(key: Hashable, compute: Callable[[], T], keep: Callable[[T], bool]) -
         # (a search that failed to read it asked for a rebuild).
         state_of(app).poke()
         return answer  # type: ignore[no-any-return]
-    answer = compute()
+    computing = _computing_version.set(version)
+    try:
+        answer = compute()
+    finally:
+        _computing_version.reset(computing)
     if keep(answer):
         cache.put(version, key, answer)
     return answer
+
+
+def cached_parts(
+    kind: str, ids: Sequence[str], load: Callable[[list[str]], dict[str, T]]
+) -> dict[str, T]:
+    """Parts of the answer :func:`cached` is computing (``kind``: what they are, such as
+    ``"service_summary"``), by id: those kept at the answer's directory version, and
+    ``load(missing ids)`` for the others, kept in turn. Outside such a computation (no
+    cache, an unusable index) everything is loaded.
+
+    Parts are shared between requests and threads: callers copy before changing one.
+    An id ``load`` does not return (deleted since the index saw it) is not in the answer.
+    """
+    version = _computing_version.get()
+    cache = cache_of(current_app._get_current_object(), PARTS_EXTENSION)  # type: ignore[attr-defined]
+    if version is None or cache is None:
+        return load(list(ids))
+    found: dict[str, T] = {}
+    missing = []
+    for part_id in ids:
+        kept, part = cache.get(version, (kind, part_id))
+        if kept:
+            found[part_id] = part
+        else:
+            missing.append(part_id)
+    if missing:
+        for part_id, part in load(missing).items():
+            cache.put(version, (kind, part_id), part)
+            found[part_id] = part
+    return found

@@ -1,5 +1,6 @@
 """The gazetteer: forgiving look-ups over the region table, ambiguity answered."""
 
+import math
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,31 @@ def test_the_geocoder_speaks_geopy(gazetteer):
     assert geocoder.geocode("serang") is None  # ambiguous: no single answer
     assert len(geocoder.geocode("serang", exactly_one=False)) >= 3
     assert geocoder.reverse("-6.111881, 106.164893").raw["code"] == "36.73.01"
+
+
+def _haversine_term(a: Region, b: Region) -> float:
+    lat1, lat2 = math.radians(a.latitude), math.radians(b.latitude)
+    dlon = math.radians(b.longitude - a.longitude)
+    return (
+        math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    )
+
+
+def test_district_at_within_a_region_is_the_nearest_district_inside_it(gazetteer):
+    districts = [r for r in gazetteer.regions.values() if r.level == "kecamatan"]
+    others = [r for r in gazetteer.regions.values() if r.level != "kecamatan"]
+    for region in [*others[::7], districts[0], districts[-1]]:
+        inside = [
+            d for d in districts if d.code == region.code or d.code.startswith(f"{region.code}.")
+        ]
+        nearest = min(inside, key=lambda d: _haversine_term(region, d))
+        assert gazetteer.district_at(region.latitude, region.longitude, region.code) == (
+            nearest.code
+        ), region
+
+
+def test_resolve_gives_the_same_answer_when_asked_again(gazetteer):
+    first = gazetteer.resolve("Kab. Serang")
+    assert first.place is not None and first.place.name == "Kabupaten Serang"
+    assert gazetteer.resolve("Kab. Serang") == first
+    assert gazetteer.resolve("Serang").ambiguous

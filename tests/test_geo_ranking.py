@@ -7,7 +7,15 @@ import pytest
 from geopy.distance import geodesic
 
 from directory.geo.hours import OpeningHours, weekday_mask
-from directory.geo.ranking import Catalog, Criteria, Origin, rank
+from directory.geo.ranking import (
+    Catalog,
+    Criteria,
+    Origin,
+    _haversine_one_km,
+    geodesic_km,
+    haversine_km,
+    rank,
+)
 from directory.search.documents import Place, ServiceRecord
 
 TERMS = [f"term-{n}" for n in range(5)]
@@ -136,3 +144,15 @@ def test_open_now_uses_each_locations_zone():
     states = {item.id: item.open for item in everyone.items}
     assert states["jakarta"].open_now and not states["jayapura"].open_now
     assert not states["unknown"].known
+
+
+def test_exact_geodesic_is_geopys_and_the_single_haversine_is_the_array_one():
+    origin = Origin(-6.12, 106.15, None)
+    for latitude, longitude in ((-6.3, 106.5), (-8.65, 115.22), (5.55, 95.32), (-2.53, 140.7)):
+        place = Place(latitude, longitude, None, False)
+        assert geodesic_km(origin, place) == pytest.approx(
+            geodesic((origin.latitude, origin.longitude), (latitude, longitude)).km, abs=1e-9
+        )
+        assert _haversine_one_km(origin, place) == pytest.approx(
+            haversine_km(origin.latitude, origin.longitude, [latitude], [longitude])[0], abs=1e-9
+        )

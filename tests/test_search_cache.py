@@ -203,3 +203,35 @@ def test_an_index_file_changed_in_place_drops_the_answers(app, client, service, 
     os.utime(segment, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     client.get(SEARCH)  # read again: a damaged file would now be found and healed
     assert searches["api"] == 2
+
+
+def test_a_new_search_loads_only_the_services_no_kept_answer_showed(
+    app, client, service, searches, monkeypatch
+):
+    add_service("Konseling anak Serang")
+    db.session.commit()
+    follower.rebuild(db.session, state_of(app).folder)
+    serialized: list[str] = []
+    real = api_search.serialize.service_summary_to_hsds
+
+    def counting(one, **options):  # type: ignore[no-untyped-def]
+        serialized.append(one.name)
+        return real(one, **options)
+
+    monkeypatch.setattr(api_search.serialize, "service_summary_to_hsds", counting)
+    near = client.get(SEARCH).json
+    assert sorted(serialized) == ["Konseling anak Serang", "Konseling keluarga Serang"]
+    assert all("distance_km" in entry for entry in near["contents"])
+    # Other parameters, the same services: ranked again, nothing loaded again, and the
+    # distances of the first answer are not in the shared entries.
+    anywhere = client.get("/api/v1/services?search=konseling").json
+    assert searches["api"] == 2
+    assert len(serialized) == 2
+    assert sorted(names(anywhere)) == ["Konseling anak Serang", "Konseling keluarga Serang"]
+    assert not any("distance_km" in entry for entry in anywhere["contents"])
+    # An edit is a new directory version: the parts are loaded again, with the edit.
+    service.name = "Konseling keluarga Serang (pindah)"
+    db.session.commit()
+    edited = client.get("/api/v1/services?search=konseling&per_page=5").json
+    assert "Konseling keluarga Serang (pindah)" in names(edited)
+    assert len(serialized) == 4

@@ -8,7 +8,8 @@ the index is unusable says ``"degraded": true``.
 
 Pages are kept per process by :mod:`directory.search_cache`, keyed by the parsed
 parameters (and the minute, for ``open_now``), so a popular search is answered without
-ranking or loading again until the directory changes.
+ranking or loading again until the directory changes; so are the services' serialized
+entries, so a new search loads only the services no recent answer showed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from directory.hsds import serialize
 from directory.institutions import queries
 from directory.institutions.models import Service
 from directory.search.service import Query, UnknownPlace, find_services, resolve_origin
-from directory.search_cache import cached, current_minute
+from directory.search_cache import cached, cached_parts, current_minute
 
 
 def criteria_of(filters: params.ServiceFilters, search: params.ServiceSearch) -> Criteria:
@@ -94,19 +95,20 @@ def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict
     )
     items = answer.page.items
     options = queries.service_full_options() if chosen.full else queries.service_summary_options()
-    loaded = {
-        service.id: service
-        for service in db.session.scalars(
-            select(Service).where(Service.id.in_([item.id for item in items])).options(*options)
-        ).unique()
-    }
     to_hsds = serialize.service_to_hsds if chosen.full else serialize.service_summary_to_hsds
+
+    def load(ids: list[str]) -> dict[str, dict[str, Any]]:
+        statement = select(Service).where(Service.id.in_(ids)).options(*options)
+        return {service.id: to_hsds(service) for service in db.session.scalars(statement).unique()}
+
+    entries = cached_parts(
+        "service" if chosen.full else "service_summary", [item.id for item in items], load
+    )
     contents = []
     for item in items:
-        service = loaded.get(item.id)
-        if service is None:  # deleted since the index last followed the log
+        if item.id not in entries:  # deleted since the index last followed the log
             continue
-        entry = to_hsds(service)
+        entry = dict(entries[item.id])  # a copy: the cached entry is shared
         if item.distance_km is not None:
             confidential = bool(item.place and item.place.confidential)
             entry["distance_km"] = public_distance(item.distance_km, confidential)

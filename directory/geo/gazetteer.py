@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -56,6 +56,8 @@ ALIASES = {
 }
 CODE_PATTERN = re.compile(r"^\d{2}(\.\d{2}(\.\d{2})?)?$")
 FUZZY_CUTOFF = 0.8
+# How many place texts :meth:`Gazetteer.resolve` remembers.
+RESOLVED_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -128,10 +130,17 @@ class Gazetteer:
             self.by_core[_core(region)].append(region)
         self.cores = sorted(self.by_core)
         self.core_words = [(core, frozenset(core.split())) for core in self.cores]
-        districts = [r for r in self.regions.values() if r.level == "kecamatan"]
+        # Districts sorted by code, so the districts inside a region are one slice.
+        districts = sorted(
+            (r for r in self.regions.values() if r.level == "kecamatan"), key=lambda r: r.code
+        )
         self._district_codes = [r.code for r in districts]
         self._district_lat = np.radians([r.latitude for r in districts])
         self._district_lon = np.radians([r.longitude for r in districts])
+        # Answers of :meth:`resolve`: the regions never change in a Gazetteer's life, and
+        # a search names the same few places again and again. Bounded, as the texts are
+        # the users'.
+        self._resolved: dict[str, Resolution] = {}
 
     def context(self, region: Region) -> tuple[str, ...]:
         names = []
@@ -204,6 +213,15 @@ class Gazetteer:
 
     def resolve(self, text: str) -> Resolution:
         """One place if ``text`` names exactly one (or one clearly best), else candidates."""
+        found = self._resolved.get(text)
+        if found is None:
+            found = self._resolve(text)
+            if len(self._resolved) >= RESOLVED_KEPT:
+                self._resolved.clear()
+            self._resolved[text] = found
+        return found
+
+    def _resolve(self, text: str) -> Resolution:
         candidates = tuple(self.search(text, limit=10))
         if not candidates:
             return Resolution(place=None)
@@ -226,9 +244,18 @@ class Gazetteer:
             * np.sin((self._district_lon - lon) / 2) ** 2
         )
         if within:
-            inside = np.array(
-                [code.startswith(f"{within}.") or code == within for code in self._district_codes]
-            )
-            if inside.any():
-                a = np.where(inside, a, np.inf)
+            start, stop = self._districts_of(within)
+            if start < stop:
+                return self._district_codes[start + int(np.argmin(a[start:stop]))]
         return self._district_codes[int(np.argmin(a))]
+
+    def _districts_of(self, code: str) -> tuple[int, int]:
+        """The slice of the sorted district codes that lie in region ``code``."""
+        start = bisect_left(self._district_codes, code)
+        if start < len(self._district_codes) and self._district_codes[start] == code:
+            return start, start + 1
+        prefix = f"{code}."
+        start = bisect_left(self._district_codes, prefix)
+        # "." sorts before every digit, "/" just after "."; every code under the prefix
+        # is below ``prefix`` with its final "." raised to "/".
+        return start, bisect_right(self._district_codes, f"{code}/", lo=start)

@@ -1,4 +1,4 @@
-"""Ranking "nearest suitable": hard filters, then distance. Pure: numpy and geopy only.
+"""Ranking "nearest suitable": hard filters, then distance. Pure: numpy and geographiclib only.
 
 A :class:`Catalog` holds the public facts of every service as column arrays (one row per
 service, built from :class:`directory.search.records.ServiceRecord`); :func:`rank`
@@ -14,7 +14,8 @@ answers one query over it:
    sorted by latitude keeps the work proportional to the neighbourhood, not the country:
    with ``radius_km`` the box is the radius; without, it starts at 25 km and doubles
    until it holds enough results. Inside the box a vectorised spherical (haversine)
-   distance ranks coarsely; the exact geodesic (geopy, WGS84) is computed only for the
+   distance ranks coarsely; the exact geodesic (WGS84, by
+   geographiclib, the solver behind geopy's ``geodesic``) is computed only for the
    results shown and for the few that the spherical error (below 0.6%) could reorder or
    push across the radius. Order and radius therefore follow the geodesic exactly.
 3. With text and an origin, ``sort=distance`` (the default) orders the text matches by
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from geopy.distance import geodesic
+from geographiclib.geodesic import Geodesic
 
 from directory.geo.hours import OpenState, minute_of_utc_week, open_state
 from directory.search.documents import Place, ServiceRecord
@@ -125,9 +126,24 @@ def haversine_km(
 
 
 def geodesic_km(origin: Origin, place: Place) -> float:
-    return float(
-        geodesic((origin.latitude, origin.longitude), (place.latitude, place.longitude)).km
+    """The WGS84 geodesic in km: what ``geopy.distance.geodesic(...).km`` gives, without
+    geopy's point parsing, which cost more than the solving."""
+    solved = Geodesic.WGS84.Inverse(
+        origin.latitude, origin.longitude, place.latitude, place.longitude, Geodesic.DISTANCE
     )
+    return float(solved["s12"]) / 1000
+
+
+def _haversine_one_km(origin: Origin, place: Place) -> float:
+    """:func:`haversine_km` for a single place, without arrays."""
+    lat0, lat = math.radians(origin.latitude), math.radians(place.latitude)
+    a = (
+        math.sin((lat - lat0) / 2) ** 2
+        + math.cos(lat0)
+        * math.cos(lat)
+        * math.sin(math.radians(place.longitude - origin.longitude) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
 
 
 def _rows(indices: Sequence[int]) -> np.ndarray:
@@ -337,13 +353,7 @@ class Catalog:
         for place in self.records[row].places:  # type: ignore[union-attr]
             if not place.has_coordinates:
                 continue
-            rough = haversine_km(
-                origin.latitude,
-                origin.longitude,
-                np.array([place.latitude]),
-                np.array([place.longitude]),
-            )[0]
-            if rough > within_km:
+            if _haversine_one_km(origin, place) > within_km:
                 continue
             exact = geodesic_km(origin, place)
             if best is None or exact < best[0]:

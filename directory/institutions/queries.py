@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from directory.institutions.models import (
@@ -72,7 +72,12 @@ def service_full_options(*, with_organization: bool = True) -> list[_AbstractLoa
 
 
 def service_summary_options() -> list[_AbstractLoad]:
-    return [joinedload(Service.organization)]
+    """What ``service_summary_to_hsds`` reads: not the taxonomy attributes that the
+    models load by default."""
+    return [
+        lazyload(Service.attributes),
+        joinedload(Service.organization).lazyload(Organization.attributes),
+    ]
 
 
 def organization_full_options() -> list[_AbstractLoad]:
