@@ -14,7 +14,7 @@ run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Production-style: gunicorn with the settings in gunicorn.conf.py (threaded workers,
-# keep-alive; WORKERS and THREADS override its defaults of 3 and 4). make load uses them too.
+# keep-alive; WORKERS and THREADS override its defaults of 3 and 16). make load uses them too.
 serve: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 

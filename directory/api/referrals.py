@@ -7,16 +7,12 @@ their refusals to the contract's statuses: 401 no credentials, 403 may see but m
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import wraps
 from typing import Any
 
 from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy.orm import defaultload, joinedload
 
 from directory.api import bp
 from directory.api.auth import api_user
@@ -27,9 +23,8 @@ from directory.auth.models import User
 from directory.database import utcnow, writes_on_get
 from directory.errors import ApiError
 from directory.extensions import db
-from directory.institutions.models import Organization, Service
 from directory.referrals import operations, states, vocabulary
-from directory.referrals.models import Referral, ReferralEvent
+from directory.referrals.models import Referral
 from directory.referrals.serialize import referral_to_json
 
 NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -206,29 +201,9 @@ def transition_from_json(body: dict[str, Any]) -> operations.TransitionRequest:
     )
 
 
-# A referral as its answer shows it, in one query: its events and problems joined (a
-# separate query each, built anew every time, by default). Its people and organizations
-# show only their names: their taxonomy attributes (a query each when loaded eagerly) and
-# the organizations of the users are loaded only if something asks for them.
-_LEAN_REFERRAL = (
-    joinedload(Referral.problem_terms),
-    joinedload(Referral.events),
-    defaultload(Referral.service).lazyload(Service.attributes),
-    defaultload(Referral.receiving_organization).lazyload(Organization.attributes),
-    defaultload(Referral.sending_organization).lazyload(Organization.attributes),
-    defaultload(Referral.counsellor).lazyload(User.organization),
-    defaultload(Referral.events).defaultload(ReferralEvent.actor).lazyload(User.organization),
-    defaultload(Referral.events)
-    .defaultload(ReferralEvent.actor_organization)
-    .lazyload(Organization.attributes),
-)
-
-
 def visible_referral(referral_id: str, user: User) -> Referral:
     """:raises ApiError: 400 for a malformed id, 404 when absent or not the user's to see."""
-    referral = db.session.get(
-        Referral, parse_id(referral_id, "referral_id"), options=_LEAN_REFERRAL
-    )
+    referral = operations.referral_with_timeline(parse_id(referral_id, "referral_id"))
     if referral is None or not referral.can_view(user):
         raise ApiError(_("Rujukan tidak ditemukan."), status=404, code="not_found")
     return referral
@@ -242,36 +217,7 @@ def _conflict(message: str) -> ApiError:
     return ApiError(message, status=409, code="conflict")
 
 
-_SQLITE_WRITER = threading.Lock()
-
-
-def one_writer_per_process(
-    view: Callable[..., ResponseReturnValue],
-) -> Callable[..., ResponseReturnValue]:
-    """On SQLite, run the view while holding this process's writer lock.
-
-    SQLite has one writer at a time, and makes the others poll for its lock with growing
-    sleeps (up to 100 ms each), so under load an unlucky writer waits for seconds while
-    others come and go. A process's threads queue here instead, each woken as soon as the
-    one before is done, and only one of them at a time waits for SQLite. The transaction
-    ends before the lock is released (committed by the view, or rolled back here).
-    """
-
-    @wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-        if db.engine.dialect.name != "sqlite":
-            return view(*args, **kwargs)
-        with _SQLITE_WRITER:
-            try:
-                return view(*args, **kwargs)
-            finally:
-                db.session.rollback()
-
-    return guarded
-
-
 @bp.post("/referrals")
-@one_writer_per_process
 def create_referral() -> ResponseReturnValue:
     user = api_user()
     if not user.can_send_referrals():
@@ -284,7 +230,7 @@ def create_referral() -> ResponseReturnValue:
     except operations.ReferralInvalid as error:
         db.session.rollback()
         raise _invalid(error.messages()) from None
-    # The answer is built from the flushed state before the commit: the commit expires
+    # The answer is built from the written state before the commit: the commit expires
     # every loaded record, and reading the referral back would take a second transaction
     # (a second write lock on SQLite) for the same values.
     response = jsonify(referral_to_json(referral, user, utcnow(), with_events=True))
@@ -346,7 +292,6 @@ def get_referral(referral_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/referrals/<referral_id>/transitions")
-@one_writer_per_process
 def transition(referral_id: str) -> ResponseReturnValue:
     user = api_user()
     referral = visible_referral(referral_id, user)

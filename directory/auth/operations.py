@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import defaultload
 
 from directory.auth.models import (
@@ -197,16 +197,20 @@ def issue_api_token(user: User, now: datetime | None = None) -> tuple[str, ApiTo
     return raw, token
 
 
+# Every API request starts here: built once, so that its cache key is computed once. The
+# user's organization (and its taxonomy attributes, a query of their own) is loaded only if
+# something asks for it.
+_TOKEN_BY_HASH = (
+    select(ApiToken)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+    .options(defaultload(ApiToken.user).lazyload(User.organization))
+)
+
+
 def find_api_token(raw_token: str, now: datetime | None = None) -> ApiToken | None:
     """The valid (unexpired, unrevoked, of an active account) token with this value."""
     now = now or utcnow()
-    # Every API request starts here: the user's organization (and its taxonomy
-    # attributes, a query of their own) is loaded only if something asks for it.
-    token = db.session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == _digest(raw_token))
-        .options(defaultload(ApiToken.user).lazyload(User.organization))
-    )
+    token = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": _digest(raw_token)})
     if token is None or not token.is_valid(now):
         return None
     return token

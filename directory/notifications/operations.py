@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from directory.auth.models import ADMIN, User
 from directory.database import utcnow
@@ -24,35 +25,56 @@ from directory.referrals.vocabulary import SEND
 RECEIVER_HEARS = frozenset({SEND, states.WITHDRAW})
 
 
-def recipients(referral: Referral, kind: str, actor: User) -> list[User]:
-    chosen: dict[str, User] = {}
+class Recipient(NamedTuple):
+    id: str
+    email: str
+
+
+# Built once: a statement's cache key is computed once, not on every referral action.
+_ACTIVE_MEMBERS = (
+    select(User.id, User.email)
+    .where(
+        User.organization_id == bindparam("organization_id"),
+        User.active.is_(True),
+        User.role != ADMIN,
+    )
+    .order_by(User.email)
+)
+_INSERT_NOTIFICATION = insert(Notification.__table__)
+_INSERT_EMAIL = insert(OutgoingEmail.__table__)
+
+
+def recipients(referral: Referral, kind: str, actor: User) -> list[Recipient]:
+    chosen: dict[str, Recipient] = {}
     if kind in RECEIVER_HEARS:
-        members = db.session.scalars(
-            select(User)
-            .where(
-                User.organization_id == referral.receiving_organization_id,
-                User.active.is_(True),
-                User.role != ADMIN,
-            )
-            .order_by(User.email)
+        members = db.session.execute(
+            _ACTIVE_MEMBERS, {"organization_id": referral.receiving_organization_id}
         )
-        chosen.update((user.id, user) for user in members)
-    if kind != SEND and referral.counsellor.active:
-        chosen[referral.counsellor.id] = referral.counsellor
+        chosen.update((row.id, Recipient(row.id, row.email)) for row in members)
+    counsellor = referral.counsellor
+    if kind != SEND and counsellor.active:
+        chosen[counsellor.id] = Recipient(counsellor.id, counsellor.email)
     chosen.pop(actor.id, None)
     return list(chosen.values())
 
 
-def notify_referral_event(referral: Referral, kind: str, actor: User) -> list[Notification]:
-    """An in-app notification and a queued e-mail for each recipient; flushed, not committed."""
-    created = []
-    for user in recipients(referral, kind, actor):
-        notification = Notification(user_id=user.id, referral_id=referral.id, kind=kind)
-        db.session.add(notification)
-        db.session.add(OutgoingEmail(to_address=user.email, link_path=referral_path(referral.id)))
-        created.append(notification)
-    db.session.flush()
-    return created
+def notify_referral_event(referral: Referral, kind: str, actor: User) -> None:
+    """An in-app notification and a queued e-mail for each recipient; not committed.
+
+    The referral must be flushed already. Both are written as plain inserts: nothing reads
+    them back in the request, and the unit of work would cost more than the rows.
+    """
+    chosen = recipients(referral, kind, actor)
+    if not chosen:
+        return
+    link = referral_path(referral.id)
+    db.session.execute(
+        _INSERT_NOTIFICATION,
+        [{"user_id": user.id, "referral_id": referral.id, "kind": kind} for user in chosen],
+    )
+    db.session.execute(
+        _INSERT_EMAIL, [{"to_address": user.email, "link_path": link} for user in chosen]
+    )
 
 
 def notify_listing_event(

@@ -1,5 +1,10 @@
 """Referral use cases: send, open, act. Each checks, changes, records an event and
-notifications, and flushes; the caller commits once, so a refusal stores nothing.
+notifications, and writes them in the open transaction; the caller commits once, so a
+refusal stores nothing.
+
+The writes of send, open and act are plain statements (``_update_unless_stale``,
+``_insert_as_loaded``, ``_append_event``): every API write goes through them, and the unit
+of work's flush cost more CPU than the rows it wrote.
 """
 
 from __future__ import annotations
@@ -12,15 +17,24 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, false, or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import Select, bindparam, case, false, insert, or_, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import defaultload, joinedload, lazyload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from directory.auth.models import User
 from directory.database import utcnow
 from directory.extensions import db
 from directory.geo.timezones import zone_info
-from directory.institutions.models import TAXONOMY_PROBLEMS, Organization, Service, TaxonomyTerm
+from directory.institutions.models import (
+    TAXONOMY_PROBLEMS,
+    Location,
+    Organization,
+    Service,
+    ServiceAtLocation,
+    TaxonomyTerm,
+)
 from directory.notifications.operations import notify_referral_event
 from directory.referrals import states, vocabulary
 from directory.referrals.deadlines import (
@@ -28,7 +42,12 @@ from directory.referrals.deadlines import (
     response_due_at,
     rules_from_config,
 )
-from directory.referrals.models import Referral, ReferralEvent, ReferralView
+from directory.referrals.models import (
+    Referral,
+    ReferralEvent,
+    ReferralView,
+    referral_problem_term,
+)
 
 # A consent recorded "in the future" by less than this is a clock difference, not an error.
 CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -213,6 +232,36 @@ def _check_client_and_consent(
         )
 
 
+# The statements of a send, built once (so that each cache key is computed once). The
+# service comes with its organization, the receiver (the answer shows its name); taxonomy
+# attributes (a query of their own each) are not needed.
+_SERVICE = (
+    select(Service)
+    .where(Service.id == bindparam("service_id"))
+    .options(
+        lazyload(Service.attributes),
+        joinedload(Service.organization).lazyload(Organization.attributes),
+    )
+)
+_PROBLEM_TERMS_BY_ID = select(TaxonomyTerm).where(
+    TaxonomyTerm.id.in_(bindparam("term_ids", expanding=True)),
+    TaxonomyTerm.taxonomy_id == TAXONOMY_PROBLEMS,
+)
+_ORGANIZATION = (
+    select(Organization)
+    .where(Organization.id == bindparam("organization_id"))
+    .options(lazyload(Organization.attributes))
+)
+_INSERT_VIEW = insert(ReferralView.__table__)
+# The regions of a service's locations, in the order of its ``service_at_locations``.
+_SERVICE_REGIONS = (
+    select(Location.region_code)
+    .select_from(ServiceAtLocation)
+    .join(Location, ServiceAtLocation.location_id == Location.id)
+    .where(ServiceAtLocation.service_id == bindparam("service_id"))
+)
+
+
 def _check_service(problems: dict[str, object], service_id: str, actor: User) -> Service | None:
     if not service_id:
         problems["service_id"] = REQUIRED
@@ -220,8 +269,7 @@ def _check_service(problems: dict[str, object], service_id: str, actor: User) ->
     if not _is_uuid(service_id):
         problems["service_id"] = _l("Bukan UUID yang sah.")
         return None
-    # Its taxonomy attributes (a query of their own) are not needed here.
-    service = db.session.get(Service, service_id, options=[lazyload(Service.attributes)])
+    service = db.session.execute(_SERVICE, {"service_id": service_id}).scalar_one_or_none()
     if service is None:
         problems["service_id"] = _l("Layanan ini tidak ada.")
     elif service.status != "active" or not service.accepting_referrals:
@@ -248,11 +296,7 @@ def _check_problem_terms(
         problems["problem_term_ids"] = _l("Setiap id harus UUID yang sah.")
         return []
     wanted = set(term_ids)
-    terms = db.session.scalars(
-        select(TaxonomyTerm).where(
-            TaxonomyTerm.id.in_(wanted), TaxonomyTerm.taxonomy_id == TAXONOMY_PROBLEMS
-        )
-    ).all()
+    terms = db.session.scalars(_PROBLEM_TERMS_BY_ID, {"term_ids": sorted(wanted)}).all()
     if len(terms) != len(wanted):
         problems["problem_term_ids"] = _l("Ada id yang bukan istilah dari taksonomi masalah.")
         return []
@@ -275,9 +319,9 @@ def _check_previous(
 
 def receiver_zone(service: Service) -> tzinfo:
     """The time zone of the service's first location with a region, else the app's."""
-    for location in service.locations:
-        if location.region_code:
-            return zone_info(location.region_code)
+    for region_code in db.session.scalars(_SERVICE_REGIONS, {"service_id": service.id}):
+        if region_code:
+            return zone_info(region_code)
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
@@ -286,13 +330,6 @@ def due_at_for(service: Service, urgency: str, sent_at: datetime) -> datetime:
     rule = rules_from_config(config["REFERRAL_RESPONSE_DEADLINES"])[urgency]
     holidays = holidays_from_config(config["REFERRAL_HOLIDAYS"])
     return response_due_at(sent_at, rule, receiver_zone(service), holidays)
-
-
-def _organization(organization_id: str) -> Organization:
-    """An organization, without its taxonomy attributes (a query of their own)."""
-    return db.session.get_one(
-        Organization, organization_id, options=[lazyload(Organization.attributes)]
-    )
 
 
 def send_referral(
@@ -319,6 +356,7 @@ def send_referral(
     client, consent = draft.client, draft.consent
     is_child = client.age_group in vocabulary.CHILD_AGE_GROUPS
     referral = Referral(
+        version=1,
         status=states.INITIAL_STATUS,
         urgency=draft.urgency,
         reason=_clean(draft.reason),
@@ -341,28 +379,26 @@ def send_referral(
         sent_at=now,
         status_changed_at=now,
         due_at=due_at_for(service, draft.urgency, now),
+        problem_terms=terms,
+        events=[],
     )
-    referral.problem_terms = terms
     # The records the referral points to, set from those at hand (the answer shows their
     # names): each would otherwise be loaded again with everything it brings along.
     referral.service = service
     referral.counsellor = actor
-    referral.receiving_organization = _organization(service.organization_id)
-    referral.sending_organization = _organization(actor.organization_id)
-    db.session.add(referral)
-    db.session.add(
-        ReferralEvent(
-            referral=referral,
-            action=vocabulary.SEND,
-            from_status=None,
-            to_status=states.INITIAL_STATUS,
-            actor_id=actor.id,
-            actor_organization_id=actor.organization_id,
-            occurred_at=now,
-        )
+    referral.receiving_organization = service.organization
+    referral.sending_organization = db.session.execute(
+        _ORGANIZATION, {"organization_id": actor.organization_id}
+    ).scalar_one()
+    _insert_as_loaded(referral)
+    db.session.execute(
+        _INSERT_PROBLEM_TERMS,
+        [{"referral_id": referral.id, "taxonomy_term_id": term.id} for term in terms],
     )
-    db.session.flush()
-    record_access(referral, actor, channel, vocabulary.SEND, now)
+    _append_event(
+        referral, _event_values(referral, actor, vocabulary.SEND, None, states.INITIAL_STATUS, now)
+    )
+    db.session.execute(_INSERT_VIEW, _access_values(referral, actor, channel, vocabulary.SEND, now))
     notify_referral_event(referral, vocabulary.SEND, actor)
     return referral
 
@@ -420,39 +456,185 @@ def transition_referral(
     problems = _check_details(request)
     if problems:
         raise ReferralInvalid(problems)
-    event = ReferralEvent(
-        referral=referral,
-        action=action,
-        from_status=referral.status,
-        to_status=next_status,
-        actor_id=actor.id,
-        actor_organization_id=actor.organization_id,
-        occurred_at=now,
-        note=_clean(request.note),
-    )
-    referral.status = next_status
-    referral.status_changed_at = now
+    changes: dict[str, object] = {"status": next_status, "status_changed_at": now}
+    event = _event_values(referral, actor, action, referral.status, next_status, now)
+    event["note"] = _clean(request.note)
     if action == states.RECEIVE or (action == states.ACCEPT and referral.received_at is None):
-        referral.received_at = now
+        changes["received_at"] = now
     if action in (states.ACCEPT, states.DECLINE) and referral.responded_at is None:
-        referral.responded_at = now
+        changes["responded_at"] = now
     if action in states.REASON_REQUIRED:
-        event.reason_code = referral.end_reason_code = request.reason_code
-        event.reason_text = referral.end_reason_text = _clean(request.reason_text)
+        event["reason_code"] = changes["end_reason_code"] = request.reason_code
+        event["reason_text"] = changes["end_reason_text"] = _clean(request.reason_text)
     if action in states.OUTCOME_REQUIRED and request.outcome is not None:
         outcome = request.outcome
-        referral.closed_at = now
-        event.outcome_result = referral.outcome_result = outcome.result
-        event.outcome_reason = referral.outcome_reason = _clean(outcome.reason_not_successful)
-        event.outcome_service_delivered = outcome.service_delivered
-        referral.outcome_service_delivered = outcome.service_delivered
-    db.session.add(event)
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise StaleReferral from None
+        changes["closed_at"] = now
+        event["outcome_result"] = changes["outcome_result"] = outcome.result
+        event["outcome_reason"] = changes["outcome_reason"] = _clean(outcome.reason_not_successful)
+        event["outcome_service_delivered"] = changes["outcome_service_delivered"] = (
+            outcome.service_delivered
+        )
+    _update_unless_stale(referral, changes)
+    recorded = _append_event(referral, event)
     notify_referral_event(referral, action, actor)
+    return recorded
+
+
+# Plain statements instead of the unit of work, whose flush (dependency sorting over
+# every relationship of a referral and an event) cost more than the rows it wrote.
+# ``version`` keeps its meaning: the update names the version the actor saw, and a miss
+# means another actor came first.
+_REFERRAL_TABLE = Referral.__table__
+_UPDATE_REFERRAL = update(_REFERRAL_TABLE).where(
+    _REFERRAL_TABLE.c.id == bindparam("b_id"),
+    _REFERRAL_TABLE.c.version == bindparam("b_version"),
+)
+_INSERT_REFERRAL = insert(_REFERRAL_TABLE)
+_INSERT_PROBLEM_TERMS = insert(referral_problem_term)
+_INSERT_EVENT = insert(ReferralEvent.__table__)
+
+
+def _event_values(
+    referral: Referral,
+    actor: User,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    now: datetime,
+) -> dict[str, object]:
+    """Every column of a new event but its id; the details empty."""
+    return {
+        "referral_id": referral.id,
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "actor_id": actor.id,
+        "actor_organization_id": actor.organization_id,
+        "occurred_at": now,
+        "note": None,
+        "reason_code": None,
+        "reason_text": None,
+        "outcome_result": None,
+        "outcome_reason": None,
+        "outcome_service_delivered": None,
+    }
+
+
+def _flush_pending() -> None:
+    """Write what the session holds before a plain statement, as an ORM statement's
+    autoflush would: a referral not inserted yet, a recorded opening.
+
+    :raises StaleReferral: another actor changed a pending referral first.
+    """
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        try:
+            session.flush()
+        except StaleDataError:
+            raise StaleReferral from None
+
+
+def _update_unless_stale(referral: Referral, changes: dict[str, object]) -> None:
+    """``UPDATE referral SET ..., version = version + 1 WHERE id = ? AND version = ?``; the
+    loaded referral then holds the new values as if read back.
+
+    :raises StaleReferral: the update missed: someone changed the referral since it was loaded.
+    """
+    _flush_pending()
+    version = referral.version
+    changes = {**changes, "version": version + 1}
+    result = db.session.execute(
+        _UPDATE_REFERRAL, {**changes, "b_id": referral.id, "b_version": version}
+    )
+    if result.rowcount != 1:
+        raise StaleReferral
+    for key, value in changes.items():
+        set_committed_value(referral, key, value)
+
+
+def _insert_as_loaded(referral: Referral) -> None:
+    """Insert a new referral, and add it to the session as if read back.
+
+    The columns left unset take their defaults, which the insert reports (or NULL); the
+    relationships set stand as loaded (their rows are the caller's to write).
+    """
+    _flush_pending()
+    state = sa_inspect(referral)
+    values = {
+        attribute.key: state.dict[attribute.key]
+        for attribute in state.mapper.column_attrs
+        if attribute.key in state.dict
+    }
+    inserted = db.session.execute(_INSERT_REFERRAL, values).last_inserted_params()
+    for attribute in state.mapper.column_attrs:
+        key = attribute.key
+        if key in state.dict:
+            continue
+        if key in inserted:
+            setattr(referral, key, inserted[key])
+        elif attribute.columns[0].server_default is None:
+            # No default (``default=None`` is none): the insert left it NULL.
+            setattr(referral, key, None)
+    make_transient_to_detached(referral)
+    db.session.add(referral)
+
+
+def _append_event(referral: Referral, values: dict[str, object]) -> ReferralEvent:
+    """Insert the event, and add it to the session and to the referral's loaded events as
+    if read back. ``values`` names every column but the id, so nothing is left to load."""
+    result = db.session.execute(_INSERT_EVENT, values)
+    event = ReferralEvent(id=result.inserted_primary_key[0], **values)
+    make_transient_to_detached(event)
+    db.session.add(event)
+    if "events" not in sa_inspect(referral).unloaded:
+        set_committed_value(referral, "events", [*referral.events, event])
     return event
+
+
+# A referral as an answer shows it: with the names of its service, organizations and
+# counsellor (joined), then its events and its problems, a query each. Joining the
+# problems as well makes SQLite join every referral's problems on each load (a scan that
+# grows with the table); joining the events repeats (and decrypts again) the referral's
+# columns once per event. Built once, so that each cache key is computed once.
+_REFERRAL = (
+    select(Referral)
+    .where(Referral.id == bindparam("referral_id"))
+    .options(
+        lazyload(Referral.problem_terms),
+        lazyload(Referral.events),
+        defaultload(Referral.service).lazyload(Service.attributes),
+        defaultload(Referral.receiving_organization).lazyload(Organization.attributes),
+        defaultload(Referral.sending_organization).lazyload(Organization.attributes),
+        defaultload(Referral.counsellor).lazyload(User.organization),
+    )
+)
+_EVENTS = (
+    select(ReferralEvent)
+    .where(ReferralEvent.referral_id == bindparam("referral_id"))
+    .order_by(ReferralEvent.occurred_at, ReferralEvent.id)
+    .options(
+        defaultload(ReferralEvent.actor).lazyload(User.organization),
+        defaultload(ReferralEvent.actor_organization).lazyload(Organization.attributes),
+    )
+)
+_PROBLEM_TERMS = (
+    select(TaxonomyTerm)
+    .join(referral_problem_term, referral_problem_term.c.taxonomy_term_id == TaxonomyTerm.id)
+    .where(referral_problem_term.c.referral_id == bindparam("referral_id"))
+    .order_by(TaxonomyTerm.name)
+)
+
+
+def referral_with_timeline(referral_id: str) -> Referral | None:
+    """The referral with its events and problems loaded (see ``_REFERRAL``), or None."""
+    parameters = {"referral_id": referral_id}
+    referral = db.session.execute(_REFERRAL, parameters).scalar_one_or_none()
+    if referral is not None:
+        events = db.session.scalars(_EVENTS, parameters).all()
+        set_committed_value(referral, "events", events)
+        terms = db.session.scalars(_PROBLEM_TERMS, parameters).all()
+        set_committed_value(referral, "problem_terms", terms)
+    return referral
 
 
 def open_referral(
@@ -463,11 +645,11 @@ def open_referral(
     Returns True when this opening moved the referral to ``received``.
     """
     now = now or utcnow()
-    record_access(referral, actor, channel, VIEW, now)
+    _flush_pending()
+    db.session.execute(_INSERT_VIEW, _access_values(referral, actor, channel, VIEW, now))
     if states.RECEIVER in referral.sides(actor) and referral.status == states.SENT:
         transition_referral(referral, actor, TransitionRequest(states.RECEIVE), now)
         return True
-    db.session.flush()
     return False
 
 
@@ -485,17 +667,23 @@ def record_access(
     withdrawal of consent, the receiver see no client data); a subject-access search by an
     administrator shows it by design.
     """
-    shown = referral.can_see_client(actor) or purpose == SUBJECT_ACCESS
-    record = ReferralView(
-        referral_id=referral.id,
-        user_id=actor.id,
-        channel=channel,
-        opened_at=now,
-        purpose=purpose,
-        client_data_shown=shown and referral.client_data_purged_at is None,
-    )
+    record = ReferralView(**_access_values(referral, actor, channel, purpose, now))
     db.session.add(record)
     return record
+
+
+def _access_values(
+    referral: Referral, actor: User, channel: str, purpose: str, now: datetime
+) -> dict[str, object]:
+    shown = referral.can_see_client(actor) or purpose == SUBJECT_ACCESS
+    return {
+        "referral_id": referral.id,
+        "user_id": actor.id,
+        "channel": channel,
+        "opened_at": now,
+        "purpose": purpose,
+        "client_data_shown": shown and referral.client_data_purged_at is None,
+    }
 
 
 class ConsentAlreadyWithdrawn(Exception):
