@@ -454,6 +454,8 @@ def run(database: str, seconds: float, users: int, workers: int) -> dict[str, An
             requests.get(f"{server.url}/api/v1/services?search=konseling", timeout=60)
             requests.get(f"{server.url}/peta/data.json", timeout=60)
         load_before = os.getloadavg()
+        client_before = time.process_time()
+        workers_before = _cpu_seconds(server.worker_pids())
         results = Results()
         started = threading.Event()
         threads = [
@@ -470,10 +472,19 @@ def run(database: str, seconds: float, users: int, workers: int) -> dict[str, An
             thread.join(timeout=seconds + REQUEST_TIMEOUT + 10)
         elapsed = time.monotonic() - began
         load_after = os.getloadavg()
+        client_cpu = time.process_time() - client_before
+        workers_cpu = _cpu_seconds(server.worker_pids()) - workers_before
         server.stop()
         print(
             f"load average (1, 5, 15 min) before: {_loads(load_before)}, "
             f"after: {_loads(load_after)} ({os.cpu_count()} cores)"
+        )
+        # The client shares the machine: what it spends is not the server's to spend.
+        cores = os.cpu_count() or 1
+        print(
+            f"CPU in {elapsed:.1f} s: gunicorn workers {workers_cpu:.1f} s "
+            f"({workers_cpu / elapsed / cores:.0%} of the cores), load client {client_cpu:.1f} s "
+            f"({client_cpu / elapsed / cores:.0%})"
         )
         figures = report(database, workers, users, elapsed, results, check_database(url, results))
         figures["load"] = f"{load_before[0]:.1f}-{load_after[0]:.1f}"
@@ -484,6 +495,19 @@ def run(database: str, seconds: float, users: int, workers: int) -> dict[str, An
         if postgres is not None:
             postgres.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes so far (Linux /proc)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _loads(loads: tuple[float, float, float]) -> str:
