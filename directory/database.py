@@ -182,7 +182,10 @@ def _queue_writers(
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _transaction_ends(connection):  # type: ignore[no-untyped-def]
-        _leave_queue(connection.connection.info)
+        # A connection the database dropped was invalidated first, and left the queue
+        # then (below); asking it for its DBAPI connection now would raise.
+        if not connection.invalidated:
+            _leave_queue(connection.connection.info)
 
     # A connection that ends otherwise (invalidated after an error, closed, handed back
     # to the pool and reset) leaves the queue too.

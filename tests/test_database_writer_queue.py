@@ -202,3 +202,17 @@ def test_a_second_writer_waits_until_the_first_transaction_ends(app):
     assert began and began[0] >= committed_at
     names = set(db.session.scalars(select(Organization.name)))
     assert {"Lembaga penulis pertama", "Lembaga penulis kedua"} <= names
+
+
+def test_a_connection_dropped_in_its_turn_leaves_the_queue(app, queue_path):
+    """As when the database restarts under a write: the rollback after it does not fail."""
+    db.session.commit()
+    OrganizationFactory()
+    db.session.flush()
+    assert not queue_is_free(queue_path)
+    db.session.connection().invalidate()
+    assert queue_is_free(queue_path)
+    db.session.rollback()
+    OrganizationFactory()
+    db.session.commit()  # a new connection takes a new turn
+    assert queue_is_free(queue_path)
