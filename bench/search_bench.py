@@ -406,6 +406,21 @@ def fts_query(words: str) -> str:
     return " ".join(f'"{word}"' for word in words.split())
 
 
+def nearest_first(keys: Any, coordinates: Any, latitude: float, longitude: float) -> list[Any]:
+    """The references' ranking: the ``LIMIT`` nearest as ``(km, key)``, nearest first, by a
+    vectorised haversine over ``coordinates`` (latitude, longitude rows in radians)."""
+    if len(keys) == 0:
+        return []
+    lat0, lon0 = np.radians(latitude), np.radians(longitude)
+    a = (
+        np.sin((coordinates[:, 0] - lat0) / 2) ** 2
+        + np.cos(lat0) * np.cos(coordinates[:, 0]) * np.sin((coordinates[:, 1] - lon0) / 2) ** 2
+    )
+    distance = 2 * 6371.0088 * np.arcsin(np.sqrt(a))
+    best = np.argpartition(distance, min(LIMIT, len(distance) - 1))[:LIMIT]
+    return sorted(zip(distance[best].tolist(), keys[best].tolist(), strict=True))
+
+
 def reference(database: Path, work: Workload) -> tuple[float, dict[str, Figures]]:
     connection = sqlite3.connect(database)
     started = time.perf_counter()
@@ -436,16 +451,9 @@ def reference(database: Path, work: Workload) -> tuple[float, dict[str, Figures]
     def haversine_top(rows: list[tuple[str, float, float]], latitude: float, longitude: float):  # type: ignore[no-untyped-def]
         if not rows:
             return []
-        ids = [row[0] for row in rows]
+        ids = np.array([row[0] for row in rows], dtype=object)
         coordinates = np.radians(np.array([row[1:] for row in rows], dtype=np.float64))
-        lat0, lon0 = np.radians(latitude), np.radians(longitude)
-        a = (
-            np.sin((coordinates[:, 0] - lat0) / 2) ** 2
-            + np.cos(lat0) * np.cos(coordinates[:, 0]) * np.sin((coordinates[:, 1] - lon0) / 2) ** 2
-        )
-        distance = 2 * 6371.0088 * np.arcsin(np.sqrt(a))
-        top = np.argpartition(distance, min(LIMIT, len(distance) - 1))[:LIMIT]
-        return sorted((float(distance[i]), ids[i]) for i in top)
+        return nearest_first(ids, coordinates, latitude, longitude)
 
     def text(words: str) -> Callable[[], Any]:
         return lambda: connection.execute(
@@ -510,21 +518,9 @@ def reference_in_memory(database: Path, work: Workload) -> tuple[float, dict[str
     }
     load_seconds = time.perf_counter() - started
 
-    def top(codes: Any, coordinates: Any, latitude: float, longitude: float) -> list[Any]:
-        if len(codes) == 0:
-            return []
-        lat0, lon0 = np.radians(latitude), np.radians(longitude)
-        a = (
-            np.sin((coordinates[:, 0] - lat0) / 2) ** 2
-            + np.cos(lat0) * np.cos(coordinates[:, 0]) * np.sin((coordinates[:, 1] - lon0) / 2) ** 2
-        )
-        distance = 2 * 6371.0088 * np.arcsin(np.sqrt(a))
-        best = np.argpartition(distance, min(LIMIT, len(distance) - 1))[:LIMIT]
-        return sorted(zip(distance[best].tolist(), codes[best].tolist(), strict=True))
-
     def nearest(term: str, latitude: float, longitude: float) -> Callable[[], Any]:
         codes, coordinates = by_term.get(term.replace("-", ""), ([], None))
-        return lambda: top(codes, coordinates, latitude, longitude)
+        return lambda: nearest_first(codes, coordinates, latitude, longitude)
 
     def both(words: str, term: str, latitude: float, longitude: float) -> Callable[[], Any]:
         codes, coordinates = by_term.get(term.replace("-", ""), ([], None))
@@ -537,7 +533,7 @@ def reference_in_memory(database: Path, work: Workload) -> tuple[float, dict[str
             if len(codes) == 0:
                 return []
             keep = np.isin(codes, wanted)
-            return top(codes[keep], coordinates[keep], latitude, longitude)
+            return nearest_first(codes[keep], coordinates[keep], latitude, longitude)
 
         return run
 

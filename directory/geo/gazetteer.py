@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from directory.memo import remembered
+
 LEVEL_ORDER = {"provinsi": 0, "kota": 1, "kabupaten": 1, "kecamatan": 2}
 # Words that name a level, as people write them.
 LEVEL_WORDS = {
@@ -213,13 +215,7 @@ class Gazetteer:
 
     def resolve(self, text: str) -> Resolution:
         """One place if ``text`` names exactly one (or one clearly best), else candidates."""
-        found = self._resolved.get(text)
-        if found is None:
-            found = self._resolve(text)
-            if len(self._resolved) >= RESOLVED_KEPT:
-                self._resolved.clear()
-            self._resolved[text] = found
-        return found
+        return remembered(self._resolved, text, lambda: self._resolve(text), RESOLVED_KEPT)
 
     def _resolve(self, text: str) -> Resolution:
         candidates = tuple(self.search(text, limit=10))

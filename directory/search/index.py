@@ -50,6 +50,7 @@ from whoosh.formats import Existence, Frequency
 from whoosh.spelling import ListCorrector
 
 from directory.geo.ranking import Catalog, TextMatch
+from directory.memo import remembered
 from directory.search.analyzer import (
     WORD_PATTERN,
     IndonesianTokenizer,
@@ -684,13 +685,9 @@ class Snapshot:
         costs a dictionary look-up; a new snapshot starts with none.
         """
         key = (word.text, word.terms, word.partial)
-        found = self.word_options.get(key)
-        if found is None:
-            found = self._alternatives(word)
-            if len(self.word_options) >= WORD_CACHE_ENTRIES:
-                self.word_options.clear()
-            self.word_options[key] = found
-        return found
+        return remembered(
+            self.word_options, key, lambda: self._alternatives(word), WORD_CACHE_ENTRIES
+        )
 
     def _alternatives(self, word: QueryWord) -> list[tuple[str, tuple[str, ...]]]:
         found: list[tuple[str, tuple[str, ...]]] = []
