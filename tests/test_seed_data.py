@@ -332,7 +332,10 @@ def test_no_published_point_gives_a_safe_house_away(organizations, regions):
         )
         regency = regions[loc["region_code"][:5]]
         from_regency = distance_km(
-            loc["latitude"], loc["longitude"], float(regency["latitude"]), float(regency["longitude"])
+            loc["latitude"],
+            loc["longitude"],
+            float(regency["latitude"]),
+            float(regency["longitude"]),
         )
         assert nearest >= 1.2 and from_regency >= 2.4, (loc["id"], nearest, from_regency)
 

@@ -17,6 +17,7 @@ from directory.extensions import db
 from directory.finder import bp
 from directory.finder.form import PER_PAGE, RADII_KM, FinderForm, read_form
 from directory.geo.hours import OpenState
+from directory.geo.models import Region
 from directory.geo.ranking import Criteria, Origin, Ranked
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
@@ -29,7 +30,6 @@ from directory.institutions.models import (
     TaxonomyTerm,
 )
 from directory.map.folium_maps import MapPoint, small_map
-from directory.geo.models import Region
 from directory.public.helpers import term_name
 from directory.public.queries import regions_by_code
 from directory.search.service import (

@@ -28,8 +28,8 @@ from decimal import Decimal
 from typing import Any
 
 from directory.audit.models import ACTION_VERIFY, MetadataEntry
-from directory.geo import confidential as confidentiality
 from directory.audit.record import as_text
+from directory.geo import confidential as confidentiality
 from directory.institutions.models import (
     Address,
     Attribute,
