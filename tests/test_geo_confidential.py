@@ -5,6 +5,12 @@ from __future__ import annotations
 import pytest
 
 from directory.geo import confidential as confidentiality
+from tests.factories import (
+    LocationFactory,
+    PhoneFactory,
+    ServiceAtLocationFactory,
+    full_service,
+)
 
 POINTS = {"36.73": (-6.11, 106.16), "36": (-6.4, 106.06)}
 
@@ -55,3 +61,45 @@ def test_a_safe_house_publishes_no_occupancy_note():
     assert confidentiality.public_capacity_note("Penuh sampai Senin", False) == (
         "Penuh sampai Senin"
     )
+
+
+@pytest.mark.parametrize(
+    ("flags", "published"),
+    [([], True), ([False], True), ([True, False], True), ([True], False), ([True, True], False)],
+)
+def test_a_service_offered_only_at_safe_houses_keeps_its_line_home(flags, published):
+    assert confidentiality.publishes_service_phones(flags) is published
+
+
+# The same rules, as the API and the service page apply them.
+
+
+def test_the_api_and_the_service_page_withhold_a_safe_house_service_s_own_lines(client, db):
+    service = full_service(confidential=True, name="Penampungan sementara")
+    PhoneFactory(service_id=service.id, number="+62 254 555 0777")
+    PhoneFactory(organization_id=service.organization_id, number="+62 254 555 0129")
+    db.session.commit()
+
+    entry = client.get(f"/api/v1/services/{service.id}").json
+    page = client.get(f"/layanan/{service.id}").get_data(as_text=True)
+
+    assert entry["phones"] == [] and entry["capacity_note"] is None
+    (site,) = entry["service_at_locations"]
+    assert site["phones"] == [] and site["location"]["phones"] == []
+    assert site["location"]["region_code"] == "36.73"
+    assert "555 0777" not in page and "5550777" not in page
+    assert "Antrean sekitar satu minggu" not in page
+    assert "555 0129" in page
+
+
+def test_a_service_also_offered_in_public_keeps_its_lines(client, db):
+    service = full_service(confidential=True)
+    PhoneFactory(service_id=service.id, number="+62 254 555 0778")
+    public_office = LocationFactory(organization=service.organization, region_code="36.73.01")
+    ServiceAtLocationFactory(service=service, location=public_office)
+    db.session.commit()
+
+    entry = client.get(f"/api/v1/services/{service.id}").json
+
+    assert "+62 254 555 0778" in [phone["number"] for phone in entry["phones"]]
+    assert entry["capacity_note"] is None  # still offered at a safe house

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from directory.extensions import db
 from directory.finder import bp
 from directory.finder.form import PER_PAGE, RADII_KM, FinderForm, read_form
+from directory.geo import confidential as confidentiality
 from directory.geo.hours import OpenState
 from directory.geo.models import Region
 from directory.geo.ranking import Criteria, Origin, Ranked
@@ -150,11 +151,15 @@ def load_services(ids: list[str]) -> dict[str, Service]:
 
 def phones_of(service: Service) -> list[Phone]:
     """The service's own numbers, else those at its public locations, else its
-    organization's: a safe house's own number is never shown."""
-    if service.phones:
+    organization's: a safe house's own number is never shown
+    (``directory.geo.confidential``)."""
+    sites = service.service_at_locations
+    if service.phones and confidentiality.publishes_service_phones(
+        site.location.confidential for site in sites
+    ):
         return list(service.phones)
     found: list[Phone] = []
-    for site in service.service_at_locations:
+    for site in sites:
         if site.location.confidential:
             continue
         found.extend(site.phones or site.location.phones)

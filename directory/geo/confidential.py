@@ -21,16 +21,18 @@ This module owns that rule; every surface calls it:
   cannot tell which district holds it.
 - **Its own lines and words stay home.** Its phones, address, directions, web address,
   external identifiers and description are withheld (:data:`WITHHELD_LOCATION_FIELDS`);
-  people reach it through its organization's hotline or SAPA 129. A service offered at a
-  confidential location publishes no occupancy note (:func:`public_capacity_note`): free
-  text written in a hurry is where an address slips out.
+  so are the phones of a service offered only there (:func:`publishes_service_phones`:
+  a fixed line is listed at the address it rings); people reach it through its
+  organization's hotline or SAPA 129. A service offered at a confidential location
+  publishes no occupancy note (:func:`public_capacity_note`): free text written in a
+  hurry is where an address slips out.
 
 Pure: no Flask, no database. Callers pass the reference points in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 # ``73`` province, ``73.71`` regency/city, ``73.71.06`` district: parts of a Kemendagri code.
@@ -116,6 +118,13 @@ def public_position(
     if point is None:
         return PublicPosition(None, None, code)
     return PublicPosition(point[0], point[1], code)
+
+
+def publishes_service_phones(location_confidential_flags: Iterable[bool]) -> bool:
+    """Whether a service's own phones may be published: not when every location it is
+    offered at is confidential (its line is the safe house's line)."""
+    flags = list(location_confidential_flags)
+    return not (flags and all(flags))
 
 
 def public_capacity_note(note: str | None, at_confidential_location: bool) -> str | None:

@@ -424,7 +424,14 @@ def service_to_hsds(
 ) -> HsdsDict:
     """The whole nested service (``compiled/service.json``)."""
     fields = service_summary_to_hsds(service, include_organization=False, public=public)
-    fields["phones"] = _all(phone_to_hsds, service.phones)
+    fields["phones"] = (
+        _all(phone_to_hsds, service.phones)
+        if not public
+        or confidentiality.publishes_service_phones(
+            sal.location.confidential for sal in service.service_at_locations
+        )
+        else []
+    )
     fields["schedules"] = _all(schedule_to_hsds, service.schedules)
     fields["service_areas"] = _all(service_area_to_hsds, service.service_areas)
     if include_service_at_locations:

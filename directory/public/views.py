@@ -73,4 +73,11 @@ def service(service_id: UUID) -> ResponseReturnValue:
         capacity_note=confidentiality.public_capacity_note(
             found.capacity_note, any(location.confidential for location in found.locations)
         ),
+        service_phones=(
+            found.phones
+            if confidentiality.publishes_service_phones(
+                location.confidential for location in found.locations
+            )
+            else []
+        ),
     )
