@@ -70,7 +70,7 @@ class Target:
     stand_in: Point  # the regency's reference point
     stand_in_name: str
     term_ids: tuple[str, ...]
-    location_phones: tuple[str, ...]
+    location_phones: tuple[str, ...]  # its own lines, and those of a service only there
     address_texts: tuple[str, ...]  # street lines and postal codes
 
     @property
@@ -116,6 +116,13 @@ def confidential_targets(session: Session) -> list[Target]:
             .join(ServiceAtLocation, ServiceAtLocation.id == Phone.service_at_location_id)
             .where(ServiceAtLocation.location_id == location.id)
         )
+        # A service offered only at confidential places: its own line rings there too.
+        if all(site.location.confidential for site in service.service_at_locations):
+            service_phones = list(
+                session.scalars(select(Phone.number).where(Phone.service_id == service.id))
+            )
+        else:
+            service_phones = []
         addresses: list[str] = []
         for address in location.addresses:
             addresses.extend(part for part in (address.address_1, address.address_2) if part)
@@ -133,7 +140,7 @@ def confidential_targets(session: Session) -> list[Target]:
                 stand_in=(regency.latitude, regency.longitude),
                 stand_in_name=regency.name,
                 term_ids=tuple(str(term.id) for term in service.taxonomy_terms),
-                location_phones=tuple(sorted({*phones, *site_phones})),
+                location_phones=tuple(sorted({*phones, *site_phones, *service_phones})),
                 address_texts=tuple(addresses),
             )
         )
@@ -402,7 +409,7 @@ def public_neighbours(
             break
         if all(
             abs((bearing(around, candidate.point) - bearing(around, n.point) + 180) % 360 - 180)
-            > 50
+            > 20
             for n in chosen
         ):
             chosen.append(candidate)
@@ -549,3 +556,81 @@ class Verdict:
     def learned_nothing_finer_than_the_regency(self) -> bool:
         error = self.error_km
         return error is None or error >= self.target.stand_in_km - TOLERANCE_KM
+
+
+# Degraded search (the index missing or corrupt): the database's bounding-box prefilter.
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def box_half_sizes(origin: Point, radius_km: float) -> tuple[float, float]:
+    """The half-height and half-width (degrees) of the box the database fallback of
+    ``directory.search.service.search_database`` puts around an origin for a radius (its
+    source is public): a 1% margin, the width taken at the widest latitude."""
+    delta = math.degrees(radius_km * 1.01 / EARTH_RADIUS_KM)
+    widest = min(abs(origin[0]) + delta, 89.0)
+    return delta, delta / math.cos(math.radians(widest))
+
+
+def box_edge_walk(
+    attacker: Attacker,
+    target: Target,
+    extra: dict[str, Any],
+    radii: Sequence[float] = (2, 5, 10, 25, 50),
+    tolerance_degrees: float = 0.00002,
+) -> tuple[Point | None, list[Measurement]]:
+    """If a prefilter looks at the real coordinates while the ranking uses the stand-in,
+    walking the origin north, south, east and west of the stand-in finds where the
+    target leaves the results; a flip where the stand-in's circle does not predict one
+    is an edge of the box, which lies a known half-size from the real latitude or
+    longitude. Returns the point built from the edges found (the stand-in's latitude or
+    longitude where none was), or ``None`` when the target is never listed."""
+    centre = target.stand_in
+
+    def listed(origin: Point, radius: float) -> bool:
+        params = {**extra, **origin_params(origin), "radius_km": f"{radius:.4f}"}
+        return attacker.listed(target, params)
+
+    chosen = next((r for r in radii if listed(centre, r)), None)
+    if chosen is None:
+        return None, []
+    half_lat, half_lon = box_half_sizes(centre, chosen)
+    latitude, longitude = centre
+    found: list[Measurement] = []
+    for axis, sign in ((0, 1), (0, -1), (1, 1), (1, -1)):
+
+        def moved(t: float, axis: int = axis, sign: int = sign) -> Point:
+            return (
+                (centre[0] + sign * t, centre[1])
+                if axis == 0
+                else (centre[0], centre[1] + sign * t)
+            )
+
+        low, high = 0.0, 3 * (half_lat if axis == 0 else half_lon)
+        if listed(moved(high), chosen):
+            continue
+        while high - low > tolerance_degrees:
+            middle = (low + high) / 2
+            if listed(moved(middle), chosen):
+                low = middle
+            else:
+                high = middle
+        flip = (low + high) / 2
+        # Where the stand-in alone would make the target leave: the circle's edge.
+        predicted = bisect_threshold(
+            lambda t, moved=moved: distance_km(moved(t), centre) > chosen,
+            3 * (half_lat if axis == 0 else half_lon),
+            tolerance_degrees,
+        )
+        if predicted is not None and abs(flip - predicted) <= 5 * tolerance_degrees:
+            continue  # the stand-in's edge: nothing learned
+        half = half_lat if axis == 0 else half_lon
+        edge = moved(flip)
+        if axis == 0:
+            latitude = edge[0] - sign * half
+        else:
+            longitude = edge[1] - sign * half
+        found.append(Measurement(edge, chosen))
+    if not found:
+        return centre, found
+    return (latitude, longitude), found
