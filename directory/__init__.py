@@ -82,6 +82,7 @@ def register_extensions(app: Flask) -> None:
     from directory.auth.sessions import init_login
     from directory.database import configure_engine_events
     from directory.i18n import select_locale
+    from directory.referrals.guards import install_sqlite_event_guard
     from directory.request_transactions import init_request_transactions
     from directory.search.changelog import register_change_log
     from directory.writer_queue import install_writer_queue
@@ -99,6 +100,7 @@ def register_extensions(app: Flask) -> None:
     check_deployment(app)
     init_security(app)
     configure_engine_events(engine)
+    install_sqlite_event_guard(engine)
     # None when off (or for an in-memory SQLite database): kept for inspection.
     app.extensions["writer_queue"] = (
         install_writer_queue(engine) if app.config["WRITER_QUEUE"] else None
