@@ -162,9 +162,7 @@ def evaluate(judgements: Sequence[Judgement], cities: Sequence[str] = CITIES) ->
                 # No relevant service serves this place (service areas): nothing to find.
                 scores.unanswerable.append((city, judgement.query))
                 continue
-            ideal = sum(
-                1 / math.log2(rank + 2) for rank in range(min(10, relevant_count[key]))
-            )
+            ideal = sum(1 / math.log2(rank + 2) for rank in range(min(10, relevant_count[key])))
             dcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(gains))
             scores.pairs += 1
             scores.ndcg_sum += dcg / ideal if ideal else 0.0

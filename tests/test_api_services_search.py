@@ -70,7 +70,8 @@ def network(app):
         )
     services["closed"] = add("Layanan tutup", SPOTS[0], terms=[legal], status="inactive")
     services["safe"] = add("Rumah aman", SPOTS[1], terms=[legal], confidential=True)
-    services["zoned"] = add("Khusus Pandeglang", SPOTS[0], terms=[legal], areas=["36.01"])
+    # In Kota Cilegon, serving Kabupaten Pandeglang only: not local to a Serang origin.
+    services["zoned"] = add("Khusus Pandeglang", SPOTS[5], terms=[legal], areas=["36.01"])
     db.session.commit()
     follower.rebuild(db.session, state_of(app).folder)
     return {"legal": legal, "counselling": counselling, **services}
@@ -98,7 +99,9 @@ def brute_force(network, term, latitude, longitude, radius=None):
             continue
         if term.id not in {attribute.taxonomy_term_id for attribute in service.attributes}:
             continue
-        if service.service_areas:  # the origin (Serang) is outside Pandeglang's area
+        if service.service_areas and not any(
+            location.region_code.startswith("36.73") for location in service.locations
+        ):  # the origin (Serang) is outside Pandeglang's area, and it is not in Serang
             continue
         distance = min(
             geodesic((latitude, longitude), public_point(loc)).km for loc in service.locations
@@ -161,6 +164,26 @@ def test_service_areas_hold_back_services_unless_asked(client, network):
     assert network["zoned"].id in [item["id"] for item in wider["contents"]]
     in_pandeglang = get(client, "near=Kab.%20Pandeglang&per_page=50")
     assert network["zoned"].id in [item["id"] for item in in_pandeglang["contents"]]
+
+
+def test_hidden_services_are_counted_and_local_ones_never_hidden(client, network, app):
+    near_serang = "latitude=-6.12&longitude=106.15&per_page=50"
+    assert get(client, near_serang)["hidden_out_of_area"] == 1
+    assert get(client, near_serang + "&include_out_of_area=true")["hidden_out_of_area"] == 0
+    # Within 10 km of Serang, Cilegon's zoned service (about 17 km) is not counted.
+    assert get(client, near_serang + "&radius_km=10")["hidden_out_of_area"] == 0
+    # A KUA in Kota Serang declaring Kabupaten Serang as its area is still
+    # found from Kota Serang, its own city.
+    local = add("KUA Kota Serang", SPOTS[1], terms=[network["legal"]], areas=["36.04"])
+    db.session.commit()
+    follower.rebuild(db.session, state_of(app).folder)
+    found = get(client, near_serang)
+    assert local.id in [item["id"] for item in found["contents"]]
+    assert found["hidden_out_of_area"] == 1
+    # From Pandeglang it is neither local nor in its area.
+    in_pandeglang = get(client, "near=Kab.%20Pandeglang&per_page=50")
+    assert local.id not in [item["id"] for item in in_pandeglang["contents"]]
+    assert "hidden_out_of_area" not in get(client, "search=hukum")
 
 
 def test_text_with_an_origin_orders_by_distance_or_blends(client, network):

@@ -37,6 +37,7 @@ from directory.search.service import (
     Answer,
     Query,
     UnknownPlace,
+    find_beyond,
     find_services,
     resolve_origin,
 )
@@ -166,6 +167,32 @@ def phones_of(service: Service) -> list[Phone]:
     return found or list(service.organization.phones)
 
 
+def dead_end(query: Query, answer: Answer, regencies: dict[str, Region]) -> dict[str, object]:
+    """What a search that found nothing offers: the nearest matches beyond the range
+    with their distance, and the problems and service types the words resemble."""
+    beyond = find_beyond(query, answer)
+    services = load_services([item.id for item in beyond.nearest])
+    regencies = regencies | regions_by_code(
+        item.place.region_code
+        for item in beyond.nearest
+        if item.place is not None and item.place.confidential
+    )
+    nearest = [
+        {"service": services[item.id], "distance": whereabouts(item, regencies)}
+        for item in beyond.nearest
+        if item.id in services
+    ]
+    resembling = [
+        {
+            "name": term.name,
+            "field": "masalah" if term.taxonomy_id == TAXONOMY_PROBLEMS else "jenis",
+            "id": term.id,
+        }
+        for term in beyond.resembling
+    ]
+    return {"nearest": nearest, "resembling": resembling}
+
+
 def _not_degraded(answer: Answer) -> bool:
     return not answer.degraded
 
@@ -245,7 +272,13 @@ def search() -> ResponseReturnValue:
         place = item.place
         if place is not None and not place.confidential and place.has_coordinates:
             points.append(MapPoint(place.latitude, place.longitude, service.name))  # type: ignore[arg-type]
+    beyond = None
+    if not answer.page.total:
+        beyond = dead_end(query, answer, regencies)
     context.update(
+        understood=[term.name for term in answer.understood],
+        hidden_out_of_area=answer.page.hidden_out_of_area,
+        beyond=beyond,
         results=results,
         total=answer.page.total,
         degraded=answer.degraded,

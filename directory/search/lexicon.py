@@ -32,16 +32,15 @@ CORRECTION_MIN_LENGTH = 5
 RESEMBLANCE_CUTOFF = 0.7
 # Words that say nothing about a problem. Sastrawi's stop list is not used here: it
 # holds words that do (``pukul``, ``kerja``, ``luar``, ``diri``, ``dini``, ``masalah``).
-LEXICON_STOPS = frozenset(
-    """saya aku gue gua gw ane kamu anda dia ia kami kita mereka beliau nya ku mu
+_STOPS = """saya aku gue gua gw ane kamu anda dia ia kami kita mereka beliau nya ku mu
     di ke dari dan atau serta yang ini itu tersebut untuk buat dengan pada dalam oleh
     sebagai tentang bagi akan sudah udah telah sedang lagi juga pun saja aja sangat
     banget sekali terus sama tiap setiap hari karena kalau kalo jika bila saat waktu
     mau ingin pengen pingin tolong bantu minta gimana bagaimana cara caranya apa
     apakah dimana mana kemana siapa kapan kenapa mengapa ada adalah ya yg dgn utk tdk
     tidak nggak gak ga enggak bisa dapat harus boleh perlu butuh tanya please how what
-    where the a an of to in for my me i is and or with near""".split()
-)
+    where the a an of to in for my me i is and or with near"""
+LEXICON_STOPS = frozenset(_STOPS.split())
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import math
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,12 +38,15 @@ from directory.geo.ranking import (
     Catalog,
     Criteria,
     Origin,
+    Ranked,
     RankedPage,
     TextMatch,
     rank,
 )
 from directory.institutions.models import (
     TAXONOMY_INSTITUTION_TYPES,
+    TAXONOMY_PROBLEMS,
+    TAXONOMY_SERVICE_TYPES,
     Location,
     Organization,
     Service,
@@ -53,7 +56,7 @@ from directory.institutions.queries import has_term
 from directory.search import follower, index
 from directory.search.analyzer import QueryWord, analyze, query_words
 from directory.search.lay_words import read_lexicon
-from directory.search.lexicon import Lexicon, Understood
+from directory.search.lexicon import Lexicon, TermWords, Understood
 from directory.search.records import RegionNames, iter_all_records, load_records
 
 log = logging.getLogger(__name__)
@@ -200,6 +203,54 @@ def find_services(query: Query) -> Answer:
         state.needs_rebuild = True
     state.poke()
     return Answer(page=search_database(query, words, now), degraded=True)
+
+
+# Always offered when a search finds nothing: the national hotline of the Ministry of
+# Women's Empowerment and Child Protection, and the emergency number.
+HOTLINES = (("SAPA 129", "129"), ("112", "112"))
+# How many services beyond the range, and how many resembling terms, a dead end offers.
+BEYOND_COUNT = 3
+RESEMBLING_COUNT = 3
+
+
+@dataclass(frozen=True)
+class Beyond:
+    """What a search that found nothing offers instead."""
+
+    # The nearest matches outside the radius (or the service areas), with distances.
+    nearest: tuple[Ranked, ...] = ()
+    # Problem and service-type terms the words resemble (typos, near words).
+    resembling: tuple[TermWords, ...] = ()
+
+
+def find_beyond(query: Query, answer: Answer) -> Beyond:
+    """For a page with no result: the nearest services matching the query beyond its
+    radius and service areas, and the terms its words resemble. Never raises for
+    want of an index (the database answers instead)."""
+    nearest: tuple[Ranked, ...] = ()
+    if query.origin is not None and (
+        query.criteria.radius_km is not None or answer.page.hidden_out_of_area
+    ):
+        wider = replace(
+            query,
+            criteria=replace(query.criteria, radius_km=None, include_out_of_area=True),
+            offset=0,
+            limit=BEYOND_COUNT,
+        )
+        nearest = tuple(find_services(wider).page.items)
+    resembling: tuple[TermWords, ...] = ()
+    if query.text:
+        state = state_of(current_app._get_current_object())  # type: ignore[attr-defined]
+        kept = state.lexicon
+        lexicon = kept[1] if kept is not None else read_lexicon(db.session)
+        resembling = tuple(
+            lexicon.resembling(
+                query.text,
+                limit=RESEMBLING_COUNT,
+                taxonomy_ids=(TAXONOMY_PROBLEMS, TAXONOMY_SERVICE_TYPES),
+            )
+        )
+    return Beyond(nearest=nearest, resembling=resembling)
 
 
 def lexicon_of(state: SearchState, generation: object) -> Lexicon:
