@@ -27,7 +27,7 @@ from directory.search.analyzer import WORD_PATTERN, clean_query, expansion, stem
 
 # A query word unknown to the lexicon is read as its nearest lexicon word at this
 # similarity (difflib's ratio) or above, if it is at least this long.
-CORRECTION_CUTOFF = 0.8
+CORRECTION_CUTOFF = 0.82
 CORRECTION_MIN_LENGTH = 5
 RESEMBLANCE_CUTOFF = 0.7
 # Words that say nothing about a problem. Sastrawi's stop list is not used here: it
@@ -113,6 +113,12 @@ class Lexicon:
             if len(word) >= 3 and word.isalpha() and word not in LEXICON_STOPS
         )
         self._stems = frozenset(self._by_stem)
+        # Candidates for correcting a word, by first letter and length: a typo seldom
+        # changes the first letter, and difflib's cost grows with the candidates.
+        initials: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for word in self.surfaces:
+            initials[word[0], len(word)].append(word)
+        self._initials = {key: tuple(value) for key, value in initials.items()}
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -123,7 +129,12 @@ class Lexicon:
         if not stems or all(stem in self._stems for stem in stems):
             return stems
         if len(word) >= CORRECTION_MIN_LENGTH and word.isalpha():
-            close = _close(word, tuple(self.surfaces), CORRECTION_CUTOFF)
+            candidates = tuple(
+                candidate
+                for size in range(len(word) - 2, len(word) + 3)
+                for candidate in self._initials.get((word[0], size), ())
+            )
+            close = _close(word, candidates, CORRECTION_CUTOFF)
             if close:
                 return word_stems(close[0])
         return stems
