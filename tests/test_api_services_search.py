@@ -263,3 +263,63 @@ def test_hostile_search_text_never_breaks(client, network, text):
     response = client.get(f"/api/v1/services?search={text}&near=Kota%20Serang")
     assert response.status_code == 200
     assert isinstance(response.json["contents"], list)
+
+
+@pytest.fixture
+def problems(app):
+    """A problem term with lay words, on one service in Serang and one in Makassar."""
+    from directory.institutions.models import TAXONOMY_PROBLEMS, Taxonomy, TaxonomyTermWord
+
+    taxonomy = db.session.get(Taxonomy, TAXONOMY_PROBLEMS) or Taxonomy(
+        id=TAXONOMY_PROBLEMS, name="Masalah dan situasi"
+    )
+    db.session.add(taxonomy)
+    sexual = TaxonomyTermFactory(
+        name="Kekerasan seksual",
+        name_en="Sexual violence",
+        description="Perkosaan, pelecehan dan bentuk kekerasan seksual lainnya.",
+        taxonomy=taxonomy,
+    )
+    db.session.flush()
+    for word in ("pelecehan", "cabul", "perkosaan"):
+        db.session.add(TaxonomyTermWord(taxonomy_term_id=sexual.id, word=word))
+    services = {
+        "serang": add("Pendampingan korban", SPOTS[1], terms=[sexual]),
+        "makassar": add("Layanan korban Makassar", SPOTS[7], terms=[sexual]),
+    }
+    db.session.commit()
+    follower.rebuild(db.session, state_of(app).folder)
+    return {"term": sexual, **services}
+
+
+def test_lay_words_find_the_services_of_the_term_and_say_so(client, problems):
+    # None of these words is in the services' names, descriptions or terms.
+    for words in ("dicabuli", "saya dilecehkan di kantor", "pelecehn", "perkosaan"):
+        body = get(client, f"search={words}&near=Kota%20Serang")
+        assert body["understood"] == [
+            {"term_id": problems["term"].id, "name": "Kekerasan seksual"}
+        ], words
+        assert body["contents"][0]["id"] == problems["serang"].id
+        assert "nearest_beyond" not in body
+    nothing = get(client, "search=zzqx&near=Kota%20Serang")
+    assert nothing["understood"] == [] and nothing["total_items"] == 0
+
+
+def test_a_dead_end_offers_the_nearest_beyond_resembling_problems_and_hotlines(client, problems):
+    # Within 5 km of Makassar's point there is none (the service is about 5.6 km off).
+    body = get(client, "search=cabul&latitude=-5.10&longitude=119.43&radius_km=5")
+    assert body["total_items"] == 0 and body["contents"] == []
+    assert body["understood"][0]["name"] == "Kekerasan seksual"
+    nearest = body["nearest_beyond"]
+    assert [item["id"] for item in nearest[:1]] == [problems["makassar"].id]
+    assert nearest[0]["distance_km"] > 5
+    assert {"name": "SAPA 129", "number": "129"} in body["hotlines"]
+    assert {"name": "112", "number": "112"} in body["hotlines"]
+    # Words nothing matches: the problems they resemble, and the hotlines still.
+    typo = get(client, "search=seksualitas&near=Kota%20Serang")
+    assert typo["total_items"] == 0
+    assert typo["resembling_terms"] == [
+        {"term_id": problems["term"].id, "name": "Kekerasan seksual"}
+    ]
+    assert typo["nearest_beyond"] == []
+    assert len(typo["hotlines"]) == 2

@@ -110,3 +110,59 @@ def test_an_ambiguous_place_offers_candidates(client, directory):
 )
 def test_bad_input_is_a_page_never_an_error(client, directory, query):
     page(client, query)
+
+
+@pytest.fixture
+def lay_words(app, db, directory):
+    from directory.institutions.models import TaxonomyTermWord
+
+    for word in ("dipukul suami", "penganiayaan"):
+        db.session.add(TaxonomyTermWord(taxonomy_term_id=directory["kdrt"].id, word=word))
+    # In Kota Cilegon, serving Kabupaten Pandeglang only.
+    organization = OrganizationFactory(name="KUA Pandeglang")
+    zoned = ServiceFactory(organization=organization, name="Layanan khusus Pandeglang")
+    office = LocationFactory(
+        organization=organization, latitude=-6.0025, longitude=106.0111, region_code="36.72.01"
+    )
+    ServiceAtLocationFactory(service=zoned, location=office)
+    AttributeFactory(link_id=zoned.id, taxonomy_term=directory["kdrt"])
+    from directory.models import ServiceArea
+
+    db.session.add(ServiceArea(service=zoned, region_code="36.01", uri="urn:kemendagri:36.01"))
+    db.session.commit()
+    follower.rebuild(db.session, state_of(app).folder)
+    return {**directory, "zoned": zoned}
+
+
+def test_the_page_says_what_it_understood(client, lay_words):
+    html = page(client, "?q=suami+saya+memukul+saya&tempat=Kota+Serang")
+    assert "Kami memahami: Kekerasan dalam rumah tangga" in html
+    assert "Pendampingan korban" in html
+    assert "Tidak ada layanan yang cocok" not in html
+
+
+def test_hidden_services_are_counted_and_offered(client, lay_words):
+    html = page(client, f"?masalah={lay_words['kdrt'].id}&tempat=Kota+Serang")
+    assert "1 layanan lain di luar wilayah layanannya" in html
+    assert "Layanan khusus Pandeglang" not in html
+    link = re.search(r'class="out-of-area">[^<]*<a href="([^"]+)"', html).group(1)
+    shown = page(client, link.replace("&amp;", "&").removeprefix("/cari"))
+    assert "Layanan khusus Pandeglang" in shown
+    assert "di luar wilayah layanannya" in shown and "out-of-area" not in shown
+
+
+def test_a_dead_end_offers_the_nearest_beyond_resembling_problems_and_hotlines(client, lay_words):
+    # Within 5 km of Pandeglang nothing of the problem is in range.
+    html = page(client, "?q=penganiayaan&tempat=Kabupaten+Pandeglang&radius=5")
+    assert "Kami memahami: Kekerasan dalam rumah tangga" in html
+    assert "Layanan terdekat di luar jangkauan" in html
+    beyond = html[html.index("finder-beyond") :]
+    assert "Pendampingan korban" in beyond and re.search(r"\d+(,\d)? km", beyond)
+    assert 'href="tel:129"' in html and 'href="tel:112"' in html
+    # Words nothing matches: the problems they resemble.
+    typo = page(client, "?q=pnganiyan&tempat=Kota+Serang")
+    assert "Mungkin maksud Anda" in typo
+    suggestion = typo[typo.index("finder-resembling") :]
+    assert "Kekerasan dalam rumah tangga" in suggestion
+    assert f"masalah={lay_words['kdrt'].id}" in suggestion
+    assert 'href="tel:129"' in typo
