@@ -111,3 +111,32 @@ def test_a_malformed_lay_words_file_is_refused(tmp_path):
         csv.writer(handle).writerows([["term_code", "word"], ["kdrt", ""]])
     with pytest.raises(LayWordsError, match="line 2"):
         read_lay_words(path)
+
+
+def test_loading_lay_words_is_idempotent_and_follows_the_file(db, tmp_path):
+    from sqlalchemy import select
+
+    from directory.institutions.models import TaxonomyTermWord
+    from directory.search.lay_words import load_lay_words, read_lexicon
+    from tests.factories import TaxonomyTermFactory
+
+    term = TaxonomyTermFactory(code="kdrt", name="Kekerasan dalam rumah tangga")
+    db.session.flush()
+    path = tmp_path / "lay_words.csv"
+    path.write_text("term_code,word\nkdrt,dipukul suami\nkdrt,dianiaya\nnone,xyz\n")
+
+    assert load_lay_words(db.session, path) == (2, ["none"])
+    assert load_lay_words(db.session, path) == (0, ["none"])
+    path.write_text("term_code,word\nkdrt,dianiaya\nkdrt,  main   tangan \n")
+    assert load_lay_words(db.session, path) == (1, [])
+    db.session.commit()
+
+    stored = db.session.scalars(
+        select(TaxonomyTermWord.word).where(TaxonomyTermWord.taxonomy_term_id == term.id)
+    )
+    assert sorted(stored) == ["dianiaya", "main tangan"]
+    lexicon = read_lexicon(db.session)
+    assert [found.term_id for found in lexicon.understand("suami main tangan")] == [term.id]
+    term.active = False
+    db.session.commit()
+    assert read_lexicon(db.session).understand("suami main tangan") == []
