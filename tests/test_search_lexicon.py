@@ -140,3 +140,18 @@ def test_loading_lay_words_is_idempotent_and_follows_the_file(db, tmp_path):
     term.active = False
     db.session.commit()
     assert read_lexicon(db.session).understand("suami main tangan") == []
+
+
+def test_a_lexicon_read_from_the_same_rows_is_reused(db):
+    from directory.institutions.models import TaxonomyTermWord
+    from directory.search.lay_words import read_lexicon
+    from tests.factories import TaxonomyTermFactory
+
+    term = TaxonomyTermFactory(code="kdrt", name="Kekerasan dalam rumah tangga")
+    db.session.commit()
+    first = read_lexicon(db.session)
+    assert read_lexicon(db.session, first) is first
+    db.session.add(TaxonomyTermWord(taxonomy_term_id=term.id, word="dianiaya"))
+    db.session.commit()
+    second = read_lexicon(db.session, first)
+    assert second is not first and second.understand("dianiaya")

@@ -80,9 +80,9 @@ def load_lay_words(session: Session, path: Path) -> tuple[int, list[str]]:
     return added, unknown
 
 
-def read_lexicon(session: Session) -> Lexicon:
+def read_lexicon(session: Session, previous: Lexicon | None = None) -> Lexicon:
     """Every active term (but the data-status ones) with its names, description and
-    lay words."""
+    lay words; ``previous`` itself if it was read from the same rows."""
     words: dict[str, list[str]] = defaultdict(list)
     for term_id, word in session.execute(
         select(TaxonomyTermWord.taxonomy_term_id, TaxonomyTermWord.word).order_by(
@@ -106,7 +106,7 @@ def read_lexicon(session: Session) -> Lexicon:
             ),
         )
     )
-    return Lexicon(
+    found = tuple(
         TermWords(
             id=str(term_id),
             code=code or "",
@@ -118,3 +118,6 @@ def read_lexicon(session: Session) -> Lexicon:
         )
         for term_id, code, name, taxonomy_id, name_en, description in terms
     )
+    if previous is not None and tuple(previous.terms) == found:
+        return previous
+    return Lexicon(found)

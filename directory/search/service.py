@@ -254,11 +254,12 @@ def find_beyond(query: Query, answer: Answer) -> Beyond:
 
 
 def lexicon_of(state: SearchState, generation: object) -> Lexicon:
-    """The terms and their lay words, read again whenever the index changes."""
+    """The terms and their lay words, read again whenever the index changes (and
+    analysed again only if they changed)."""
     kept = state.lexicon
     if kept is not None and kept[0] == generation:
         return kept[1]
-    lexicon = read_lexicon(db.session)
+    lexicon = read_lexicon(db.session, kept[1] if kept is not None else None)
     state.lexicon = (generation, lexicon)
     state.term_rows = {}
     return lexicon
