@@ -119,6 +119,7 @@ class Lexicon:
         for word in self.surfaces:
             initials[word[0], len(word)].append(word)
         self._initials = {key: tuple(value) for key, value in initials.items()}
+        self._words_to_terms: dict[str, list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -180,19 +181,32 @@ class Lexicon:
             if len(word) >= 3 and word.lower() not in LEXICON_STOPS
         ]
         scores: dict[str, float] = defaultdict(float)
-        for term in self.terms:
-            if taxonomy_ids and term.taxonomy_id not in taxonomy_ids:
-                continue
-            vocabulary = _vocabulary(term)
-            for word in words:
-                ratio = max(
-                    (difflib.SequenceMatcher(None, word, known).ratio() for known in vocabulary),
-                    default=0.0,
-                )
-                if ratio >= RESEMBLANCE_CUTOFF:
-                    scores[term.id] += ratio
+        vocabulary = self._vocabulary()
+        known = tuple(vocabulary)
+        for word in words:
+            best: dict[str, float] = {}
+            for close in difflib.get_close_matches(word, known, n=10, cutoff=RESEMBLANCE_CUTOFF):
+                ratio = difflib.SequenceMatcher(None, word, close).ratio()
+                for term_id in vocabulary[close]:
+                    term = self.by_id[term_id]
+                    if taxonomy_ids and term.taxonomy_id not in taxonomy_ids:
+                        continue
+                    best[term_id] = max(best.get(term_id, 0.0), ratio)
+            for term_id, ratio in best.items():
+                scores[term_id] += ratio
         ranked = sorted(scores, key=lambda term_id: (-scores[term_id], self.by_id[term_id].name))
         return [self.by_id[term_id] for term_id in ranked[:limit]]
+
+    def _vocabulary(self) -> dict[str, list[str]]:
+        """Each word of the terms' names, lay words and descriptions -> the terms'
+        ids; made on first use (only a search that found nothing needs it)."""
+        if self._words_to_terms is None:
+            found: dict[str, list[str]] = defaultdict(list)
+            for term in self.terms:
+                for word in sorted(_vocabulary(term)):
+                    found[word].append(term.id)
+            self._words_to_terms = dict(found)
+        return self._words_to_terms
 
 
 @lru_cache(maxsize=4096)
