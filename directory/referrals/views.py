@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from geopy.distance import geodesic
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from directory.auth.models import User
@@ -29,6 +30,7 @@ from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
     Attribute,
     Service,
+    ServiceAtLocation,
     TaxonomyTerm,
 )
 from directory.referrals import operations, states, vocabulary
@@ -513,6 +515,10 @@ def alternatives(
         .group_by(Service.id)
         .order_by(matches.desc(), Service.name)
         .limit(ALTERNATIVES_CONSIDERED)
+        .options(
+            selectinload(Service.organization),
+            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location),
+        )
     ).all()
     origin = _public_point(referral.sending_organization.locations) or _public_point(
         referral.service.locations
