@@ -91,10 +91,36 @@ def test_a_safe_house_shows_its_regency_and_no_distance_phone_or_point(client, d
     assert "-6.1301" not in html and "106.1555" not in html
 
 
-def test_an_ambiguous_place_offers_candidates(client, directory):
+def test_an_ambiguous_place_answers_for_the_likeliest_and_offers_the_others(client, directory):
     html = page(client, "?q=kdrt&tempat=serang")
-    assert "Ada beberapa tempat dengan nama itu" in html
-    assert "Kabupaten Serang, Banten" in html and "Kota Serang, Banten" in html
+    # The larger place answers (never an empty page); the others are offered.
+    assert "Ada beberapa tempat dengan nama itu; hasil untuk Kabupaten Serang, Banten" in html
+    assert "finder-results" in html and "Pendampingan korban" in html
+    offered = html[html.index("finder-candidates") :]
+    offered = offered[: offered.index("</ul>")]
+    assert "Kota Serang, Banten" in offered and "Kabupaten Serang, Banten" not in offered
+    # An unknown place is still an error on the form.
+    assert "Tempat tidak dikenal" in page(client, "?q=kdrt&tempat=xyzzyqwerty")
+
+
+def test_the_likeliest_of_an_ambiguous_name_is_the_larger_place():
+    from directory.geo.gazetteer import Candidate, likeliest
+    from directory.geo.models import Region
+
+    def candidate(code, name, level, score=100.0):
+        return Candidate(Region(code=code, name=name, level=level), (), score)
+
+    district = candidate("36.73.01", "Serang", "kecamatan")
+    city = candidate("36.73", "Kota Serang", "kota")
+    regency = candidate("36.04", "Kabupaten Serang", "kabupaten")
+    assert likeliest([district, city, regency]) == regency
+    assert likeliest([district, city]) == city
+    # A better scored match wins whatever its size.
+    assert (
+        likeliest([candidate("36.73.01", "Serang", "kecamatan", 120.0), regency]).region.code
+        == "36.73.01"
+    )
+    assert likeliest([]) is None
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from directory.extensions import db
 from directory.finder import bp
 from directory.finder.form import PER_PAGE, RADII_KM, FinderForm, read_form
 from directory.geo import confidential as confidentiality
+from directory.geo.gazetteer import likeliest
 from directory.geo.hours import OpenState
 from directory.geo.models import Region
 from directory.geo.ranking import Criteria, Origin, Ranked
@@ -39,6 +40,7 @@ from directory.search.service import (
     UnknownPlace,
     find_beyond,
     find_services,
+    origin_of,
     resolve_origin,
 )
 from directory.search_cache import cached, current_minute
@@ -210,6 +212,7 @@ def search() -> ResponseReturnValue:
         "per_page": PER_PAGE,
         "results": None,
         "candidates": (),
+        "place_chosen": None,
     }
     if not form.submitted or form.errors.get("lokasi"):
         return render_template("finder/search.html", **context)
@@ -219,14 +222,18 @@ def search() -> ResponseReturnValue:
     try:
         origin = resolve_origin(form.latitude, form.longitude, form.place or None)
     except UnknownPlace as unknown:
-        context["candidates"] = unknown.candidates[:8]
-        form.errors["tempat"] = (
-            _("Ada beberapa tempat dengan nama itu: pilih salah satu.")
-            if unknown.candidates
-            else _("Tempat tidak dikenal. Coba nama kabupaten, kota atau kecamatan.")
-        )
-        return render_template("finder/search.html", **context)
-    if origin is not None:
+        chosen_place = likeliest(unknown.candidates)
+        if chosen_place is None:
+            form.errors["tempat"] = _(
+                "Tempat tidak dikenal. Coba nama kabupaten, kota atau kecamatan."
+            )
+            return render_template("finder/search.html", **context)
+        # The likeliest place answers; the others are offered.
+        origin = origin_of(chosen_place.region)
+        origin_label = chosen_place.label
+        context["candidates"] = [c for c in unknown.candidates if c != chosen_place][:8]
+        context["place_chosen"] = chosen_place.label
+    if origin is not None and origin_label is None:
         origin_label = form.place or _("lokasi Anda")
 
     chosen = [

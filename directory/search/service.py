@@ -32,6 +32,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from directory.extensions import db
 from directory.geo.gazetteer import Candidate
 from directory.geo.geocoding import gazetteer, resolve_place
+from directory.geo.models import Region
 from directory.geo.ranking import (
     EARTH_RADIUS_KM,
     SPHERE_ERROR,
@@ -398,6 +399,16 @@ class UnknownPlace(Exception):
         self.candidates = tuple(candidates)
 
 
+def origin_of(region: Region) -> Origin:
+    """A region's reference point as an origin, with the district holding it."""
+    district = (
+        region.code
+        if region.level == "kecamatan"
+        else gazetteer().district_at(region.latitude, region.longitude, within=region.code)
+    )
+    return Origin(region.latitude, region.longitude, district)
+
+
 def resolve_origin(
     latitude: float | None, longitude: float | None, near: str | None
 ) -> Origin | None:
@@ -409,13 +420,7 @@ def resolve_origin(
     if near is not None:
         resolution, online = resolve_place(near)
         if resolution.place is not None:
-            region = resolution.place
-            district = (
-                region.code
-                if region.level == "kecamatan"
-                else places.district_at(region.latitude, region.longitude, within=region.code)
-            )
-            return Origin(region.latitude, region.longitude, district)
+            return origin_of(resolution.place)
         if online is not None:
             return Origin(
                 online.latitude,
