@@ -192,3 +192,24 @@ def test_a_dead_end_offers_the_nearest_beyond_resembling_problems_and_hotlines(c
     assert "Kekerasan dalam rumah tangga" in suggestion
     assert f"masalah={lay_words['kdrt'].id}" in suggestion
     assert 'href="tel:129"' in typo
+
+
+def test_the_place_comes_first_and_staff_start_from_their_regency(app, client, directory):
+    html = page(client)
+    assert html.index('name="tempat"') < html.index('name="q"')
+    assert (
+        'id="finder-place"' in html and 'value=""' in html[html.index('id="finder-place"') :][:200]
+    )
+    home = client.get("/").get_data(as_text=True)
+    assert html and home.index('name="tempat"') < home.index('name="q"')
+
+    from tests.support.referral_network import build_network, client_as
+
+    network = build_network()
+    counsellor = client_as(app, network, "sender_counsellor")
+    field = counsellor.get("/cari").get_data(as_text=True)
+    field = field[field.index('id="finder-place"') :][:200]
+    assert 'value="Kota Serang"' in field
+    home_field = counsellor.get("/").get_data(as_text=True)
+    home_field = home_field[home_field.index('id="home-place"') :][:200]
+    assert 'value="Kota Serang"' in home_field

@@ -10,6 +10,7 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -33,7 +34,7 @@ from directory.institutions.models import (
 )
 from directory.map.folium_maps import MapPoint, small_map
 from directory.public.helpers import term_name
-from directory.public.queries import regions_by_code
+from directory.public.queries import home_regency, regions_by_code
 from directory.search.service import (
     Answer,
     Query,
@@ -195,6 +196,15 @@ def dead_end(query: Query, answer: Answer, regencies: dict[str, Region]) -> dict
     return {"nearest": nearest, "resembling": resembling}
 
 
+def staff_place() -> str | None:
+    """Where a signed-in member of an organization's staff starts a search: its
+    regency/city."""
+    if not current_user.is_authenticated:
+        return None
+    regency = home_regency(current_user.organization_id)
+    return regency.name if regency is not None else None
+
+
 def _not_degraded(answer: Answer) -> bool:
     return not answer.degraded
 
@@ -215,6 +225,8 @@ def search() -> ResponseReturnValue:
         "place_chosen": None,
     }
     if not form.submitted or form.errors.get("lokasi"):
+        if not form.submitted:
+            form.place = staff_place() or ""
         return render_template("finder/search.html", **context)
 
     origin: Origin | None = None
