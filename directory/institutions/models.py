@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    UniqueConstraint,
     Uuid,
     and_,
     true,
@@ -108,6 +109,19 @@ class TaxonomyTerm(db.Model):
 
     taxonomy: Mapped[Taxonomy | None] = relationship(back_populates="terms")
     parent: Mapped[TaxonomyTerm | None] = relationship(remote_side=[id])
+
+
+class TaxonomyTermWord(db.Model):
+    """A word people use for a term (colloquial, regional, slang, English, inflected):
+    ``dipukul``, ``KDRT``, ``bullying``. Search understands a query through these
+    (``directory.search.lexicon``); they come from ``seed/lay_words.csv``."""
+
+    __tablename__ = "taxonomy_term_word"
+    __table_args__ = (UniqueConstraint("taxonomy_term_id", "word"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    taxonomy_term_id: Mapped[str] = mapped_column(ForeignKey("taxonomy_term.id"), index=True)
+    word: Mapped[str] = mapped_column(String(200))
 
 
 class Attribute(db.Model):

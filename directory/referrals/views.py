@@ -16,17 +16,21 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from geopy.distance import geodesic
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from directory.auth.models import User
 from directory.database import utcnow
 from directory.extensions import db
+from directory.finder.views import distance_text
 from directory.geo.timezones import zone_info
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
     Attribute,
     Service,
+    ServiceAtLocation,
     TaxonomyTerm,
 )
 from directory.referrals import operations, states, vocabulary
@@ -485,12 +489,18 @@ def rerefer(referral_id: uuid.UUID) -> ResponseReturnValue:
         "referrals/rerefer.html",
         referral=referral,
         alternatives=alternatives(referral, actor),
+        distance_text=distance_text,
         search_url=search_url(referral),
     )
 
 
-def alternatives(referral: Referral, actor: User, limit: int = 20) -> list[tuple[Service, int]]:
-    """Other services for the same problems, most matching problems first."""
+def alternatives(
+    referral: Referral, actor: User, limit: int = 20
+) -> list[tuple[Service, int, float | None]]:
+    """Other services for the same problems, accepting referrals, without the declined
+    service or the counsellor's own organization: most matching problems first, then
+    nearest to the counsellor's organization (or to the declined service), with the
+    distance in km (None for a service with no public location)."""
     term_ids = [term.id for term in referral.problem_terms]
     matches = func.count(Attribute.id).label("matches")
     rows = db.session.execute(
@@ -505,6 +515,45 @@ def alternatives(referral: Referral, actor: User, limit: int = 20) -> list[tuple
         )
         .group_by(Service.id)
         .order_by(matches.desc(), Service.name)
-        .limit(limit)
+        .limit(ALTERNATIVES_CONSIDERED)
+        .options(
+            selectinload(Service.organization),
+            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location),
+        )
     ).all()
-    return [(service, count) for service, count in rows]
+    origin = _public_point(referral.sending_organization.locations) or _public_point(
+        referral.service.locations
+    )
+    found = []
+    for service, count in rows:
+        distance = None
+        if origin is not None:
+            distances = [
+                geodesic(origin, (location.latitude, location.longitude)).km
+                for location in service.locations
+                if _is_public_point(location)
+            ]
+            distance = min(distances) if distances else None
+        found.append((service, count, distance))
+    found.sort(key=lambda row: (-row[1], row[2] is None, row[2] or 0.0, row[0].name))
+    return found[:limit]
+
+
+# Services read when choosing re-referral suggestions (the nearest are picked among them).
+ALTERNATIVES_CONSIDERED = 500
+
+
+def _is_public_point(location: object) -> bool:
+    """A location with coordinates that may be published: a safe house's never is."""
+    return (
+        not getattr(location, "confidential", True)
+        and getattr(location, "latitude", None) is not None
+        and getattr(location, "longitude", None) is not None
+    )
+
+
+def _public_point(locations: list) -> tuple[float, float] | None:  # type: ignore[type-arg]
+    for location in locations:
+        if _is_public_point(location):
+            return (location.latitude, location.longitude)
+    return None
