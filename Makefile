@@ -19,7 +19,7 @@ run: setup
 serve: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
-# The checks (ruff), then the whole suite on SQLite, then again on a real PostgreSQL
+# The checks (ruff, mypy), then the whole suite on SQLite, then again on a real PostgreSQL
 # server started for the run. Any error stops the run.
 test: check $(MO_FILES) system-packages
 	$(BIN)/python -m pytest
@@ -45,10 +45,11 @@ bench: setup $(DEV_STAMP)
 load: $(DEV_STAMP) system-packages
 	$(BIN)/python -m bench.load
 
-# Lint and format checks.
+# Lint and format checks, then the types (mypy's settings: pyproject.toml).
 check: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 lint: check
 

@@ -129,7 +129,7 @@ def configure_engine_events(engine: Engine) -> None:
     file_database = engine.url.database not in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")
-    def _sqlite_on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _sqlite_on_connect(dbapi_connection, _record):
         # Take control of transactions away from the sqlite3 module (see SQLAlchemy's
         # "Serializable isolation / Savepoints / Transactional DDL" notes).
         dbapi_connection.isolation_level = None
@@ -157,13 +157,13 @@ def _queue_writers(
     it when it ends. ``begin``: the statements that begin a writing and a reading
     transaction, for a driver whose transactions we begin ourselves (SQLite)."""
 
-    def _leave_queue(info: dict) -> None:  # type: ignore[type-arg]
+    def _leave_queue(info: dict) -> None:
         if info.pop(_HOLDS_QUEUE, False):
             assert queue is not None
             queue.release()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # type: ignore[no-untyped-def]
+    def _on_begin(connection):
         writes = _write_intent.get()
         if writes and queue is not None and queue.acquire():
             connection.connection.info[_HOLDS_QUEUE] = True
@@ -181,7 +181,7 @@ def _queue_writers(
     # handler for that moment.
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
-    def _transaction_ends(connection):  # type: ignore[no-untyped-def]
+    def _transaction_ends(connection):
         # A connection the database dropped was invalidated first, and left the queue
         # then (below); asking it for its DBAPI connection now would raise.
         if not connection.invalidated:
@@ -191,16 +191,16 @@ def _queue_writers(
     # to the pool and reset) leaves the queue too.
     @event.listens_for(engine, "invalidate")
     @event.listens_for(engine, "soft_invalidate")
-    def _connection_invalidated(_dbapi_connection, record, _error):  # type: ignore[no-untyped-def]
+    def _connection_invalidated(_dbapi_connection, record, _error):
         _leave_queue(record.info)
 
     @event.listens_for(engine, "reset")
-    def _connection_reset(_dbapi_connection, record, _reset_state):  # type: ignore[no-untyped-def]
+    def _connection_reset(_dbapi_connection, record, _reset_state):
         _leave_queue(record.info)
 
     @event.listens_for(engine, "close")
     @event.listens_for(engine, "checkin")
-    def _connection_returned(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+    def _connection_returned(_dbapi_connection, record):
         if record is not None:
             _leave_queue(record.info)
 

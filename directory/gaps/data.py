@@ -88,7 +88,7 @@ def service_points(session: Session) -> list[ServicePoint]:
             ServiceArea.service_id.in_(suitable), ServiceArea.region_code.is_not(None)
         )
     ):
-        areas[service_id].add(code)
+        areas[service_id].add(code)  # type: ignore[arg-type]  # the query leaves out NULLs
     points = []
     for service_id, latitude, longitude in session.execute(
         select(ServiceAtLocation.service_id, Location.latitude, Location.longitude)
@@ -102,8 +102,9 @@ def service_points(session: Session) -> list[ServicePoint]:
         if service_id in terms:
             points.append(
                 ServicePoint(
-                    latitude=latitude,
-                    longitude=longitude,
+                    # The query leaves out places without coordinates.
+                    latitude=latitude,  # type: ignore[arg-type]
+                    longitude=longitude,  # type: ignore[arg-type]
                     problem_ids=frozenset(terms[service_id]),
                     area_codes=tuple(sorted(areas.get(service_id, ()))),
                 )
