@@ -29,7 +29,7 @@ accesslog = os.environ.get("ACCESS_LOG", "-")
 wsgi_app = "directory:create_app()"
 
 
-def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
+def post_worker_init(worker) -> None:
     """Warm the worker (index, gazetteer, map) before it accepts a request."""
     from directory.warmup import warm_up
 

@@ -61,7 +61,7 @@ def configure_engine_events(engine: Engine) -> None:
     file_database = engine.url.database not in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")
-    def _sqlite_on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _sqlite_on_connect(dbapi_connection, _record):
         # Take control of transactions away from the sqlite3 module (see SQLAlchemy's
         # "Serializable isolation / Savepoints / Transactional DDL" notes).
         dbapi_connection.isolation_level = None
@@ -74,5 +74,5 @@ def configure_engine_events(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
+    def _sqlite_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")

@@ -90,7 +90,7 @@ def install_get_write_guard(app: Flask, engine: Engine) -> list[str]:
     seen: list[str] = app.extensions.setdefault("unmarked_get_writes", [])
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _refuse_unmarked_write(  # type: ignore[no-untyped-def]
+    def _refuse_unmarked_write(
         _conn, _cursor, statement: str, _parameters: Any, _context, _executemany
     ):
         if write_intent() or not is_write_statement(statement):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -12,9 +10,10 @@ from directory.auth.demo import create_demo_accounts
 from directory.extensions import db
 from directory.geo.regions import load_regions
 from directory.hsds.commands import run_import
+from directory.resources import resource_dir
 from directory.search.lay_words import load_lay_words
 
-SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+SEED_DIR = resource_dir("seed")
 # HSDS files loaded after the regions, in this order (the terms before what links them).
 SEED_HSDS_FILES = ("taxonomy_terms.json", "organizations.json")
 # The words people use for the terms (``directory.search.lay_words``).

@@ -120,14 +120,14 @@ def install_writer_queue(engine: Engine, queue: WriterQueue | None = None) -> Wr
     if queue is None:
         return None
 
-    def _leave_queue(info: dict) -> None:  # type: ignore[type-arg]
+    def _leave_queue(info: dict) -> None:
         if info.pop(_HOLDS_QUEUE, False):
             queue.release()
 
     # insert=True: before the listener that begins SQLite's transaction, whatever the
     # order they were installed in.
     @event.listens_for(engine, "begin", insert=True)
-    def _take_turn(connection):  # type: ignore[no-untyped-def]
+    def _take_turn(connection):
         if write_intent() and queue.acquire():
             connection.connection.info[_HOLDS_QUEUE] = True
 
@@ -137,7 +137,7 @@ def install_writer_queue(engine: Engine, queue: WriterQueue | None = None) -> Wr
     # handler for that moment.
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
-    def _transaction_ends(connection):  # type: ignore[no-untyped-def]
+    def _transaction_ends(connection):
         # A connection the database dropped was invalidated first, and left the queue
         # then (below); asking it for its DBAPI connection now would raise.
         if not connection.invalidated:
@@ -147,16 +147,16 @@ def install_writer_queue(engine: Engine, queue: WriterQueue | None = None) -> Wr
     # to the pool and reset) leaves the queue too.
     @event.listens_for(engine, "invalidate")
     @event.listens_for(engine, "soft_invalidate")
-    def _connection_invalidated(_dbapi_connection, record, _error):  # type: ignore[no-untyped-def]
+    def _connection_invalidated(_dbapi_connection, record, _error):
         _leave_queue(record.info)
 
     @event.listens_for(engine, "reset")
-    def _connection_reset(_dbapi_connection, record, _reset_state):  # type: ignore[no-untyped-def]
+    def _connection_reset(_dbapi_connection, record, _reset_state):
         _leave_queue(record.info)
 
     @event.listens_for(engine, "close")
     @event.listens_for(engine, "checkin")
-    def _connection_returned(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+    def _connection_returned(_dbapi_connection, record):
         if record is not None:
             _leave_queue(record.info)
 

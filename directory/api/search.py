@@ -55,7 +55,7 @@ def criteria_of(filters: params.ServiceFilters, search: params.ServiceSearch) ->
     )
 
 
-def origin_or_400(search: params.ServiceSearch):  # type: ignore[no-untyped-def]
+def origin_or_400(search: params.ServiceSearch):
     try:
         return resolve_origin(search.latitude, search.longitude, search.near)
     except UnknownPlace as unknown:

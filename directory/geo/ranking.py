@@ -36,6 +36,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 import numpy as np
 from geographiclib.geodesic import Geodesic
@@ -134,7 +135,8 @@ def haversine_km(
     lat0, lon0 = math.radians(latitude), math.radians(longitude)
     lat, lon = np.radians(latitudes), np.radians(longitudes)
     a = np.sin((lat - lat0) / 2) ** 2 + math.cos(lat0) * np.cos(lat) * np.sin((lon - lon0) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    distances: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    return distances
 
 
 def geodesic_km(origin: Origin, place: Place) -> float:
@@ -147,13 +149,14 @@ def geodesic_km(origin: Origin, place: Place) -> float:
 
 
 def _haversine_one_km(origin: Origin, place: Place) -> float:
-    """:func:`haversine_km` for a single place, without arrays."""
-    lat0, lat = math.radians(origin.latitude), math.radians(place.latitude)
+    """:func:`haversine_km` for a single place (one with coordinates), without arrays."""
+    latitude, longitude = cast(float, place.latitude), cast(float, place.longitude)
+    lat0, lat = math.radians(origin.latitude), math.radians(latitude)
     a = (
         math.sin((lat - lat0) / 2) ** 2
         + math.cos(lat0)
         * math.cos(lat)
-        * math.sin(math.radians(place.longitude - origin.longitude) / 2) ** 2
+        * math.sin(math.radians(longitude - origin.longitude) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
 
@@ -305,7 +308,11 @@ class Catalog:
             if state.open_now:
                 return state
         upcoming = [state for state in known if state.opens_at is not None]
-        return min(upcoming, key=lambda state: state.opens_at) if upcoming else known[0]
+        return (
+            min(upcoming, key=lambda state: cast(datetime, state.opens_at))
+            if upcoming
+            else known[0]
+        )
 
     # Distances
 

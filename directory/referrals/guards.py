@@ -136,7 +136,7 @@ def install_sqlite_event_guard(engine: Engine) -> None:
         return
 
     @event.listens_for(engine, "connect")
-    def _register_function(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _register_function(dbapi_connection, _record):
         dbapi_connection.create_function(SQLITE_REWRITE_FUNCTION, 0, lambda: int(_rewriting.get()))
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.auth.models import User
 from directory.database import new_id, utcnow
-from directory.extensions import db
+from directory.extensions import Model, db
 from directory.institutions.models import Organization, Service, TaxonomyTerm
 from directory.privacy.crypto import EncryptedText, cipher
 from directory.referrals import guards, states
@@ -49,7 +49,7 @@ referral_problem_term = Table(
 )
 
 
-class Referral(db.Model):
+class Referral(Model):
     __tablename__ = "referral"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -188,7 +188,7 @@ class Referral(db.Model):
         return is_overdue(self.status, self.due_at, now or utcnow())
 
 
-class ReferralEvent(db.Model):
+class ReferralEvent(Model):
     """One step of a referral's life: never changed or removed once written."""
 
     __tablename__ = "referral_event"
@@ -253,7 +253,7 @@ event.listen(
 )
 
 
-class ReferralView(db.Model):
+class ReferralView(Model):
     """Who opened which referral, when, and how (page, letter or API); and every other
     access to or change of its client data (``purpose``): the record behind "who saw what".
     """

@@ -7,8 +7,9 @@ Views load, check who may see (404) and who may act (403), call one operation an
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -79,7 +80,7 @@ TRANSITION_FIELDS = {
 
 
 def user() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 def visible_or_404(referral_id: uuid.UUID) -> Referral:
@@ -101,7 +102,7 @@ def local_zone(actor: User) -> tzinfo:
 def search_url(referral: Referral) -> str:
     """The search page, prefilled: the referral's first problem, services that accept
     referrals, near the sending organization."""
-    arguments: dict[str, str] = {"rujukan": "1"}
+    arguments: dict[str, Any] = {"rujukan": "1"}
     if referral.problem_terms:
         arguments["masalah"] = referral.problem_terms[0].id
     for location in referral.sending_organization.locations:
@@ -322,7 +323,7 @@ def _render_referral(
     status: int = 200,
 ) -> ResponseReturnValue:
     actor = user()
-    views = []
+    views: Sequence[ReferralView] = []
     if referral.can_see_client(actor) or actor.is_admin:
         views = db.session.scalars(
             select(ReferralView)
@@ -552,7 +553,7 @@ def _is_public_point(location: object) -> bool:
     )
 
 
-def _public_point(locations: list) -> tuple[float, float] | None:  # type: ignore[type-arg]
+def _public_point(locations: list) -> tuple[float, float] | None:
     for location in locations:
         if _is_public_point(location):
             return (location.latitude, location.longitude)

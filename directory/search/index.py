@@ -278,7 +278,7 @@ UNCHECKED_FILES = frozenset({MANIFEST, "cursor.json", "words.txt", "MAIN_WRITELO
 
 def _read_manifest(build: Path) -> dict[str, list]:
     try:
-        return json.loads((build / MANIFEST).read_text())  # type: ignore[no-any-return]
+        return json.loads((build / MANIFEST).read_text())
     except (OSError, ValueError):
         return {}
 

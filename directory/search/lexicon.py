@@ -165,8 +165,8 @@ class Lexicon:
         found = []
         for term_id in kept:
             term = self.by_id[term_id]
-            stems = best[term_id]
-            said = tuple(word for word in words if set(stems_by_word[word]) & stems)
+            read_from = best[term_id]
+            said = tuple(word for word in words if set(stems_by_word[word]) & read_from)
             found.append(Understood(term.id, term.code, term.name, term.taxonomy_id, said))
         return found
 

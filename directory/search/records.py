@@ -79,7 +79,7 @@ def _epoch(moment: datetime | None) -> float:
     return moment.timestamp() if moment is not None else 0.0
 
 
-def _hours(rows: Sequence[Schedule | tuple], zone: str) -> tuple[OpeningHours, ...]:
+def _hours(rows: Sequence[Sequence[Any]], zone: str) -> tuple[OpeningHours, ...]:
     hours = []
     for byday, opens_at, closes_at, valid_from, valid_to in rows:
         if opens_at is None or closes_at is None:
@@ -269,11 +269,11 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
         site_id = None if raw_site is None else canonical_id(raw_site)
         location_id = None if raw_location is None else canonical_id(raw_location)
         if site_id is not None:
-            by_site[site_id].append(tuple(times))  # type: ignore[arg-type]
+            by_site[site_id].append(tuple(times))
         elif service_id is not None:
-            by_service[service_id].append(tuple(times))  # type: ignore[arg-type]
+            by_service[service_id].append(tuple(times))
         elif location_id is not None:
-            by_location[location_id].append(tuple(times))  # type: ignore[arg-type]
+            by_location[location_id].append(tuple(times))
 
     places: dict[str, list[Place]] = defaultdict(list)
     for site_id, service_id, location_id, latitude, longitude, code, confidential in sites:

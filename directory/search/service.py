@@ -30,9 +30,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from directory.extensions import db
-from directory.geo.gazetteer import Candidate
+from directory.geo.gazetteer import Candidate, Region
 from directory.geo.geocoding import gazetteer, resolve_place
-from directory.geo.models import Region
 from directory.geo.ranking import (
     EARTH_RADIUS_KM,
     SPHERE_ERROR,
