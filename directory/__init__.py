@@ -87,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     )
     from directory.i18n import select_locale
     from directory.search.changelog import register_change_log
+    from directory.search.whoosh_pin import check_whoosh
 
     db.init_app(app)
     register_session_teardown(app)
@@ -102,6 +103,9 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine_events(db.engine)
     register_change_log(db.session)
+    # The search index reads and writes Whoosh's private block format: refuse to start
+    # on any other release than the pinned one.
+    check_whoosh()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from whoosh import index as whoosh_index
 
 from directory.models import Service
-from directory.search import follower, index
+from directory.search import bulk_writer, follower, index
 from directory.search.documents import Place, ServiceRecord
 from directory.search.records import RegionNames, iter_all_records, load_records
 from directory.search.service import Query, find_services, keep_current, state_of
@@ -112,7 +112,7 @@ def test_the_bulk_writer_writes_what_whoosh_add_document_writes(tmp_path):
     reference = tmp_path / "reference"
     reference.mkdir()
     ix = whoosh_index.create_in(str(reference), index.build_schema())
-    writer = ix.writer(codec=index._build_codec())
+    writer = ix.writer(codec=bulk_writer.build_codec())
     for record in records:
         writer.add_document(**index.document(record))
     writer.commit()
