@@ -17,6 +17,7 @@ from directory.geo.ranking import Criteria, Origin
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
     TAXONOMY_SERVICE_TYPES,
+    Attribute,
     Location,
     Organization,
     Service,
@@ -241,10 +242,33 @@ def test_many_segments_with_deletions_answer_as_a_rebuild(indexed, state, db):
 EDITS = 1000
 
 WORDS = (
-    "konseling keluarga pendampingan korban kekerasan anak perempuan bantuan hukum "
-    "rehabilitasi napza kesehatan jiwa psikolog visum perceraian mediasi lansia "
-    "disabilitas rumah aman trauma pengasuhan remaja sekolah pernikahan"
-).split()
+    "konseling",
+    "keluarga",
+    "pendampingan",
+    "korban",
+    "kekerasan",
+    "anak",
+    "perempuan",
+    "bantuan",
+    "hukum",
+    "rehabilitasi",
+    "napza",
+    "kesehatan",
+    "jiwa",
+    "psikolog",
+    "visum",
+    "perceraian",
+    "mediasi",
+    "lansia",
+    "disabilitas",
+    "rumah",
+    "aman",
+    "trauma",
+    "pengasuhan",
+    "remaja",
+    "sekolah",
+    "pernikahan",
+)
 TERM_WORDS = (
     ("Kekerasan dalam rumah tangga", "Domestic violence"),
     ("Kekerasan seksual", "Sexual violence"),
@@ -414,7 +438,14 @@ class Directory:
         return "update term"
 
     def delete_term(self) -> str:
-        term = self.pick(TaxonomyTerm)
+        used = select(Attribute.taxonomy_term_id)
+        unused = sorted(
+            self.db.session.scalars(select(TaxonomyTerm.id).where(TaxonomyTerm.id.not_in(used)))
+        )
+        if not unused or self.rng.random() < 0.2:
+            term = self.pick(TaxonomyTerm)  # most likely in use: refused
+        else:
+            term = self.db.session.get(TaxonomyTerm, self.rng.choice(unused))
         if term is None:
             return self.create_term()
         try:

@@ -38,10 +38,15 @@ class BuildWriter(Protocol):
 
 def open_build_writer(ix: object, *, bulk: bool = True) -> BuildWriter:
     """A writer for the first and only segment of the new index ``ix``."""
-    if bulk:
-        check_whoosh()
-        return BulkWriter(ix.writer(codec=build_codec()))  # type: ignore[attr-defined]
-    return PublicWriter(ix.writer(limitmb=256))  # type: ignore[attr-defined]
+    if not bulk:
+        return PublicWriter(ix.writer(limitmb=256))  # type: ignore[attr-defined]
+    check_whoosh()
+    writer = ix.writer(codec=build_codec())  # type: ignore[attr-defined]
+    try:
+        return BulkWriter(writer)
+    except BaseException:
+        writer.cancel()  # closes the segment's files and lock
+        raise
 
 
 class PublicWriter:

@@ -8,9 +8,27 @@ Layout of the index folder (``SEARCH_INDEX_DIR`` under the instance folder)::
         cursor.json      {"cursor": last change-log id applied, "schema": SCHEMA_VERSION}
         words.txt        the vocabulary as written, with counts (typos and prefixes)
 
-Writing: :func:`build` (a new folder, swapped in atomically) and :func:`apply`
-(updates and deletions of a few services, then the cursor). Reading: :class:`Reader`
-keeps one :class:`Snapshot` per process and refreshes it when a writer commits.
+The engine's whole interface, for the rest of the app (the follower, the search use
+case, the commands, the bench):
+
+- :class:`IndexFolder`: where the live build is, its cursor, the writer's lock;
+- writing: :func:`build` (a new folder, swapped in atomically; the bulk writer or
+  Whoosh's public one) and :func:`apply` (updates and deletions of a few services, then
+  the cursor);
+- reading: :class:`Reader` keeps one :class:`Snapshot` per process and refreshes it when
+  a writer commits; a snapshot gives the :class:`~directory.geo.ranking.Catalog` of the
+  live services and :meth:`Snapshot.match` (rows and BM25 scores of a query's words);
+- :class:`IndexUnavailable` when there is no usable index (answer from the database).
+
+Only this module, :mod:`~directory.search.bulk_writer`, :mod:`~directory.search.whoosh_pin`
+and the analyzer import Whoosh (``tests/test_search_whoosh_pin.py`` checks it), and only
+the first two of those touch its private names, behind the start-up check of the pinned
+release.
+
+A document's deletion (by :func:`apply`) stays in its segment until Whoosh merges it
+away: a snapshot leaves deleted documents out of its catalog (they are never found) and
+out of the BM25 statistics, and the vocabulary loses their words, so an updated index
+answers as a rebuilt one (``tests/test_search_incremental.py``).
 
 Whoosh stores the postings; queries are evaluated over them with numpy (postings read
 once per segment, a block at a time, and kept): the hard filters and the distance
