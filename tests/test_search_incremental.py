@@ -496,7 +496,7 @@ def test_a_thousand_random_edits_never_degrade_and_end_as_a_rebuild(state, db):
         name = directory.edit()
         db.session.commit()
         done[name] = done.get(name, 0) + 1
-        if rng.random() < 0.3 or number == EDITS - 1:
+        if rng.random() < 0.25 or number == EDITS - 1:
             follow(state)
             text = rng.choice(words)
             origin = SERANG if rng.random() < 0.5 else None
