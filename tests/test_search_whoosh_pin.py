@@ -76,3 +76,28 @@ def test_only_the_search_engine_modules_import_whoosh():
         "directory/search/index.py",
         "directory/search/whoosh_pin.py",
     }
+
+
+def test_a_segment_writer_without_the_attributes_used_is_refused(tmp_path):
+    from whoosh import index as whoosh_index
+
+    from directory.search import bulk_writer
+
+    class Lacking:
+        """Whoosh's writer as another release might make it: no ``perdocwriter``."""
+
+        def __init__(self, writer):
+            self.writer = writer
+
+        def __getattr__(self, name):
+            if name == "perdocwriter":
+                raise AttributeError(name)
+            return getattr(self.writer, name)
+
+    ix = whoosh_index.create_in(str(tmp_path), index.build_schema())
+    writer = ix.writer(codec=bulk_writer.build_codec())
+    try:
+        with pytest.raises(whoosh_pin.WhooshVersionError, match="perdocwriter"):
+            bulk_writer.BulkWriter(Lacking(writer))
+    finally:
+        writer.cancel()

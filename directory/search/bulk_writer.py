@@ -23,7 +23,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.formats import Existence, Frequency
 
 from directory.search.analyzer import IndonesianTokenizer, analyze
-from directory.search.whoosh_pin import check_whoosh
+from directory.search.whoosh_pin import WhooshVersionError, check_whoosh
 
 
 class BuildWriter(Protocol):
@@ -79,6 +79,11 @@ def build_codec() -> W3Codec:
     return codec
 
 
+# What the bulk writer uses of a ``SegmentWriter`` (set by its constructor, so not checked
+# with the classes at start-up).
+WRITER_ATTRIBUTES = ("docnum", "perdocwriter", "fieldwriter", "_added", "is_closed")
+
+
 class BulkWriter:
     """Writes a new index's one segment through Whoosh's codec, faster than
     ``SegmentWriter.add_document``.
@@ -95,6 +100,9 @@ class BulkWriter:
     """
 
     def __init__(self, writer: object) -> None:
+        missing = [name for name in WRITER_ATTRIBUTES if not hasattr(writer, name)]
+        if missing:
+            raise WhooshVersionError(f"Whoosh's segment writer lacks {', '.join(missing)}")
         self.writer = writer
         self.schema = writer.schema  # type: ignore[attr-defined]
         self.fields = sorted(self.schema.names())
