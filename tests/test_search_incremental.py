@@ -498,9 +498,9 @@ class Directory:
             (self.create_location, 1),
             (self.update_location, 2),
             (self.delete_location, 2),
-            (self.create_term, 1),
+            (self.create_term, 2),
             (self.update_term, 2),
-            (self.delete_term, 1),
+            (self.delete_term, 2),
             (self.rename_organization, 1),
         ]
         action = self.rng.choices([edit for edit, _ in edits], [w for _, w in edits])[0]
@@ -538,7 +538,7 @@ def test_a_thousand_random_edits_never_degrade_and_end_as_a_rebuild(state, db):
     for kind in ("create service", "update service", "capacity", "delete service"):
         assert done[kind] > 50, done
     for kind in ("delete location", "delete term", "update term", "update location"):
-        assert done.get(kind, 0) > 10, done
+        assert done.get(kind, 0) >= 5, done
     assert searched > EDITS // 5
     term_ids = directory.ids(TaxonomyTerm)
     rng.shuffle(term_ids)
