@@ -5,7 +5,6 @@ and leaves the index a full rebuild would build."""
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import time
 
 import pytest
@@ -13,7 +12,6 @@ from sqlalchemy import select
 from whoosh import index as whoosh_index
 
 from directory.admin import operations as admin
-from directory.geo.hours import OpeningHours
 from directory.geo.models import Region
 from directory.geo.ranking import Criteria, Origin
 from directory.institutions.models import (
@@ -26,8 +24,7 @@ from directory.institutions.models import (
     TaxonomyTerm,
 )
 from directory.listings.operations import update_availability
-from directory.search import follower, index
-from directory.search.documents import Place, ServiceRecord
+from directory.search import follower
 from directory.search.service import Query, find_services, keep_current, state_of
 from tests.factories import (
     AttributeFactory,
@@ -119,32 +116,6 @@ def assert_as_rebuilt(state, db, term_ids: list[str]) -> None:
     assert before["postings"] == after["postings"]
     assert answers == [answer_of(query) for query in searched]
     assert sum(1 for total, _, _ in answers if total) >= len(searched) // 2  # not all empty
-
-
-def test_a_document_does_not_depend_on_the_order_the_database_gave_its_rows():
-    """PostgreSQL returns a service's locations, schedules and terms in the order of its
-    query plan, which differs between the follower (one service) and a rebuild (500)."""
-    monday = OpeningHours(days=1, opens=time(8), closes=time(12), zone="WIB")
-    friday = OpeningHours(days=16, opens=time(13), closes=time(17), zone="WIB")
-    north = Place(-6.1, 106.1, "36.73.01", False, (monday, friday))
-    south = Place(-6.3, 106.2, "36.04", True, (friday,))
-    first = ServiceRecord(
-        id="s",
-        organization_id="o",
-        name="Konseling",
-        organization_name="LK3",
-        term_ids=("t1", "t2"),
-        area_codes=("36.73", "36.04"),
-        places=(north, south),
-    )
-    second = replace(
-        first,
-        term_ids=("t2", "t1"),
-        area_codes=("36.04", "36.73"),
-        places=(south, replace(north, hours=(friday, monday))),
-    )
-    assert index.document(first) == index.document(second)
-    assert index.in_fixed_order(index.in_fixed_order(first)) == index.in_fixed_order(first)
 
 
 # Incremental updates, one kind at a time

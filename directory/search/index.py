@@ -54,7 +54,7 @@ from bisect import bisect_left
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -137,7 +137,6 @@ def document(record: ServiceRecord, words: Iterable[str] | None = None) -> dict[
     :func:`surface_words`, if already known."""
     if words is None:
         words = surface_words(record)
-    record = in_fixed_order(record)
     return {
         "id": record.id,
         "names": f"{record.name} {record.organization_name}",
@@ -147,39 +146,6 @@ def document(record: ServiceRecord, words: Iterable[str] | None = None) -> dict[
         "card": to_card(record),
         "words": " ".join(sorted(words)),
     }
-
-
-def in_fixed_order(record: ServiceRecord) -> ServiceRecord:
-    """``record`` with the lists its card keeps in a fixed order.
-
-    The database hands a service's terms, service areas, locations and schedules back in
-    whatever order its query plan gives, which carries no meaning; PostgreSQL's differs
-    between reading one service (the follower) and a chunk of them (a rebuild). Kept
-    sorted, an updated document is the document a rebuild writes.
-    """
-    places = tuple(
-        place
-        if _ordered(place.hours)
-        else replace(place, hours=tuple(sorted(place.hours, key=repr)))
-        for place in record.places
-    )
-    if places == record.places and all(
-        _ordered(values) for values in (places, record.term_ids, record.area_codes)
-    ):
-        return record
-    return replace(
-        record,
-        places=tuple(sorted(places, key=repr)),
-        term_ids=tuple(sorted(record.term_ids)),
-        area_codes=tuple(sorted(record.area_codes)),
-    )
-
-
-def _ordered(values: Sequence[object]) -> bool:
-    if len(values) < 2:
-        return True
-    keys = [value if isinstance(value, str) else repr(value) for value in values]
-    return all(left <= right for left, right in zip(keys, keys[1:], strict=False))
 
 
 def surface_words(record: ServiceRecord) -> set[str]:
