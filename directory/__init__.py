@@ -86,6 +86,7 @@ def register_extensions(app: Flask) -> None:
     from directory.referrals.guards import install_sqlite_event_guard
     from directory.request_transactions import init_request_transactions
     from directory.search.changelog import register_change_log
+    from directory.search.whoosh_pin import check_whoosh
     from directory.writer_queue import install_writer_queue
 
     db.init_app(app)
@@ -107,6 +108,9 @@ def register_extensions(app: Flask) -> None:
         install_writer_queue(engine) if app.config["WRITER_QUEUE"] else None
     )
     register_change_log(db.session)
+    # The search index reads and writes Whoosh's private block format: refuse to start
+    # on any other release than the pinned one.
+    check_whoosh()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -96,6 +96,7 @@ class SearchState:
         auto = app.config["SEARCH_AUTO_FOLLOW"]
         self.auto_follow = (not app.testing) if auto is None else bool(auto)
         self.interval = float(app.config["SEARCH_FOLLOW_SECONDS"])
+        self.bulk_writer = bool(app.config["SEARCH_BULK_WRITER"])
         self.app = app
         self._checked = 0.0
         self._thread: threading.Thread | None = None
@@ -152,7 +153,9 @@ def keep_current(state: SearchState, *, blocking: bool = False) -> str:
         db.session.rollback()
         cursor = follower.latest_entry_id(db.session)
         regions = RegionNames.load(db.session)
-        index.build(state.folder, iter_all_records(db.session, regions), cursor)
+        index.build(
+            state.folder, iter_all_records(db.session, regions), cursor, bulk=state.bulk_writer
+        )
         state.needs_rebuild = False
         state.reader.invalidate()
         return "rebuilt"
