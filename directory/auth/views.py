@@ -31,18 +31,12 @@ from directory.auth.operations import (
 )
 from directory.auth.sessions import SIGNED_IN_AT
 from directory.extensions import db
+from directory.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 
 # Kept across signing in and out: the visitor's language.
 KEPT_SESSION_KEYS = ("lang",)
-
-
-def safe_next(target: str | None) -> str | None:
-    """A path on this site to return to after signing in, or None."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    return target
 
 
 def landing_page(user: User) -> str:
@@ -71,7 +65,7 @@ def login() -> ResponseReturnValue:
         return redirect(safe_next(request.args.get("next")) or landing_page(current_user))
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = request.args.get("next", "")
+        form.next.data = safe_next(request.args.get("next")) or ""
     status = 200
     if form.validate_on_submit():
         try:
