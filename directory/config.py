@@ -28,6 +28,10 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_LOCKOUT_MINUTES": 15,
     "API_TOKEN_LIFETIME_HOURS": 12,
+    # Sign-in attempts (addresses, and whatever was typed as an e-mail address) are
+    # deleted this long after they were made (the notifications worker's round, and
+    # `flask user purge-attempts`).
+    "LOGIN_ATTEMPT_RETENTION_HOURS": 24,
     # Client data encryption keys (Fernet), newest first: a list or a comma-separated string,
     # from the environment (CLIENT_DATA_KEYS) or instance/config.py, never the repository.
     # Outside production one is made in instance/client_data_key. See directory.privacy.

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import defaultload
 
 from directory.auth.models import (
@@ -159,6 +159,21 @@ def end_all_sessions(user: User) -> None:
     """Every browser session of this user ends at its next request."""
     user.session_token = new_session_token()
     db.session.flush()
+
+
+def sign_out_everywhere(user: User, now: datetime | None = None) -> None:
+    """ "Sign out of all devices": every browser session and every API token of the user end."""
+    end_all_sessions(user)
+    revoke_all_api_tokens(user, now)
+
+
+def purge_login_attempts(now: datetime, retention_hours: float) -> int:
+    """Forget sign-in attempts (addresses, and whatever was typed as an e-mail address)
+    older than ``retention_hours``; how many were deleted."""
+    cutoff = now - timedelta(hours=retention_hours)
+    result = db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < cutoff))
+    db.session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def change_password(user: User, current: str, new: str, now: datetime | None = None) -> None:

@@ -27,7 +27,7 @@ from directory.auth.operations import (
     LockedOut,
     authenticate,
     change_password,
-    end_all_sessions,
+    sign_out_everywhere,
 )
 from directory.auth.sessions import SIGNED_IN_AT
 from directory.extensions import db
@@ -108,7 +108,7 @@ def logout() -> ResponseReturnValue:
         return redirect(url_for("public.home"))
     form = LogoutForm()
     if form.validate_on_submit():
-        end_all_sessions(current_user._get_current_object())
+        sign_out_everywhere(current_user._get_current_object())
         db.session.commit()
         logout_user()
         kept = {key: session[key] for key in KEPT_SESSION_KEYS if key in session}
