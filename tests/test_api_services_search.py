@@ -232,3 +232,27 @@ def test_hostile_search_text_never_breaks(client, network, text):
     response = client.get(f"/api/v1/services?search={text}&near=Kota%20Serang")
     assert response.status_code == 200
     assert isinstance(response.json["contents"], list)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "latitude=-6.12&longitude=106.15",
+        "search=hukum&latitude=-6.12&longitude=106.15",
+        "near=Kota+Serang",
+        "search=konseling&near=Kota+Serang&sort=relevance",
+    ],
+)
+def test_an_answer_with_an_origin_is_never_kept_by_a_shared_cache(client, network, query):
+    """Where the person asking is (or is looking) is theirs: no proxy or CDN keeps it."""
+    response = client.get(f"/api/v1/services?{query}")
+    assert response.status_code == 200
+    cache = response.cache_control
+    assert not cache.public and cache.private and cache.no_store
+    assert cache.max_age is None
+
+
+def test_an_answer_without_an_origin_stays_publicly_cacheable(client, network):
+    response = client.get("/api/v1/services?search=hukum")
+    assert response.status_code == 200
+    assert response.cache_control.public and response.cache_control.max_age == 60

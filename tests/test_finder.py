@@ -107,3 +107,14 @@ def test_an_ambiguous_place_offers_candidates(client, directory):
 )
 def test_bad_input_is_a_page_never_an_error(client, directory, query):
     page(client, query)
+
+
+def test_the_device_location_is_rounded_to_about_100_m(client, directory):
+    """Whatever precision arrives, the page uses and writes back 3 decimals."""
+    html = page(client, "?lat=-6.1234567&lon=106.1545678")
+    assert 'name="lat" id="finder-lat" value="-6.123"' in html
+    assert 'name="lon" id="finder-lon" value="106.155"' in html
+    # Only the language switch echoes the address as it was asked for.
+    rest = re.sub(r'href="/bahasa/[^"]*"', "", html)
+    assert "1234567" not in rest and "1545678" not in rest
+    assert "Memakai lokasi perangkat Anda." in html
