@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from directory.config import DEFAULTS
+from directory.demonstration import check_demo_data
 from directory.extensions import babel, csrf, db, migrate
 from directory.privacy.crypto import init_client_data
 from directory.security import check_deployment, init_security, is_production
@@ -23,7 +24,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Configuration is layered: built-in defaults, then ``instance/config.py``, then
     ``FLASK_*`` environment variables (and ``DATABASE_URL``, ``CLIENT_DATA_KEYS``), then
     ``test_config``. In production mode (see :func:`directory.security.is_production`) an
-    unsafe configuration refuses to start.
+    unsafe configuration refuses to start, and so does a server on a database holding
+    demonstration data (:mod:`directory.demonstration`).
     """
     instance_path = os.environ.get("DIRECTORY_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
     if test_config and test_config.get("INSTANCE_PATH"):
@@ -41,6 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    if is_production(app.config):
+        check_demo_data(app)
     return app
 
 

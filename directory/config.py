@@ -8,7 +8,9 @@ DEFAULTS: dict[str, object] = {
     "SQLALCHEMY_DATABASE_URI": None,
     # hide_parameters: SQL parameters (client data among them) never reach a log or an error.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
-    "DEMO_MODE": True,
+    # Demo mode is turned on by a person (DIRECTORY_DEMO=1; `make run` does), never by
+    # default and never by what a database holds. Off, the app runs as production.
+    "DEMO_MODE": False,
     "BABEL_DEFAULT_LOCALE": "id",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
     "LANGUAGES": {"id": "Bahasa Indonesia", "en": "English"},

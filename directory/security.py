@@ -1,7 +1,9 @@
 """Hardening: security headers (flask-talisman) and deploy checks
 that refuse to start an unsafe production configuration (like Django's ``check --deploy``).
 
-Production mode is everything that is not a demonstration, a test or a debugging session.
+Production mode is everything that is not a demonstration (``DIRECTORY_DEMO=1``, which a
+person sets: ``make run`` does) or a test. Debugging is no way out of it: ``FLASK_DEBUG=1``
+with demo mode off is production with the debugger on, which the checks refuse.
 """
 
 from __future__ import annotations
@@ -24,18 +26,23 @@ class UnsafeConfiguration(RuntimeError):
         self.problems = problems
         lines = "\n".join(f"  - {problem}" for problem in problems)
         super().__init__(
-            "refusing to start in production mode (DEMO_MODE off, not TESTING or DEBUG):\n"
+            "refusing to start in production mode (DEMO_MODE off, not TESTING):\n"
             f"{lines}\nFix the configuration, or set DIRECTORY_DEMO=1 for a demonstration."
         )
 
 
 def is_production(config: Mapping[str, object]) -> bool:
-    return not (config.get("DEMO_MODE") or config.get("TESTING") or config.get("DEBUG"))
+    return not (config.get("DEMO_MODE") or config.get("TESTING"))
 
 
 def deploy_problems(config: Mapping[str, object]) -> list[str]:
     """What is unsafe in a production configuration; empty when it may start."""
     problems = []
+    if config.get("DEBUG"):
+        problems.append(
+            "DEBUG is on (FLASK_DEBUG): the debugger would run code for anyone; "
+            "set DIRECTORY_DEMO=1 to debug on a demonstration"
+        )
     secret = str(config.get("SECRET_KEY") or "")
     if not secret:
         problems.append("SECRET_KEY is missing (set FLASK_SECRET_KEY or instance/config.py)")

@@ -229,10 +229,22 @@ def test_an_unsafe_production_configuration_refuses_to_start(
     assert not (tmp_path / "instance" / "secret_key").exists()
 
 
-def test_demo_testing_and_debug_are_not_production(tmp_path, database_url):
-    for mode in ({"DEMO_MODE": True}, {"TESTING": True}, {"DEBUG": True}):
+def test_demo_and_testing_are_not_production(tmp_path, database_url):
+    for mode in ({"DEMO_MODE": True}, {"TESTING": True}):
         unsafe = production(tmp_path, database_url, SESSION_COOKIE_SECURE=False, **mode)
         assert create_app(unsafe).config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_debug_does_not_switch_the_production_checks_off(tmp_path, database_url, monkeypatch):
+    """FLASK_DEBUG=1 with demo mode off used to skip every check; now it is production
+    with the debugger on, which is itself refused."""
+    unsafe = production(tmp_path, database_url, SESSION_COOKIE_SECURE=False, DEBUG=True)
+    with pytest.raises(UnsafeConfiguration) as refused:
+        create_app(unsafe)
+    assert "SESSION_COOKIE_SECURE" in str(refused.value) and "DEBUG is on" in str(refused.value)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(UnsafeConfiguration, match="DEBUG is on"):
+        create_app(production(tmp_path, database_url, TESTING=False))
 
 
 def test_every_problem_is_named_at_once():
