@@ -13,7 +13,7 @@ from directory.config import DEFAULTS
 from directory.demonstration import check_demo_data
 from directory.extensions import babel, csrf, db, migrate
 from directory.privacy.crypto import init_client_data
-from directory.security import check_deployment, init_security, is_production
+from directory.security import check_deployment, init_proxies, init_security, is_production
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, test_config)
+    init_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

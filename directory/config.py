@@ -26,10 +26,19 @@ DEFAULTS: dict[str, object] = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
     "SESSION_MAX_HOURS": 12,
     "PASSWORD_MIN_LENGTH": 12,
-    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
-    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
-    "LOGIN_LOCKOUT_MINUTES": 15,
+    # Sign-in slows down, never locks out (directory.auth.throttle): after the free failures
+    # (per account, and per address), each failure doubles the wait before the next
+    # attempt, from LOGIN_DELAY_SECONDS up to LOGIN_MAX_DELAY_SECONDS; an attempt made too
+    # early gets 429 and Retry-After. Failures older than the window no longer count.
+    "LOGIN_FREE_FAILURES_PER_ACCOUNT": 3,
+    "LOGIN_FREE_FAILURES_PER_ADDRESS": 10,
+    "LOGIN_DELAY_SECONDS": 1,
+    "LOGIN_MAX_DELAY_SECONDS": 60,
+    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
     "API_TOKEN_LIFETIME_HOURS": 12,
+    # Proxies in front of the app (TLS terminator, load balancer) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed: 0 believes none. Behind one nginx: 1.
+    "TRUSTED_PROXIES": 0,
     # Sign-in attempts (addresses, and whatever was typed as an e-mail address) are
     # deleted this long after they were made (the notifications worker's round, and
     # `flask user purge-attempts`).

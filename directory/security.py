@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Secret keys that are examples, not secrets.
 WEAK_SECRETS = frozenset({"dev", "development", "secret", "changeme", "change-me", "test"})
@@ -120,3 +121,30 @@ def init_security(app: Flask) -> None:
         session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
         permissions_policy={"geolocation": "(self)", "camera": "()", "microphone": "()"},
     )
+
+
+def trusted_proxies(config: Mapping[str, object]) -> int:
+    """``TRUSTED_PROXIES``: how many proxies in front of the app set X-Forwarded-For and
+    X-Forwarded-Proto (0: none; the headers are then ignored, so nobody can forge them).
+
+    :raises UnsafeConfiguration: not a whole number from 0 up.
+    """
+    value = config.get("TRUSTED_PROXIES") or 0
+    try:
+        count = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        count = -1
+    if count < 0 or str(value).strip() not in (str(count), f"{count}.0"):
+        raise UnsafeConfiguration(
+            [f"TRUSTED_PROXIES must be a whole number from 0 up, not {value!r}"]
+        )
+    return count
+
+
+def init_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` proxies (a TLS terminator, say), take the visitor's address
+    and scheme from the headers those proxies add, so that throttling and rate limits see
+    each visitor rather than the proxy, everyone sharing its one address."""
+    count = trusted_proxies(app.config)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]

@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from directory import create_app
-from directory.auth.models import LOGIN_FAILED, LOGIN_LOCKED_OUT, LoginAttempt
+from directory.auth.models import LOGIN_FAILED, LOGIN_THROTTLED, LoginAttempt
 from directory.extensions import db
 from directory.security import (
     UnsafeConfiguration,
@@ -134,20 +134,20 @@ def test_a_body_too_large_gets_413(app):
     assert page.mimetype == "text/html"
 
 
-def test_failed_logins_are_recorded_and_lock_the_account(app):
+def test_failed_logins_are_recorded_and_slow_the_account_down(app):
     network = build_network()
     email = network.counsellor.email
     client = app.test_client()
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    for _ in range(limit):
+    free = app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]
+    for _ in range(free):
         answer = client.post("/api/v1/auth/token", json={"email": email, "password": "salah!"})
         assert answer.status_code == 401
-    locked = client.post("/api/v1/auth/token", json={"email": email, "password": "salah!"})
-    assert locked.status_code == 429
+    early = client.post("/api/v1/auth/token", json={"email": email, "password": "salah!"})
+    assert early.status_code == 429 and int(early.headers["Retry-After"]) >= 1
     outcomes = db.session.scalars(
         select(LoginAttempt.outcome).where(LoginAttempt.email == email).order_by(LoginAttempt.id)
     ).all()
-    assert outcomes == [LOGIN_FAILED] * limit + [LOGIN_LOCKED_OUT]
+    assert outcomes == [LOGIN_FAILED] * free + [LOGIN_THROTTLED]
 
 
 def test_an_unexpected_error_shows_an_incident_id_and_no_stack_trace(app, caplog):

@@ -24,7 +24,7 @@ from directory.auth.models import User
 from directory.auth.operations import (
     AccountInvalid,
     AuthenticationFailed,
-    LockedOut,
+    TooSoon,
     authenticate,
     change_password,
     sign_out_everywhere,
@@ -46,6 +46,7 @@ def landing_page(user: User) -> str:
 
 
 def client_address() -> str:
+    """The visitor's address; behind trusted proxies, the one they saw (TRUSTED_PROXIES)."""
     return request.remote_addr or "unknown"
 
 
@@ -67,19 +68,21 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data or "", form.password.data or "", client_address())
-        except LockedOut:
+        except TooSoon as early:
             db.session.commit()
             form.form_errors.append(
                 _(
                     "Terlalu banyak percobaan masuk yang gagal. Coba lagi setelah "
-                    "%(minutes)d menit.",
-                    minutes=int(current_app.config["LOGIN_LOCKOUT_MINUTES"]),
+                    "%(seconds)d detik.",
+                    seconds=early.retry_after,
                 )
             )
             status = 429
+            headers["Retry-After"] = str(early.retry_after)
         except AuthenticationFailed:
             db.session.commit()
             form.form_errors.append(_("Alamat email atau kata sandi salah."))
@@ -99,6 +102,7 @@ def login() -> ResponseReturnValue:
             demo_password=DEMO_PASSWORD,
         ),
         status,
+        headers,
     )
 
 
