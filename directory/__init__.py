@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_proxies(app)
     register_extensions(app)
     register_blueprints(app)
+    register_rate_limits(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -137,6 +138,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_rate_limits(app: Flask) -> None:
+    from directory.ratelimits import init_rate_limits
+
+    init_rate_limits(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -43,6 +43,15 @@ DEFAULTS: dict[str, object] = {
     # deleted this long after they were made (the notifications worker's round, and
     # `flask user purge-attempts`).
     "LOGIN_ATTEMPT_RETENTION_HOURS": 24,
+    # Rate limits per visitor address (directory.ratelimits), in the `limits` notation.
+    # Counted in memory per worker process unless RATELIMIT_STORAGE_URI is a Redis
+    # (redis://host:6379/0), which counts across every worker and server.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_KEY_PREFIX": "jejaring",
+    "RATELIMIT_SIGN_IN": "30 per minute",
+    "RATELIMIT_SEARCH": "120 per minute",
+    "RATELIMIT_MAP": "60 per minute",
     # Client data encryption keys (Fernet), newest first: a list or a comma-separated string,
     # from the environment (CLIENT_DATA_KEYS) or instance/config.py, never the repository.
     # Outside production one is made in instance/client_data_key. See directory.privacy.
