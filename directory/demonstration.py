@@ -139,6 +139,8 @@ def check_demo_data(app: Flask) -> None:
             return
         finally:
             db.session.remove()
+            # No connection opened before the server (or its worker) is ready is kept.
+            db.engine.dispose()
     if found:
         raise DemoDataInProduction(found)
 

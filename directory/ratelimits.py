@@ -54,9 +54,7 @@ def rate_limited(error: RateLimitExceeded) -> Any:
     retry_after = str(max(1, math.ceil(reset_at - time.time())))
     headers = {"Retry-After": retry_after}
     if wants_json():
-        message = _(
-            "Terlalu banyak permintaan. Coba lagi setelah %(seconds)s detik.", seconds=retry_after
-        )
+        message = f"{_('Terlalu banyak permintaan')}. {_('Silakan coba lagi beberapa saat lagi.')}"
         return jsonify(error_body("rate_limited", message)), 429, headers
     return render_template("errors/http.html", status=429), 429, headers
 

@@ -60,7 +60,7 @@ def test_the_right_password_works_after_the_wait(app, client):
     early = login(client, "k@example.org", TEST_PASSWORD)
     assert early.status_code == 429
     assert early.headers["Retry-After"] == "1"
-    assert "Coba lagi setelah 1 detik" in early.get_data(as_text=True)
+    assert "Terlalu banyak percobaan yang gagal" in early.get_data(as_text=True)
     assert outcomes() == [LOGIN_FAILED] * free + [LOGIN_THROTTLED]
     time_passes(1.1)
     response = login(client, "k@example.org", TEST_PASSWORD)

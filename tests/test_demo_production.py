@@ -48,6 +48,13 @@ def production_config(tmp_path: Path, database_url: str) -> dict[str, object]:
     }
 
 
+def close(app) -> None:
+    """Close the connections of an app made in a test (besides the ``app`` fixture's)."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 def demonstration_organization(name: str) -> Organization:
     """An organization of the demonstration directory, with a service at a location."""
     term = db.session.get(TaxonomyTermFactory._meta.model, TERM_DEMONSTRATION_DATA)
@@ -107,7 +114,9 @@ def test_a_production_start_refuses_demonstration_institutions(app, tmp_path, da
 def test_production_starts_on_a_database_without_demonstration_data(app, tmp_path, database_url):
     UserFactory(email="konselor@lk3-serang.id", organization__email="info@lk3-serang.id")
     db.session.commit()
-    assert create_app(production_config(tmp_path, database_url)).config["DEMO_MODE"] is False
+    production = create_app(production_config(tmp_path, database_url))
+    assert production.config["DEMO_MODE"] is False
+    close(production)
 
 
 def test_other_commands_may_run_where_serving_may_not(app, tmp_path, database_url):
@@ -170,6 +179,7 @@ def test_after_removal_the_published_password_gets_nothing(app, runner, tmp_path
         "/api/v1/auth/token", json={"email": "admin.demo@example.org", "password": DEMO_PASSWORD}
     )
     assert answer.status_code == 401
+    close(production)
 
 
 def test_seed_load_brings_no_demonstration_into_production(app, runner, tmp_path, monkeypatch):
@@ -197,6 +207,7 @@ def test_seed_load_refuses_demo_accounts_in_production(tmp_path, database_url):
     assert "not in production mode" in result.output
     with production.app_context():
         assert db.session.scalar(select(func.count(User.id))) == 0
+    close(production)
 
 
 def test_flask_run_refuses_and_remove_demo_runs(app, tmp_path, database_url):

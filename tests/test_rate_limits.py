@@ -5,8 +5,7 @@ process, or in a real Redis (started for these tests) shared by every app instan
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -32,25 +31,33 @@ def redis_server() -> Iterator[RedisServer]:
         server.stop()
 
 
-def limited_app(tmp_path: Path, database_url: str, name: str = "a", **config: object) -> Flask:
-    settings = {
-        **base_test_config(tmp_path / f"instance-{name}", database_url),
-        "RATELIMIT_SIGN_IN": LOW,
-        "RATELIMIT_SEARCH": LOW,
-        "RATELIMIT_MAP": LOW,
-        **config,
-    }
-    return create_app(settings)
+@pytest.fixture
+def limited_app(app, tmp_path, database_url) -> Iterator[Callable[..., Flask]]:
+    """Makes apps with low limits on the test's database; closes their connections after."""
+    made: list[Flask] = []
+
+    def make(name: str = "a", **config: object) -> Flask:
+        settings = {
+            **base_test_config(tmp_path / f"instance-{name}", database_url),
+            "RATELIMIT_SIGN_IN": LOW,
+            "RATELIMIT_SEARCH": LOW,
+            "RATELIMIT_MAP": LOW,
+            **config,
+        }
+        made.append(create_app(settings))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture
-def limited(app, tmp_path, database_url) -> Iterator[Flask]:
+def limited(limited_app) -> Flask:
     """An app with low limits on the test's database (memory storage)."""
-    other = limited_app(tmp_path, database_url)
-    yield other
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return limited_app()
 
 
 def assert_rate_limited_page(response) -> None:
@@ -65,7 +72,7 @@ def assert_rate_limited_json(response) -> None:
     assert response.status_code == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 61
     error = response.json["error"]
-    assert error["code"] == "rate_limited" and "detik" in error["message"]
+    assert error["code"] == "rate_limited" and "Terlalu banyak permintaan" in error["message"]
 
 
 @pytest.mark.parametrize(
@@ -114,31 +121,31 @@ def test_signing_in_shares_one_budget_between_the_page_and_the_api(limited):
     assert client.get("/masuk").status_code == 200
 
 
-def test_the_limits_can_be_turned_off(app, tmp_path, database_url):
+def test_the_limits_can_be_turned_off(limited_app):
     """As make load's server does (its 50 users share one address)."""
-    relaxed = limited_app(tmp_path, database_url, RATELIMIT_ENABLED=False)
+    relaxed = limited_app(RATELIMIT_ENABLED=False)
     client = relaxed.test_client()
     for _ in range(6):
         assert client.get("/api/v1/services?search=konseling").status_code == 200
 
 
-def test_in_memory_two_instances_count_apart(app, tmp_path, database_url):
+def test_in_memory_two_instances_count_apart(limited_app):
     """The embedded default counts per process; what Redis changes (next test)."""
-    first = limited_app(tmp_path, database_url, "a")
-    second = limited_app(tmp_path, database_url, "b")
+    first = limited_app("a")
+    second = limited_app("b")
     path = "/api/v1/services?search=konseling"
     for _ in range(2):
         assert first.test_client().get(path).status_code == 200
     assert second.test_client().get(path).status_code == 200
 
 
-def test_with_redis_two_instances_share_the_limit(app, tmp_path, database_url, redis_server):
+def test_with_redis_two_instances_share_the_limit(limited_app, redis_server):
     shared = {
         "RATELIMIT_STORAGE_URI": redis_server.url,
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
     }
-    first = limited_app(tmp_path, database_url, "a", **shared)
-    second = limited_app(tmp_path, database_url, "b", **shared)
+    first = limited_app("a", **shared)
+    second = limited_app("b", **shared)
     assert first.extensions["rate_limits"] is not second.extensions["rate_limits"]
     path = "/api/v1/services?search=konseling"
     assert first.test_client().get(path).status_code == 200
@@ -153,11 +160,9 @@ def test_with_redis_two_instances_share_the_limit(app, tmp_path, database_url, r
     assert_rate_limited_json(first.test_client().post("/api/v1/auth/token", json=body))
 
 
-def test_an_unreachable_redis_is_no_error(app, tmp_path, database_url):
+def test_an_unreachable_redis_is_no_error(limited_app):
     """Each process counts for itself until Redis is back; nobody gets a 5xx for it."""
-    down = limited_app(
-        tmp_path, database_url, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0"
-    )
+    down = limited_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0")
     client = down.test_client()
     path = "/api/v1/services?search=konseling"
     assert [client.get(path).status_code for _ in range(2)] == [200, 200]

@@ -74,13 +74,8 @@ def login() -> ResponseReturnValue:
             user = authenticate(form.email.data or "", form.password.data or "", client_address())
         except TooSoon as early:
             db.session.commit()
-            form.form_errors.append(
-                _(
-                    "Terlalu banyak percobaan masuk yang gagal. Coba lagi setelah "
-                    "%(seconds)d detik.",
-                    seconds=early.retry_after,
-                )
-            )
+            # How long exactly is in Retry-After; the wait is seconds, at most a minute.
+            form.form_errors.append(_("Terlalu banyak percobaan yang gagal. Coba lagi nanti."))
             status = 429
             headers["Retry-After"] = str(early.retry_after)
         except AuthenticationFailed:
