@@ -11,6 +11,11 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.
 
 .PHONY: run serve test check setup database bench load lint format translations-extract clean system-packages
 
+# Demo mode is something a person turns on: these targets do (DIRECTORY_DEMO=0 make serve
+# runs as production, which refuses to start without production settings). The app on
+# its own (flask, gunicorn) runs as production.
+run serve database bench: export DIRECTORY_DEMO ?= 1
+
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

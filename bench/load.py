@@ -17,6 +17,10 @@ share of cold searches (20 %) that a cache has rarely or never seen: the device'
 location (a point scattered around a city) and later pages. ``search`` in the figures is
 every search; ``search_cold`` is the cold ones alone.
 
+The server runs without rate limits (``FLASK_RATELIMIT_ENABLED=false``, set by
+``tests.support.servers.server_env``): its 50 users share 127.0.0.1, which the per-address
+limits of search and the map would otherwise answer with 429 within seconds.
+
 Environment: ``LOAD_DATABASES`` (``sqlite,postgresql``), ``LOAD_SECONDS``, ``LOAD_USERS``,
 ``LOAD_WORKERS`` (gunicorn workers; default: ``gunicorn.conf.py``'s). Exit status 1
 when a target is missed.

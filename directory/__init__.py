@@ -10,10 +10,11 @@ from typing import Any
 from flask import Flask
 
 from directory.config import DEFAULTS
+from directory.demonstration import check_demo_data
 from directory.extensions import babel, csrf, db, migrate
 from directory.privacy.crypto import init_client_data
 from directory.resources import PROJECT_ROOT, default_instance_path, resource_dir
-from directory.security import check_deployment, init_security, is_production
+from directory.security import check_deployment, init_proxies, init_security, is_production
 
 __all__ = ["PROJECT_ROOT", "create_app"]
 
@@ -24,7 +25,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Configuration is layered: built-in defaults, then ``instance/config.py``, then
     ``FLASK_*`` environment variables (and ``DATABASE_URL``, ``CLIENT_DATA_KEYS``), then
     ``test_config``. In production mode (see :func:`directory.security.is_production`) an
-    unsafe configuration refuses to start.
+    unsafe configuration refuses to start, and so does a server on a database holding
+    demonstration data (:mod:`directory.demonstration`).
     """
     instance_path = os.environ.get("DIRECTORY_INSTANCE_PATH") or default_instance_path()
     if test_config and test_config.get("INSTANCE_PATH"):
@@ -37,11 +39,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(resource_dir("static")),
     )
     configure(app, test_config)
+    init_proxies(app)
     register_extensions(app)
     register_blueprints(app)
+    register_rate_limits(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    if is_production(app.config):
+        check_demo_data(app)
     return app
 
 
@@ -141,6 +147,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_rate_limits(app: Flask) -> None:
+    from directory.ratelimits import init_rate_limits
+
+    init_rate_limits(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -14,7 +14,9 @@ DEFAULTS: dict[str, object] = {
     # A GET (HEAD, OPTIONS) view that writes without @writes_on_get raises: None means on
     # when testing or debugging, off in production (directory.request_transactions).
     "STRICT_GET_READS": None,
-    "DEMO_MODE": True,
+    # Demo mode is turned on by a person (DIRECTORY_DEMO=1; `make run` does), never by
+    # default and never by what a database holds. Off, the app runs as production.
+    "DEMO_MODE": False,
     "BABEL_DEFAULT_LOCALE": "id",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
     "LANGUAGES": {"id": "Bahasa Indonesia", "en": "English"},
@@ -30,10 +32,32 @@ DEFAULTS: dict[str, object] = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
     "SESSION_MAX_HOURS": 12,
     "PASSWORD_MIN_LENGTH": 12,
-    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
-    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
-    "LOGIN_LOCKOUT_MINUTES": 15,
+    # Sign-in slows down, never locks out (directory.auth.throttle): after the free failures
+    # (per account, and per address), each failure doubles the wait before the next
+    # attempt, from LOGIN_DELAY_SECONDS up to LOGIN_MAX_DELAY_SECONDS; an attempt made too
+    # early gets 429 and Retry-After. Failures older than the window no longer count.
+    "LOGIN_FREE_FAILURES_PER_ACCOUNT": 3,
+    "LOGIN_FREE_FAILURES_PER_ADDRESS": 10,
+    "LOGIN_DELAY_SECONDS": 1,
+    "LOGIN_MAX_DELAY_SECONDS": 60,
+    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
     "API_TOKEN_LIFETIME_HOURS": 12,
+    # Proxies in front of the app (TLS terminator, load balancer) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed: 0 believes none. Behind one nginx: 1.
+    "TRUSTED_PROXIES": 0,
+    # Sign-in attempts (addresses, and whatever was typed as an e-mail address) are
+    # deleted this long after they were made (the notifications worker's round, and
+    # `flask user purge-attempts`).
+    "LOGIN_ATTEMPT_RETENTION_HOURS": 24,
+    # Rate limits per visitor address (directory.ratelimits), in the `limits` notation.
+    # Counted in memory per worker process unless RATELIMIT_STORAGE_URI is a Redis
+    # (redis://host:6379/0), which counts across every worker and server.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_KEY_PREFIX": "jejaring",
+    "RATELIMIT_SIGN_IN": "30 per minute",
+    "RATELIMIT_SEARCH": "120 per minute",
+    "RATELIMIT_MAP": "60 per minute",
     # Client data encryption keys (Fernet), newest first: a list or a comma-separated string,
     # from the environment (CLIENT_DATA_KEYS) or instance/config.py, never the repository.
     # Outside production one is made in instance/client_data_key. See directory.privacy.

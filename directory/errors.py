@@ -26,12 +26,14 @@ class ApiError(Exception):
         status: int = 400,
         code: str = "bad_request",
         fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
         self.fields = fields or {}
+        self.headers = headers or {}
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
@@ -69,7 +71,8 @@ CODE_NAMES = {
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError):
-        return jsonify(error_body(error.code, error.message, error.fields)), error.status
+        body = jsonify(error_body(error.code, error.message, error.fields))
+        return body, error.status, error.headers
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -15,6 +15,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from directory.redirects import safe_next
+
 bp = Blueprint("i18n", __name__)
 
 
@@ -33,10 +35,7 @@ def set_language(lang: str) -> ResponseReturnValue:
     """Remember the visitor's language and go back where they came from (on this site)."""
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.home")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")) or url_for("public.home"))
 
 
 def inject_language() -> dict[str, Any]:

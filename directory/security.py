@@ -1,7 +1,9 @@
 """Hardening: security headers (flask-talisman) and deploy checks
 that refuse to start an unsafe production configuration (like Django's ``check --deploy``).
 
-Production mode is everything that is not a demonstration, a test or a debugging session.
+Production mode is everything that is not a demonstration (``DIRECTORY_DEMO=1``, which a
+person sets: ``make run`` does) or a test. Debugging is no way out of it: ``FLASK_DEBUG=1``
+with demo mode off is production with the debugger on, which the checks refuse.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Secret keys that are examples, not secrets.
 WEAK_SECRETS = frozenset({"dev", "development", "secret", "changeme", "change-me", "test"})
@@ -24,18 +27,23 @@ class UnsafeConfiguration(RuntimeError):
         self.problems = problems
         lines = "\n".join(f"  - {problem}" for problem in problems)
         super().__init__(
-            "refusing to start in production mode (DEMO_MODE off, not TESTING or DEBUG):\n"
+            "refusing to start in production mode (DEMO_MODE off, not TESTING):\n"
             f"{lines}\nFix the configuration, or set DIRECTORY_DEMO=1 for a demonstration."
         )
 
 
 def is_production(config: Mapping[str, object]) -> bool:
-    return not (config.get("DEMO_MODE") or config.get("TESTING") or config.get("DEBUG"))
+    return not (config.get("DEMO_MODE") or config.get("TESTING"))
 
 
 def deploy_problems(config: Mapping[str, object]) -> list[str]:
     """What is unsafe in a production configuration; empty when it may start."""
     problems = []
+    if config.get("DEBUG"):
+        problems.append(
+            "DEBUG is on (FLASK_DEBUG): the debugger would run code for anyone; "
+            "set DIRECTORY_DEMO=1 to debug on a demonstration"
+        )
     secret = str(config.get("SECRET_KEY") or "")
     if not secret:
         problems.append("SECRET_KEY is missing (set FLASK_SECRET_KEY or instance/config.py)")
@@ -113,3 +121,30 @@ def init_security(app: Flask) -> None:
         session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
         permissions_policy={"geolocation": "(self)", "camera": "()", "microphone": "()"},
     )
+
+
+def trusted_proxies(config: Mapping[str, object]) -> int:
+    """``TRUSTED_PROXIES``: how many proxies in front of the app set X-Forwarded-For and
+    X-Forwarded-Proto (0: none; the headers are then ignored, so nobody can forge them).
+
+    :raises UnsafeConfiguration: not a whole number from 0 up.
+    """
+    value = config.get("TRUSTED_PROXIES") or 0
+    try:
+        count = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        count = -1
+    if count < 0 or str(value).strip() not in (str(count), f"{count}.0"):
+        raise UnsafeConfiguration(
+            [f"TRUSTED_PROXIES must be a whole number from 0 up, not {value!r}"]
+        )
+    return count
+
+
+def init_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` proxies (a TLS terminator, say), take the visitor's address
+    and scheme from the headers those proxies add, so that throttling and rate limits see
+    each visitor rather than the proxy, everyone sharing its one address."""
+    count = trusted_proxies(app.config)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]

@@ -12,26 +12,52 @@ from directory.geo.regions import load_regions
 from directory.hsds.commands import run_import
 from directory.resources import resource_dir
 from directory.search.lay_words import load_lay_words
+from directory.security import is_production
 
 SEED_DIR = resource_dir("seed")
 # HSDS files loaded after the regions, in this order (the terms before what links them).
 SEED_HSDS_FILES = ("taxonomy_terms.json", "organizations.json")
 # The words people use for the terms (``directory.search.lay_words``).
 LAY_WORDS_FILE = "lay_words.csv"
+# The invented institutions of the demonstration directory: not for production unless asked.
+DEMONSTRATION_FILES = frozenset({"organizations.json"})
 
 seed_cli = AppGroup("seed", help="Load seed data.")
 
 
 @seed_cli.command("load")
-@click.option("--demo/--no-demo", default=None, help="Also create demo accounts.")
-def load_command(demo: bool | None) -> None:
+@click.option(
+    "--demo/--no-demo",
+    default=None,
+    help="Also create demo accounts (default: in demo mode). Refused in production.",
+)
+@click.option(
+    "--demo-institutions/--no-demo-institutions",
+    default=None,
+    help="Also import the demonstration institutions (default: in demo mode, or with --demo).",
+)
+def load_command(demo: bool | None, demo_institutions: bool | None) -> None:
     """Load seed/ into the database; safe to run again."""
+    demo_mode = bool(current_app.config["DEMO_MODE"])
     if demo is None:
-        demo = bool(current_app.config["DEMO_MODE"])
+        demo = demo_mode
+    if demo and is_production(current_app.config):
+        raise click.ClickException(
+            "demo accounts have a published password: not in production mode "
+            "(set DIRECTORY_DEMO=1 for a demonstration)"
+        )
+    if demo_institutions is None:
+        demo_institutions = demo_mode or demo
     added = load_regions(db.session, SEED_DIR / "regions.csv")
     db.session.commit()
     click.echo(f"regions: {added} added")
     for name in SEED_HSDS_FILES:
+        if name in DEMONSTRATION_FILES and not demo_institutions:
+            click.echo(
+                f"{name}: demonstration institutions skipped "
+                "(not in demo mode; --demo-institutions imports them)"
+            )
+            continue
         if not (SEED_DIR / name).is_file():
             click.echo(f"{name}: not found, skipped")
             continue
@@ -47,3 +73,24 @@ def load_command(demo: bool | None) -> None:
         for line in create_demo_accounts():
             click.echo(f"demo account {line}")
         db.session.commit()
+
+
+@seed_cli.command("remove-demo")
+def remove_demo_command() -> None:
+    """Remove demo accounts and demonstration institutions (before a production start).
+
+    Deleted where nothing refers to them; an account that acted, or an institution with
+    referrals, is deactivated instead, keeping its history.
+    """
+    from directory.demonstration import remove_demo_data
+
+    removal = remove_demo_data()
+    db.session.commit()
+    click.echo(
+        f"demo accounts: {len(removal.deleted_accounts)} deleted, "
+        f"{len(removal.deactivated_accounts)} deactivated (kept for their history)"
+    )
+    click.echo(
+        f"demonstration institutions: {len(removal.deleted_organizations)} deleted, "
+        f"{len(removal.deactivated_organizations)} deactivated (they have referrals)"
+    )

@@ -323,3 +323,27 @@ def test_a_dead_end_offers_the_nearest_beyond_resembling_problems_and_hotlines(c
     ]
     assert typo["nearest_beyond"] == []
     assert len(typo["hotlines"]) == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "latitude=-6.12&longitude=106.15",
+        "search=hukum&latitude=-6.12&longitude=106.15",
+        "near=Kota+Serang",
+        "search=konseling&near=Kota+Serang&sort=relevance",
+    ],
+)
+def test_an_answer_with_an_origin_is_never_kept_by_a_shared_cache(client, network, query):
+    """Where the person asking is (or is looking) is theirs: no proxy or CDN keeps it."""
+    response = client.get(f"/api/v1/services?{query}")
+    assert response.status_code == 200
+    cache = response.cache_control
+    assert not cache.public and cache.private and cache.no_store
+    assert cache.max_age is None
+
+
+def test_an_answer_without_an_origin_stays_publicly_cacheable(client, network):
+    response = client.get("/api/v1/services?search=hukum")
+    assert response.status_code == 200
+    assert response.cache_control.public and response.cache_control.max_age == 60

@@ -14,7 +14,7 @@ def test_instance_config_file_overrides_defaults(tmp_path, monkeypatch):
     instance.mkdir()
     (instance / "config.py").write_text('API_MAX_PER_PAGE = 7\nMAP_TILES_URL = "x"\n')
     monkeypatch.setenv("FLASK_MAP_TILES_URL", "from-env")
-    app = create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "k"})
+    app = create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "k", "TESTING": True})
     assert app.config["API_MAX_PER_PAGE"] == 7
     assert app.config["MAP_TILES_URL"] == "from-env"
 

@@ -158,36 +158,8 @@ def test_sign_in_needs_the_csrf_token(client):
     assert client.get("/rujukan/keluar").status_code == 302
 
 
-def test_repeated_failures_lock_the_account_out(app, client):
-    UserFactory(email="k@example.org")
-    db.session.commit()
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    for _ in range(limit):
-        assert login(client, "k@example.org", "salah terus menerus").status_code == 401
-    # Even the right password is refused while locked out, and the refusal is recorded.
-    response = login(client, "k@example.org", TEST_PASSWORD)
-    assert response.status_code == 429
-    assert "Terlalu banyak percobaan" in response.get_data(as_text=True)
-    outcomes = db.session.scalars(select(LoginAttempt.outcome).order_by(LoginAttempt.id)).all()
-    assert outcomes == ["failed"] * limit + ["locked_out"]
-
-
-def test_the_lockout_ends(app, client):
-    UserFactory(email="k@example.org")
-    db.session.commit()
-    app.config["LOGIN_LOCKOUT_MINUTES"] = 0
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
-        login(client, "k@example.org", "salah terus menerus")
-    assert login(client, "k@example.org", TEST_PASSWORD).status_code == 302
-
-
-def test_one_address_trying_many_accounts_is_locked_out(app, client):
-    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
-    UserFactory(email="k@example.org")
-    db.session.commit()
-    for n in range(3):
-        assert login(client, f"tebak{n}@example.org", "salah").status_code == 401
-    assert login(client, "k@example.org", TEST_PASSWORD).status_code == 429
+# Slowing down after failed attempts: tests/test_auth_throttling.py (it replaced the
+# lock-out, which let anyone lock an account, or every account behind one address).
 
 
 # Sessions

@@ -40,16 +40,23 @@ def test_a_token_for_the_right_password(app, client):
     assert stored.user_id == user.id
 
 
-def test_wrong_credentials_answer_401_and_are_throttled(app, client):
+def test_wrong_credentials_answer_401_and_are_slowed_down(app, client):
     UserFactory(email="k@example.org")
     db.session.commit()
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+    free = app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]
+    for _ in range(free):
         assert issue(client, "k@example.org", "salah sekali lagi").status_code == 401
     response = issue(client, "k@example.org", TEST_PASSWORD)
     assert response.status_code == 429
     assert response.json["error"]["code"] == "too_many_requests"
+    assert response.headers["Retry-After"] == "1"
     assert db.session.scalar(select(ApiToken)) is None
-    assert len(db.session.scalars(select(LoginAttempt)).all()) == 6
+    assert len(db.session.scalars(select(LoginAttempt)).all()) == free + 1
+    # After the wait, the right password gets its token.
+    for attempt in db.session.scalars(select(LoginAttempt)):
+        attempt.attempted_at -= timedelta(seconds=2)
+    db.session.commit()
+    assert issue(client, "k@example.org", TEST_PASSWORD).status_code == 200
 
 
 def test_bad_token_requests(client):

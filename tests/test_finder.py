@@ -213,3 +213,14 @@ def test_the_place_comes_first_and_staff_start_from_their_regency(app, client, d
     home_field = counsellor.get("/").get_data(as_text=True)
     home_field = home_field[home_field.index('id="home-place"') :][:200]
     assert 'value="Kota Serang"' in home_field
+
+
+def test_the_device_location_is_rounded_to_about_100_m(client, directory):
+    """Whatever precision arrives, the page uses and writes back 3 decimals."""
+    html = page(client, "?lat=-6.1234567&lon=106.1545678")
+    assert 'name="lat" id="finder-lat" value="-6.123"' in html
+    assert 'name="lon" id="finder-lon" value="106.155"' in html
+    # Only the language switch echoes the address as it was asked for.
+    rest = re.sub(r'href="/bahasa/[^"]*"', "", html)
+    assert "1234567" not in rest and "1545678" not in rest
+    assert "Memakai lokasi perangkat Anda." in html

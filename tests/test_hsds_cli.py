@@ -219,8 +219,8 @@ def test_seed_load_imports_terms_then_organizations_and_is_idempotent(runner, db
     write_json(seed_dir / "taxonomy_terms.json", [term])
     write_json(seed_dir / "organizations.json", [organization])
 
-    first = runner.invoke(args=["seed", "load", "--no-demo"])
-    second = runner.invoke(args=["seed", "load", "--no-demo"])
+    first = runner.invoke(args=["seed", "load", "--no-demo", "--demo-institutions"])
+    second = runner.invoke(args=["seed", "load", "--no-demo", "--demo-institutions"])
 
     assert first.exit_code == 0, first.output
     # taxonomy, term; organization, location, service, attribute
@@ -242,7 +242,7 @@ def test_seed_load_imports_terms_then_organizations_and_is_idempotent(runner, db
 
 
 def test_seed_load_skips_missing_hsds_files(runner, seed_dir):
-    result = runner.invoke(args=["seed", "load", "--no-demo"])
+    result = runner.invoke(args=["seed", "load", "--no-demo", "--demo-institutions"])
 
     assert result.exit_code == 0, result.output
     assert "taxonomy_terms.json: not found, skipped" in result.output

@@ -27,10 +27,7 @@ NOT_IMPORTED = {
     "gunicorn": "the production server (make serve, gunicorn.conf.py)",
     "rfc3339-validator": "jsonschema checks the date-time format with it",
     "rfc3986-validator": "jsonschema checks the uri format with it",
-    # Declared for the rate limits being added beside this change; once they import these,
-    # the two lines go.
-    "flask-limiter": "rate limits (not yet imported on this branch)",
-    "redis": "the rate limits' shared store (not yet imported on this branch)",
+    "redis": "the rate limits' shared store: limits loads it for a redis:// storage URI",
 }
 
 

@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from directory import create_app
-from directory.auth.models import LOGIN_FAILED, LOGIN_LOCKED_OUT, LoginAttempt
+from directory.auth.models import LOGIN_FAILED, LOGIN_THROTTLED, LoginAttempt
 from directory.extensions import db
 from directory.security import (
     UnsafeConfiguration,
@@ -134,20 +134,20 @@ def test_a_body_too_large_gets_413(app):
     assert page.mimetype == "text/html"
 
 
-def test_failed_logins_are_recorded_and_lock_the_account(app):
+def test_failed_logins_are_recorded_and_slow_the_account_down(app):
     network = build_network()
     email = network.counsellor.email
     client = app.test_client()
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    for _ in range(limit):
+    free = app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]
+    for _ in range(free):
         answer = client.post("/api/v1/auth/token", json={"email": email, "password": "salah!"})
         assert answer.status_code == 401
-    locked = client.post("/api/v1/auth/token", json={"email": email, "password": "salah!"})
-    assert locked.status_code == 429
+    early = client.post("/api/v1/auth/token", json={"email": email, "password": "salah!"})
+    assert early.status_code == 429 and int(early.headers["Retry-After"]) >= 1
     outcomes = db.session.scalars(
         select(LoginAttempt.outcome).where(LoginAttempt.email == email).order_by(LoginAttempt.id)
     ).all()
-    assert outcomes == [LOGIN_FAILED] * limit + [LOGIN_LOCKED_OUT]
+    assert outcomes == [LOGIN_FAILED] * free + [LOGIN_THROTTLED]
 
 
 def test_an_unexpected_error_shows_an_incident_id_and_no_stack_trace(app, caplog):
@@ -229,10 +229,22 @@ def test_an_unsafe_production_configuration_refuses_to_start(
     assert not (tmp_path / "instance" / "secret_key").exists()
 
 
-def test_demo_testing_and_debug_are_not_production(tmp_path, database_url):
-    for mode in ({"DEMO_MODE": True}, {"TESTING": True}, {"DEBUG": True}):
+def test_demo_and_testing_are_not_production(tmp_path, database_url):
+    for mode in ({"DEMO_MODE": True}, {"TESTING": True}):
         unsafe = production(tmp_path, database_url, SESSION_COOKIE_SECURE=False, **mode)
         assert create_app(unsafe).config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_debug_does_not_switch_the_production_checks_off(tmp_path, database_url, monkeypatch):
+    """FLASK_DEBUG=1 with demo mode off used to skip every check; now it is production
+    with the debugger on, which is itself refused."""
+    unsafe = production(tmp_path, database_url, SESSION_COOKIE_SECURE=False, DEBUG=True)
+    with pytest.raises(UnsafeConfiguration) as refused:
+        create_app(unsafe)
+    assert "SESSION_COOKIE_SECURE" in str(refused.value) and "DEBUG is on" in str(refused.value)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(UnsafeConfiguration, match="DEBUG is on"):
+        create_app(production(tmp_path, database_url, TESTING=False))
 
 
 def test_every_problem_is_named_at_once():

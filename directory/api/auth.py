@@ -20,7 +20,7 @@ from directory.api.openapi import describe, json_response, ref
 from directory.auth.models import User
 from directory.auth.operations import (
     AuthenticationFailed,
-    LockedOut,
+    TooSoon,
     authenticate,
     issue_api_token,
     revoke_api_token,
@@ -87,12 +87,13 @@ def issue_token() -> ResponseReturnValue:
     check(TOKEN_SCHEMA, body)
     try:
         user = authenticate(body["email"], body["password"], request.remote_addr or "unknown")
-    except LockedOut:
+    except TooSoon as early:
         db.session.commit()
         raise ApiError(
             _("Terlalu banyak percobaan yang gagal. Coba lagi nanti."),
             status=429,
             code="too_many_requests",
+            headers={"Retry-After": str(early.retry_after)},
         ) from None
     except AuthenticationFailed:
         db.session.commit()

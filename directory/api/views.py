@@ -61,6 +61,15 @@ def public_json(payload: Any) -> Response:
     return response
 
 
+def private_answer(response: Response) -> None:
+    """An answer that reveals where the person asking is (or looks): no shared cache may
+    keep it, and no cache at all need."""
+    response.cache_control.public = False
+    response.cache_control.max_age = None
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+
+
 def paging_limits() -> dict[str, int]:
     return {
         "default_per_page": int(current_app.config["API_DEFAULT_PER_PAGE"]),
@@ -106,7 +115,10 @@ def one_or_404(statement: Select[Any], message: str) -> Any:
 def list_services() -> ResponseReturnValue:
     chosen = params.parse_service_list(request.args, **paging_limits())
     if chosen.search.active:
-        return public_json(search.search_page(chosen))
+        response = public_json(search.search_page(chosen))
+        if chosen.search.has_origin:
+            private_answer(response)
+        return response
     statement = queries.services_query(chosen.filters)  # type: ignore[arg-type]  # read-only members
     if chosen.full:
         statement = statement.options(*queries.service_full_options())

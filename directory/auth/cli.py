@@ -1,14 +1,17 @@
-"""``flask user create --email E --name N --role R [--organization ID] --password-stdin``."""
+"""``flask user create --email E --name N --role R [--organization ID] --password-stdin``,
+``flask user purge-attempts``."""
 
 from __future__ import annotations
 
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from directory.auth.models import ROLES
-from directory.auth.operations import AccountInvalid, create_user
+from directory.auth.operations import AccountInvalid, create_user, purge_login_attempts
+from directory.database import utcnow
 from directory.extensions import db
 
 user_cli = AppGroup("user", help="Manage accounts.")
@@ -60,3 +63,20 @@ def create_command(
         raise click.ClickException("; ".join(lines)) from None
     db.session.commit()
     click.echo(f"created {user.role} {user.email} ({user.id})")
+
+
+def purge_attempts_now() -> int:
+    """Delete sign-in attempts older than ``LOGIN_ATTEMPT_RETENTION_HOURS``, commit; how many."""
+    hours = float(current_app.config["LOGIN_ATTEMPT_RETENTION_HOURS"])
+    count = purge_login_attempts(utcnow(), hours)
+    db.session.commit()
+    return count
+
+
+@user_cli.command("purge-attempts")
+def purge_attempts_command() -> None:
+    """Forget sign-in attempts older than LOGIN_ATTEMPT_RETENTION_HOURS (the notifications
+    worker does this every round)."""
+    count = purge_attempts_now()
+    hours = current_app.config["LOGIN_ATTEMPT_RETENTION_HOURS"]
+    click.echo(f"deleted {count} sign-in attempts older than {hours} hours")

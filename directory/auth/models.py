@@ -98,11 +98,13 @@ class ApiToken(Model):
 
 LOGIN_SUCCEEDED = "succeeded"
 LOGIN_FAILED = "failed"
-LOGIN_LOCKED_OUT = "locked_out"
+# Refused without checking the password: attempted before the wait after failures was over.
+LOGIN_THROTTLED = "throttled"
 
 
 class LoginAttempt(Model):
-    """Every attempt to sign in (form or API), kept to throttle guessing and for audit."""
+    """Every attempt to sign in (form or API), kept to slow guessing down and for audit;
+    deleted after ``LOGIN_ATTEMPT_RETENTION_HOURS``."""
 
     __tablename__ = "login_attempt"
 

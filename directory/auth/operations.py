@@ -1,4 +1,5 @@
-"""Account use cases: sign in (throttled), create, change password, end sessions, API tokens.
+"""Account use cases: sign in (slowed down after failures), create, change password,
+end sessions, API tokens.
 
 Operations check, change and flush; the caller commits. A failed sign-in is recorded
 before the exception is raised, so the caller must commit in that case too.
@@ -7,19 +8,21 @@ before the exception is raised, so the caller must commit in that case too.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import defaultload
 
+from directory.auth import throttle
 from directory.auth.models import (
     LOGIN_FAILED,
-    LOGIN_LOCKED_OUT,
     LOGIN_SUCCEEDED,
+    LOGIN_THROTTLED,
     ORGANIZATION_ROLES,
     ROLES,
     ApiToken,
@@ -43,8 +46,13 @@ class AuthenticationFailed(Exception):
     """Unknown address, wrong password or inactive account: deliberately not told apart."""
 
 
-class LockedOut(Exception):
-    """Too many failed attempts for this account or from this address, recently."""
+class TooSoon(Exception):
+    """Failed attempts for this account or from this address, recently: the next one must
+    wait ``retry_after`` more seconds (slowing down, never a lock-out)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
 
 
 class AccountInvalid(Exception):
@@ -59,24 +67,57 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _failures_since(column: Any, value: str, since: datetime) -> int:
-    statement = select(func.count(LoginAttempt.id)).where(
+def _recent_failures(column: Any, value: str, since: datetime) -> tuple[int, datetime | None]:
+    """How many failed attempts ``column == value`` made since ``since``, and the last one."""
+    statement = select(func.count(LoginAttempt.id), func.max(LoginAttempt.attempted_at)).where(
         column == value,
         LoginAttempt.outcome == LOGIN_FAILED,
         LoginAttempt.attempted_at >= since,
     )
-    return db.session.scalar(statement) or 0
+    count, last = db.session.execute(statement).one()
+    return int(count or 0), last
 
 
-def is_locked_out(email: str, ip_address: str, now: datetime) -> bool:
-    """Locked while the recent failures for the account, or from the address, reach the limit."""
-    config = current_app.config
-    since = now - timedelta(minutes=int(config["LOGIN_LOCKOUT_MINUTES"]))
-    return _failures_since(LoginAttempt.email, email, since) >= int(
-        config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    ) or _failures_since(LoginAttempt.ip_address, ip_address, since) >= int(
-        config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+def _last_success(email: str) -> datetime | None:
+    return db.session.scalar(
+        select(func.max(LoginAttempt.attempted_at)).where(
+            LoginAttempt.email == email, LoginAttempt.outcome == LOGIN_SUCCEEDED
+        )
     )
+
+
+def seconds_to_wait(email: str, ip_address: str, now: datetime) -> float:
+    """How long this account, and this address, must still wait before another attempt.
+
+    Failures count within ``LOGIN_FAILURE_WINDOW_MINUTES``; the account's since its last
+    successful sign-in too (the address's do not reset: signing in to one's own account
+    must not buy more guesses at others).
+    """
+    config = current_app.config
+    since = now - timedelta(minutes=float(config["LOGIN_FAILURE_WINDOW_MINUTES"]))
+    base = float(config["LOGIN_DELAY_SECONDS"])
+    cap = float(config["LOGIN_MAX_DELAY_SECONDS"])
+    last_success = _last_success(email)
+    account_since = max(since, last_success) if last_success else since
+    failures, last = _recent_failures(LoginAttempt.email, email, account_since)
+    account_wait = throttle.seconds_to_wait(
+        failures,
+        last,
+        now,
+        free=int(config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]),
+        base_seconds=base,
+        max_seconds=cap,
+    )
+    failures, last = _recent_failures(LoginAttempt.ip_address, ip_address, since)
+    address_wait = throttle.seconds_to_wait(
+        failures,
+        last,
+        now,
+        free=int(config["LOGIN_FREE_FAILURES_PER_ADDRESS"]),
+        base_seconds=base,
+        max_seconds=cap,
+    )
+    return max(account_wait, address_wait)
 
 
 def _record_attempt(email: str, ip_address: str, outcome: str, now: datetime) -> None:
@@ -91,14 +132,16 @@ def _record_attempt(email: str, ip_address: str, outcome: str, now: datetime) ->
 def authenticate(email: str, password: str, ip_address: str, now: datetime | None = None) -> User:
     """The active account with this address and password.
 
-    :raises LockedOut: too many recent failures; the password is not even checked.
+    :raises TooSoon: attempted before the wait that recent failures impose is over; the
+        password is not even checked.
     :raises AuthenticationFailed: anything else that is wrong.
     """
     now = now or utcnow()
     email = normalize_email(email)
-    if is_locked_out(email, ip_address, now):
-        _record_attempt(email, ip_address, LOGIN_LOCKED_OUT, now)
-        raise LockedOut
+    wait = seconds_to_wait(email, ip_address, now)
+    if wait > 0:
+        _record_attempt(email, ip_address, LOGIN_THROTTLED, now)
+        raise TooSoon(max(1, math.ceil(wait)))
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         spend_verification_time(password)
@@ -160,6 +203,21 @@ def end_all_sessions(user: User) -> None:
     """Every browser session of this user ends at its next request."""
     user.session_token = new_session_token()
     db.session.flush()
+
+
+def sign_out_everywhere(user: User, now: datetime | None = None) -> None:
+    """ "Sign out of all devices": every browser session and every API token of the user end."""
+    end_all_sessions(user)
+    revoke_all_api_tokens(user, now)
+
+
+def purge_login_attempts(now: datetime, retention_hours: float) -> int:
+    """Forget sign-in attempts (addresses, and whatever was typed as an e-mail address)
+    older than ``retention_hours``; how many were deleted."""
+    cutoff = now - timedelta(hours=retention_hours)
+    result = db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < cutoff))
+    db.session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def change_password(user: User, current: str, new: str, now: datetime | None = None) -> None:

@@ -24,25 +24,19 @@ from directory.auth.models import User
 from directory.auth.operations import (
     AccountInvalid,
     AuthenticationFailed,
-    LockedOut,
+    TooSoon,
     authenticate,
     change_password,
-    end_all_sessions,
+    sign_out_everywhere,
 )
 from directory.auth.sessions import SIGNED_IN_AT
 from directory.extensions import db
+from directory.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 
 # Kept across signing in and out: the visitor's language.
 KEPT_SESSION_KEYS = ("lang",)
-
-
-def safe_next(target: str | None) -> str | None:
-    """A path on this site to return to after signing in, or None."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    return target
 
 
 def landing_page(user: User) -> str:
@@ -52,6 +46,7 @@ def landing_page(user: User) -> str:
 
 
 def client_address() -> str:
+    """The visitor's address; behind trusted proxies, the one they saw (TRUSTED_PROXIES)."""
     return request.remote_addr or "unknown"
 
 
@@ -71,21 +66,18 @@ def login() -> ResponseReturnValue:
         return redirect(safe_next(request.args.get("next")) or landing_page(current_user))
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = request.args.get("next", "")
+        form.next.data = safe_next(request.args.get("next")) or ""
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data or "", form.password.data or "", client_address())
-        except LockedOut:
+        except TooSoon as early:
             db.session.commit()
-            form.form_errors.append(
-                _(
-                    "Terlalu banyak percobaan masuk yang gagal. Coba lagi setelah "
-                    "%(minutes)d menit.",
-                    minutes=int(current_app.config["LOGIN_LOCKOUT_MINUTES"]),
-                )
-            )
+            # How long exactly is in Retry-After; the wait is seconds, at most a minute.
+            form.form_errors.append(_("Terlalu banyak percobaan yang gagal. Coba lagi nanti."))
             status = 429
+            headers["Retry-After"] = str(early.retry_after)
         except AuthenticationFailed:
             db.session.commit()
             form.form_errors.append(_("Alamat email atau kata sandi salah."))
@@ -105,6 +97,7 @@ def login() -> ResponseReturnValue:
             demo_password=DEMO_PASSWORD,
         ),
         status,
+        headers,
     )
 
 
@@ -114,7 +107,7 @@ def logout() -> ResponseReturnValue:
         return redirect(url_for("public.home"))
     form = LogoutForm()
     if form.validate_on_submit():
-        end_all_sessions(current_user._get_current_object())
+        sign_out_everywhere(current_user._get_current_object())
         db.session.commit()
         logout_user()
         kept = {key: session[key] for key in KEPT_SESSION_KEYS if key in session}

@@ -15,6 +15,10 @@ PER_PAGE = 10
 MAX_PAGE = 100
 MAX_TEXT = 200
 MAX_PLACE = 100
+# The device's location is kept to 3 decimals (about 100 m): enough to rank services by
+# distance, not enough to find a house. The page's script rounds before submitting; this
+# rounds whatever arrives, before it is used or written into a link.
+COORDINATE_DECIMALS = 3
 
 
 @dataclass
@@ -76,7 +80,8 @@ def read_form(args: MultiDict[str, str]) -> FinderForm:
     if (args.get("lat") or args.get("lon")) and (latitude is None or longitude is None):
         form.errors["lokasi"] = _("Lokasi dari perangkat tidak terbaca; ketik nama tempat.")
     elif latitude is not None and longitude is not None:
-        form.latitude, form.longitude = latitude, longitude
+        form.latitude = round(latitude, COORDINATE_DECIMALS)
+        form.longitude = round(longitude, COORDINATE_DECIMALS)
         form.place = ""
     radius = args.get("radius", "")
     if radius.isdigit() and int(radius) in RADII_KM:

@@ -1,8 +1,8 @@
 """``flask notifications send`` (once) and ``flask notifications worker`` (until stopped).
 
-The worker also runs the retention purge (``flask privacy purge``) and the stale-listing
-reminders (``flask listings remind-stale``) every round; both are cheap when there is
-nothing to do."""
+The worker also runs the retention purge (``flask privacy purge``), the stale-listing
+reminders (``flask listings remind-stale``) and forgets old sign-in attempts (``flask user
+purge-attempts``) every round; each is cheap when there is nothing to do."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from directory.auth.cli import purge_attempts_now
 from directory.database import utcnow
 from directory.extensions import db
 from directory.listings.stale import remind_stale
@@ -44,16 +45,27 @@ def worker_command(interval: int) -> None:
     click.echo(f"sending notification e-mail every {interval} s; Ctrl+C stops")
     try:
         while True:
-            reminded = remind_stale(utcnow())
-            db.session.commit()
-            if reminded:
-                click.echo(f"listings: reminded the staff of {len(reminded)} stale listing(s)")
-            sent, failed = _send_once(100)
-            if sent or failed:
-                click.echo(f"e-mail: {sent} sent, {failed} failed")
-            purged = purge_now()
-            if purged:
-                click.echo(f"retention: purged client data of {purged} referrals")
+            for line in worker_round():
+                click.echo(line)
             time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("stopped")
+
+
+def worker_round() -> list[str]:
+    """One round of the worker, each step committed; a line for each step that did something."""
+    lines = []
+    reminded = remind_stale(utcnow())
+    db.session.commit()
+    if reminded:
+        lines.append(f"listings: reminded the staff of {len(reminded)} stale listing(s)")
+    sent, failed = _send_once(100)
+    if sent or failed:
+        lines.append(f"e-mail: {sent} sent, {failed} failed")
+    purged = purge_now()
+    if purged:
+        lines.append(f"retention: purged client data of {purged} referrals")
+    forgotten = purge_attempts_now()
+    if forgotten:
+        lines.append(f"sign-in attempts: deleted {forgotten} past retention")
+    return lines

@@ -42,8 +42,9 @@
       locate.disabled = true;
       locate.textContent = locate.dataset.busy;
       navigator.geolocation.getCurrentPosition(function (position) {
-        lat.value = position.coords.latitude.toFixed(5);
-        lon.value = position.coords.longitude.toFixed(5);
+        // About 100 m: the address bar, history and access logs never hold the exact spot.
+        lat.value = position.coords.latitude.toFixed(3);
+        lon.value = position.coords.longitude.toFixed(3);
         place.value = "";
         locate.form.submit();
       }, function () {

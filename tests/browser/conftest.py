@@ -161,6 +161,9 @@ def live_site(
                 "DEMO_MODE": False,
                 "MAP_TILES_URL": f"{tile_server.origin}/{{z}}/{{x}}/{{y}}.png",
                 "MAP_TILES_ATTRIBUTION": "Ubin uji",
+                # Every page of every browser test comes from 127.0.0.1 to this one server;
+                # the limits are tested in tests/test_rate_limits.py.
+                "RATELIMIT_ENABLED": False,
             }
         )
         with app.app_context():
