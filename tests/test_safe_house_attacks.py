@@ -1052,7 +1052,9 @@ def test_degraded_search_finds_only_the_regency_seed(seeded, location_id):
 def test_degraded_search_finds_only_the_regency_generated(generated):
     target = generated.targets[0]
     _meaningful(target)
-    _assert_learned_nothing(degraded_attack(generated, target))
+    verdicts = degraded_attack(generated, target)
+    assert all(v.estimate is not None for v in verdicts), "the target was never listed"
+    _assert_learned_nothing(verdicts)
 
 
 # 12. More surfaces: the gap analysis, a counsellor's referral to a safe house.
