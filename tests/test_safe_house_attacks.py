@@ -23,6 +23,7 @@ import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ from tests.factories import (
     LocationFactory,
     OrganizationFactory,
     PhoneFactory,
+    ScheduleFactory,
     ServiceAtLocationFactory,
     ServiceFactory,
     TaxonomyTermFactory,
@@ -210,6 +212,13 @@ def generated(request, app, db) -> World:
     PhoneFactory(location_id=hidden.id, number="+62 000 5550 7002")
     PhoneFactory(service_at_location_id=site.id, number="+62 000 5550 7003")
     AttributeFactory(link_id=shelter.id, link_entity="service", taxonomy_term=term)
+    # Open day and night, as the seed's are: open_now keeps it.
+    ScheduleFactory(
+        service_id=shelter.id,
+        byday="MO,TU,WE,TH,FR,SA,SU",
+        opens_at=time(0),
+        closes_at=time(23, 59),
+    )
     db.session.commit()
     follower.rebuild(db.session, state_of(app).folder)
     targets = confidential_targets(db.session)
