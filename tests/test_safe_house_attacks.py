@@ -275,7 +275,8 @@ def radius_attack(world: World, target: Target, variant: str) -> Verdict:
     return Verdict(f"radius bisection ({variant})", target, estimate, found, attacker.requests)
 
 
-@pytest.mark.parametrize("variant", sorted(RADIUS_VARIANTS))
+# A term filter pages through hundreds of services per request: generated places only.
+@pytest.mark.parametrize("variant", sorted(set(RADIUS_VARIANTS) - {"term"}))
 @pytest.mark.parametrize("location_id", [i for i, _ in SEED_SAFE_HOUSES], ids=SEED_IDS)
 def test_radius_bisection_finds_only_the_regency_seed(seeded, location_id, variant):
     target = seeded.target(location_id)
@@ -972,7 +973,7 @@ def _check_membership(world: World, target: Target, bearing_deg, away, slack) ->
 
 
 PROPERTY = settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
