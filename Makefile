@@ -6,9 +6,10 @@ FLASK := $(BIN)/flask --app directory
 HOST ?= 127.0.0.1
 PORT ?= 5000
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run serve test setup database bench load lint format translations-extract clean system-packages
+.PHONY: run serve test check setup database bench load lint format translations-extract clean system-packages
 
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -18,8 +19,9 @@ run: setup
 serve: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
-# The whole suite on SQLite, then again on a real PostgreSQL server started for the run.
-test: $(STAMP) $(MO_FILES) system-packages
+# The checks (ruff, mypy), then the whole suite on SQLite, then again on a real PostgreSQL
+# server started for the run. Any error stops the run.
+test: check $(MO_FILES) system-packages
 	$(BIN)/python -m pytest
 	TEST_DATABASE=postgresql $(BIN)/python -m pytest
 
@@ -34,28 +36,38 @@ database: $(STAMP)
 	$(FLASK) seed load
 	$(FLASK) search rebuild
 
-bench: setup
+bench: setup $(DEV_STAMP)
 	$(BIN)/python -m bench
 
 # 60 s at 50 users against gunicorn (gunicorn.conf.py, as make serve) on loopback, on SQLite
 # then on a throwaway PostgreSQL (LOAD_DATABASES, LOAD_SECONDS, LOAD_USERS, LOAD_WORKERS);
 # prints figures against targets for each.
-load: $(STAMP) system-packages
+load: $(DEV_STAMP) system-packages
 	$(BIN)/python -m bench.load
 
-lint: $(STAMP)
+# Lint and format checks, then the types (mypy's settings: pyproject.toml).
+check: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
-format: $(STAMP)
+lint: check
+
+format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-$(STAMP): requirements.txt setup.cfg pyproject.toml
+# requirements.txt: what the app needs (make run); requirements-dev.txt adds the tests and
+# the checks (make test). Both are pinned locks of pyproject.toml's dependencies.
+$(STAMP): requirements.txt pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(DEV_STAMP)
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@

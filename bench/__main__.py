@@ -1,6 +1,6 @@
 """``python -m bench``: every benchmark module present, each with a ``main() -> int``.
 
-``BENCH_ONLY=search`` (or ``map``) runs one; ``BENCH_SIZES=10000`` makes the search
+``BENCH_ONLY=search`` (or ``map``, ``relevance``) runs one; ``BENCH_SIZES=10000`` makes the search
 benchmark quick.
 """
 
@@ -11,7 +11,11 @@ import importlib.util
 import os
 import sys
 
-BENCHMARKS = {"search": "bench.search_bench", "map": "bench.map_bench"}
+BENCHMARKS = {
+    "search": "bench.search_bench",
+    "map": "bench.map_bench",
+    "relevance": "bench.relevance_bench",
+}
 
 
 def main() -> int:

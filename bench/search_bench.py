@@ -72,8 +72,9 @@ from directory.institutions.models import (
 )
 from directory.institutions.queries import has_term
 from directory.search import follower, index
+from directory.search.lay_words import load_lay_words
 from directory.search.service import Query, find_services, state_of
-from directory.seeding import SEED_DIR
+from directory.seeding import LAY_WORDS_FILE, SEED_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_QUERIES = [
@@ -272,6 +273,10 @@ def build_directory(folder: Path, size: int, rng: random.Random) -> Any:
         for model, values in rows.items():
             for start in range(0, len(values), 20000):
                 session.execute(insert(model), values[start : start + 20000])
+        session.commit()
+        # The lay words, as ``flask seed load`` stores them: every text query is also
+        # read through them (``directory.search.lexicon``).
+        load_lay_words(session, SEED_DIR / LAY_WORDS_FILE)
         session.commit()
     return app
 
@@ -645,7 +650,7 @@ def run_size(size: int) -> None:
             state = state_of(app)
             started = time.perf_counter()
             cpu = time.process_time()
-            follower.rebuild(db.session, state.folder)
+            follower.rebuild(db.session, state.folder, bulk=state.bulk_writer)
             build_seconds = time.perf_counter() - started
             build_cpu = time.process_time() - cpu
             index_bytes = folder_size(state.folder.current())

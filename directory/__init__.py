@@ -12,9 +12,10 @@ from flask import Flask
 from directory.config import DEFAULTS
 from directory.extensions import babel, csrf, db, migrate
 from directory.privacy.crypto import init_client_data
+from directory.resources import PROJECT_ROOT, default_instance_path, resource_dir
 from directory.security import check_deployment, init_security, is_production
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["PROJECT_ROOT", "create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -25,15 +26,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``test_config``. In production mode (see :func:`directory.security.is_production`) an
     unsafe configuration refuses to start.
     """
-    instance_path = os.environ.get("DIRECTORY_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    instance_path = os.environ.get("DIRECTORY_INSTANCE_PATH") or default_instance_path()
     if test_config and test_config.get("INSTANCE_PATH"):
         instance_path = str(test_config["INSTANCE_PATH"])
     app = Flask(
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
     )
     configure(app, test_config)
     register_extensions(app)
@@ -66,7 +67,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY") and not production:
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     init_client_data(app, production=production)
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "translations"))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(resource_dir("translations")))
 
 
 def _instance_secret_key(instance: Path) -> str:
@@ -80,28 +81,36 @@ def _instance_secret_key(instance: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     from directory.auth.sessions import init_login
-    from directory.database import (
-        configure_engine_events,
-        register_session_teardown,
-        register_write_intent,
-    )
+    from directory.database import configure_engine_events
     from directory.i18n import select_locale
+    from directory.referrals.guards import install_sqlite_event_guard
+    from directory.request_transactions import init_request_transactions
     from directory.search.changelog import register_change_log
+    from directory.search.whoosh_pin import check_whoosh
+    from directory.writer_queue import install_writer_queue
 
     db.init_app(app)
-    register_session_teardown(app)
+    with app.app_context():
+        engine = db.engine
     # First of the before_request hooks, so every query of a request knows its intent.
-    register_write_intent(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    init_request_transactions(app, engine)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     init_login(app)
     # After init_login: the session cookie settings are final, and are checked here.
     check_deployment(app)
     init_security(app)
-    with app.app_context():
-        configure_engine_events(db.engine)
+    configure_engine_events(engine)
+    install_sqlite_event_guard(engine)
+    # None when off (or for an in-memory SQLite database): kept for inspection.
+    app.extensions["writer_queue"] = (
+        install_writer_queue(engine) if app.config["WRITER_QUEUE"] else None
+    )
     register_change_log(db.session)
+    # The search index reads and writes Whoosh's private block format: refuse to start
+    # on any other release than the pinned one.
+    check_whoosh()
 
 
 def register_blueprints(app: Flask) -> None:

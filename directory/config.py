@@ -8,6 +8,12 @@ DEFAULTS: dict[str, object] = {
     "SQLALCHEMY_DATABASE_URI": None,
     # hide_parameters: SQL parameters (client data among them) never reach a log or an error.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    # Write transactions take turns in a queue (directory.writer_queue): across processes
+    # on SQLite, within each process on PostgreSQL. False: the database's own locks alone.
+    "WRITER_QUEUE": True,
+    # A GET (HEAD, OPTIONS) view that writes without @writes_on_get raises: None means on
+    # when testing or debugging, off in production (directory.request_transactions).
+    "STRICT_GET_READS": None,
     "DEMO_MODE": True,
     "BABEL_DEFAULT_LOCALE": "id",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
@@ -59,6 +65,10 @@ DEFAULTS: dict[str, object] = {
     # None means on, except when TESTING. At most one check every SEARCH_FOLLOW_SECONDS.
     "SEARCH_AUTO_FOLLOW": None,
     "SEARCH_FOLLOW_SECONDS": 2.0,
+    # A rebuild writes its segment with the bulk writer (directory.search.bulk_writer,
+    # fenced by a check of the pinned Whoosh release); False: Whoosh's public writer,
+    # the same index, about twice as slow.
+    "SEARCH_BULK_WRITER": True,
     # Search answers each worker process keeps (directory.search_cache); 0 turns it off.
     # An answer is one page (about 10 to 60 kB), so this bounds a worker to a few MB.
     "SEARCH_RESULT_CACHE_ENTRIES": 256,

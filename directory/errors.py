@@ -68,11 +68,11 @@ CODE_NAMES = {
 
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
-    def handle_api_error(error: ApiError):  # type: ignore[no-untyped-def]
+    def handle_api_error(error: ApiError):
         return jsonify(error_body(error.code, error.message, error.fields)), error.status
 
     @app.errorhandler(HTTPException)
-    def handle_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def handle_http_error(error: HTTPException):
         status = error.code or 500
         if isinstance(error, InternalServerError):
             return handle_unexpected(error)
@@ -85,7 +85,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     @app.errorhandler(PendingRollbackError)
-    def handle_database_unavailable(error: Exception):  # type: ignore[no-untyped-def]
+    def handle_database_unavailable(error: Exception):
         """The database is down, restarting or locked: say so and invite a retry. (A
         pending rollback is a connection lost earlier in the same request.)"""
         from directory.extensions import db
@@ -107,7 +107,7 @@ def register(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
+    def handle_unexpected(error: Exception):
         incident = uuid.uuid4().hex[:12]
         # Only the exception's type and where it happened: its message (SQL parameters, say)
         # may hold client data, which never reaches a log.

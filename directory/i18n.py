@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import (
     Blueprint,
@@ -24,7 +24,7 @@ def select_locale() -> str:
     if has_request_context():
         chosen = request.args.get("lang") or session.get("lang")
         if chosen in current_app.config["LANGUAGES"]:
-            return chosen
+            return cast(str, chosen)
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -102,7 +102,7 @@ def cache_of(app: Flask, extension: str = EXTENSION) -> ResultCache | None:
         if extension == PARTS_EXTENSION:
             entries *= PARTS_PER_ANSWER
         cache = app.extensions.setdefault(extension, ResultCache(entries))
-    return cache  # type: ignore[no-any-return]
+    return cache
 
 
 def directory_version(app: Flask) -> Hashable | None:
@@ -153,7 +153,7 @@ def cached(key: Hashable, compute: Callable[[], T], keep: Callable[[T], bool]) -
         # As after any search: the keeper looks whether the index is behind or broken
         # (a search that failed to read it asked for a rebuild).
         state_of(app).poke()
-        return answer  # type: ignore[no-any-return]
+        return answer
     computing = _computing_version.set(version)
     try:
         answer = compute()

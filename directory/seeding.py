@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -12,10 +10,14 @@ from directory.auth.demo import create_demo_accounts
 from directory.extensions import db
 from directory.geo.regions import load_regions
 from directory.hsds.commands import run_import
+from directory.resources import resource_dir
+from directory.search.lay_words import load_lay_words
 
-SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+SEED_DIR = resource_dir("seed")
 # HSDS files loaded after the regions, in this order (the terms before what links them).
 SEED_HSDS_FILES = ("taxonomy_terms.json", "organizations.json")
+# The words people use for the terms (``directory.search.lay_words``).
+LAY_WORDS_FILE = "lay_words.csv"
 
 seed_cli = AppGroup("seed", help="Load seed data.")
 
@@ -35,6 +37,12 @@ def load_command(demo: bool | None) -> None:
             continue
         run_import(SEED_DIR / name, brief=True)
         db.session.commit()
+    if (SEED_DIR / LAY_WORDS_FILE).is_file():
+        added, unknown = load_lay_words(db.session, SEED_DIR / LAY_WORDS_FILE)
+        db.session.commit()
+        click.echo(f"{LAY_WORDS_FILE}: {added} words added")
+        if unknown:
+            click.echo(f"{LAY_WORDS_FILE}: no term with the code {', '.join(unknown)}")
     if demo:
         for line in create_demo_accounts():
             click.echo(f"demo account {line}")

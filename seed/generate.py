@@ -44,8 +44,8 @@ from directory.institutions.models import (
 )
 
 SEED_DIR = Path(__file__).resolve().parent
-# shared/ lies beside the repository (as on the developers' machines and in CI).
-DEFAULT_HSDS_DIR = SEED_DIR.parent.parent / "shared" / "hsds-3.0"
+# The HSDS 3.0 schemas vendored for the tests (their source and licence: NOTICE.md there).
+DEFAULT_HSDS_DIR = SEED_DIR.parent / "tests" / "vendor" / "hsds-3.0"
 
 SEED = "jejaring-rujukan/seed/2025"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jejaring-rujukan.example.org/seed")

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
@@ -27,8 +26,8 @@ from tests.factories import (
     TaxonomyTermFactory,
     full_service,
 )
+from tests.support.hsds import COMPILED
 
-COMPILED = Path(__file__).resolve().parents[2] / "shared" / "hsds-3.0" / "compiled"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 # Coordinates and address of the safe house: distinctive, so that a leak is visible.
 SECRET_LATITUDE = -6.137913

@@ -70,7 +70,8 @@ def network(app):
         )
     services["closed"] = add("Layanan tutup", SPOTS[0], terms=[legal], status="inactive")
     services["safe"] = add("Rumah aman", SPOTS[1], terms=[legal], confidential=True)
-    services["zoned"] = add("Khusus Pandeglang", SPOTS[0], terms=[legal], areas=["36.01"])
+    # In Kota Cilegon, serving Kabupaten Pandeglang only: not local to a Serang origin.
+    services["zoned"] = add("Khusus Pandeglang", SPOTS[5], terms=[legal], areas=["36.01"])
     db.session.commit()
     follower.rebuild(db.session, state_of(app).folder)
     return {"legal": legal, "counselling": counselling, **services}
@@ -98,7 +99,9 @@ def brute_force(network, term, latitude, longitude, radius=None):
             continue
         if term.id not in {attribute.taxonomy_term_id for attribute in service.attributes}:
             continue
-        if service.service_areas:  # the origin (Serang) is outside Pandeglang's area
+        if service.service_areas and not any(
+            location.region_code.startswith("36.73") for location in service.locations
+        ):  # the origin (Serang) is outside Pandeglang's area, and it is not in Serang
             continue
         distance = min(
             geodesic((latitude, longitude), public_point(loc)).km for loc in service.locations
@@ -161,6 +164,26 @@ def test_service_areas_hold_back_services_unless_asked(client, network):
     assert network["zoned"].id in [item["id"] for item in wider["contents"]]
     in_pandeglang = get(client, "near=Kab.%20Pandeglang&per_page=50")
     assert network["zoned"].id in [item["id"] for item in in_pandeglang["contents"]]
+
+
+def test_hidden_services_are_counted_and_local_ones_never_hidden(client, network, app):
+    near_serang = "latitude=-6.12&longitude=106.15&per_page=50"
+    assert get(client, near_serang)["hidden_out_of_area"] == 1
+    assert get(client, near_serang + "&include_out_of_area=true")["hidden_out_of_area"] == 0
+    # Within 10 km of Serang, Cilegon's zoned service (about 17 km) is not counted.
+    assert get(client, near_serang + "&radius_km=10")["hidden_out_of_area"] == 0
+    # A KUA in Kota Serang declaring Kabupaten Serang as its area is still
+    # found from Kota Serang, its own city.
+    local = add("KUA Kota Serang", SPOTS[1], terms=[network["legal"]], areas=["36.04"])
+    db.session.commit()
+    follower.rebuild(db.session, state_of(app).folder)
+    found = get(client, near_serang)
+    assert local.id in [item["id"] for item in found["contents"]]
+    assert found["hidden_out_of_area"] == 1
+    # From Pandeglang it is neither local nor in its area.
+    in_pandeglang = get(client, "near=Kab.%20Pandeglang&per_page=50")
+    assert local.id not in [item["id"] for item in in_pandeglang["contents"]]
+    assert "hidden_out_of_area" not in get(client, "search=hukum")
 
 
 def test_text_with_an_origin_orders_by_distance_or_blends(client, network):
@@ -240,3 +263,63 @@ def test_hostile_search_text_never_breaks(client, network, text):
     response = client.get(f"/api/v1/services?search={text}&near=Kota%20Serang")
     assert response.status_code == 200
     assert isinstance(response.json["contents"], list)
+
+
+@pytest.fixture
+def problems(app):
+    """A problem term with lay words, on one service in Serang and one in Makassar."""
+    from directory.institutions.models import TAXONOMY_PROBLEMS, Taxonomy, TaxonomyTermWord
+
+    taxonomy = db.session.get(Taxonomy, TAXONOMY_PROBLEMS) or Taxonomy(
+        id=TAXONOMY_PROBLEMS, name="Masalah dan situasi"
+    )
+    db.session.add(taxonomy)
+    sexual = TaxonomyTermFactory(
+        name="Kekerasan seksual",
+        name_en="Sexual violence",
+        description="Perkosaan, pelecehan dan bentuk kekerasan seksual lainnya.",
+        taxonomy=taxonomy,
+    )
+    db.session.flush()
+    for word in ("pelecehan", "cabul", "perkosaan"):
+        db.session.add(TaxonomyTermWord(taxonomy_term_id=sexual.id, word=word))
+    services = {
+        "serang": add("Pendampingan korban", SPOTS[1], terms=[sexual]),
+        "makassar": add("Layanan korban Makassar", SPOTS[7], terms=[sexual]),
+    }
+    db.session.commit()
+    follower.rebuild(db.session, state_of(app).folder)
+    return {"term": sexual, **services}
+
+
+def test_lay_words_find_the_services_of_the_term_and_say_so(client, problems):
+    # None of these words is in the services' names, descriptions or terms.
+    for words in ("dicabuli", "saya dilecehkan di kantor", "pelecehn", "perkosaan"):
+        body = get(client, f"search={words}&near=Kota%20Serang")
+        assert body["understood"] == [
+            {"term_id": problems["term"].id, "name": "Kekerasan seksual"}
+        ], words
+        assert body["contents"][0]["id"] == problems["serang"].id
+        assert "nearest_beyond" not in body
+    nothing = get(client, "search=zzqx&near=Kota%20Serang")
+    assert nothing["understood"] == [] and nothing["total_items"] == 0
+
+
+def test_a_dead_end_offers_the_nearest_beyond_resembling_problems_and_hotlines(client, problems):
+    # Within 5 km of Makassar's point there is none (the service is about 5.6 km off).
+    body = get(client, "search=cabul&latitude=-5.10&longitude=119.43&radius_km=5")
+    assert body["total_items"] == 0 and body["contents"] == []
+    assert body["understood"][0]["name"] == "Kekerasan seksual"
+    nearest = body["nearest_beyond"]
+    assert [item["id"] for item in nearest[:1]] == [problems["makassar"].id]
+    assert nearest[0]["distance_km"] > 5
+    assert {"name": "SAPA 129", "number": "129"} in body["hotlines"]
+    assert {"name": "112", "number": "112"} in body["hotlines"]
+    # Words nothing matches: the problems they resemble, and the hotlines still.
+    typo = get(client, "search=seksualitas&near=Kota%20Serang")
+    assert typo["total_items"] == 0
+    assert typo["resembling_terms"] == [
+        {"term_id": problems["term"].id, "name": "Kekerasan seksual"}
+    ]
+    assert typo["nearest_beyond"] == []
+    assert len(typo["hotlines"]) == 2

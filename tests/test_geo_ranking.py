@@ -3,6 +3,7 @@
 import random
 from datetime import UTC, datetime, time
 
+import numpy as np
 import pytest
 from geopy.distance import geodesic
 
@@ -11,6 +12,7 @@ from directory.geo.ranking import (
     Catalog,
     Criteria,
     Origin,
+    TextMatch,
     _haversine_one_km,
     geodesic_km,
     haversine_km,
@@ -123,6 +125,48 @@ def test_service_areas_limit_who_is_offered_a_service():
     with_all = rank(catalog, Criteria(include_out_of_area=True), origin=outside, now=NOW)
     assert {i.id for i in with_all.items} == {"a", "b"}
     assert [i.in_service_area for i in with_all.items if i.id == "a"] == [False]
+    assert rank(catalog, Criteria(), origin=outside, now=NOW).hidden_out_of_area == 1
+    assert with_all.hidden_out_of_area == 0
+    assert rank(catalog, Criteria(), origin=None, now=NOW).hidden_out_of_area == 0
+
+
+def test_a_service_in_the_origins_own_regency_is_never_hidden_by_its_area():
+    # A KUA in Kota Serang (36.73) declaring a district of Kabupaten Serang as its area.
+    local = ServiceRecord(
+        "kua", "o", "", "", area_codes=("36.04.06",), places=(place(-6.12, 106.15),)
+    )
+    elsewhere = ServiceRecord(
+        "far",
+        "o",
+        "",
+        "",
+        area_codes=("36.04.06",),
+        places=(Place(-6.00, 106.02, "36.72.01", False),),
+    )
+    catalog = Catalog([local, elsewhere])
+    in_the_city = Origin(-6.14, 106.17, "36.73.05")
+    page = rank(catalog, Criteria(), origin=in_the_city, now=NOW)
+    assert [item.id for item in page.items] == ["kua"]
+    assert page.items[0].in_service_area is False  # shown, and said to be outside its area
+    assert page.hidden_out_of_area == 1
+    # Counted only within the radius: the other one is about 20 km away.
+    assert rank(catalog, Criteria(radius_km=5), origin=in_the_city, now=NOW).hidden_out_of_area == 0
+    assert (
+        rank(catalog, Criteria(radius_km=50), origin=in_the_city, now=NOW).hidden_out_of_area == 1
+    )
+    # An origin known only to its province has no regency of its own.
+    province_only = Origin(-6.14, 106.17, "36")
+    assert rank(catalog, Criteria(), origin=province_only, now=NOW).items == []
+    # Relevance order keeps the count too.
+    blended = rank(
+        catalog,
+        Criteria(),
+        origin=in_the_city,
+        now=NOW,
+        text=TextMatch(np.array([0, 1]), np.array([1.0, 2.0])),
+        sort="relevance",
+    )
+    assert ([item.id for item in blended.items], blended.hidden_out_of_area) == (["kua"], 1)
 
 
 def test_open_now_uses_each_locations_zone():

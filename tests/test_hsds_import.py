@@ -32,11 +32,8 @@ from directory.models import (
     TaxonomyTerm,
 )
 from tests.factories import LocationFactory, OrganizationFactory, TaxonomyTermFactory
+from tests.support.hsds import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "hsds-3.0" / "examples"
-needs_examples = pytest.mark.skipif(
-    not EXAMPLES.is_dir(), reason="shared/hsds-3.0 lies beside the repository"
-)
 TABLES = (
     Organization,
     Location,
@@ -733,13 +730,11 @@ EXAMPLE_OUTCOMES = {
 }
 
 
-@needs_examples
 def test_the_outcomes_cover_every_example():
     shipped = {path.name for path in EXAMPLES.iterdir()} - {"base.json"}
     assert shipped == set(EXAMPLE_OUTCOMES)
 
 
-@needs_examples
 @pytest.mark.parametrize("name", sorted(EXAMPLE_OUTCOMES))
 def test_every_hsds_example_imports(db, name):
     loaded, reported = EXAMPLE_OUTCOMES[name]
@@ -758,7 +753,6 @@ def test_every_hsds_example_imports(db, name):
     assert row_counts(db) == counts
 
 
-@needs_examples
 def test_the_api_root_example_is_not_a_record(db):
     report = import_path(db.session, EXAMPLES / "base.json")
     assert report.records_found == 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
@@ -21,9 +20,7 @@ from tests.factories import (
     TaxonomyTermFactory,
     full_service,
 )
-
-# The official schemas, in the shared folder beside the work tree.
-COMPILED = Path(__file__).resolve().parents[2] / "shared" / "hsds-3.0" / "compiled"
+from tests.support.hsds import COMPILED
 
 
 @cache

@@ -13,7 +13,13 @@ from sqlalchemy import func, select
 from directory.database import utcnow
 from directory.extensions import db
 from directory.referrals.models import Referral, ReferralView
-from tests.factories import AttributeFactory, OrganizationFactory, ServiceFactory
+from tests.factories import (
+    AttributeFactory,
+    LocationFactory,
+    OrganizationFactory,
+    ServiceAtLocationFactory,
+    ServiceFactory,
+)
 from tests.support.referral_network import (
     ADMIN_ROLE,
     OTHER_COUNSELLOR,
@@ -318,3 +324,38 @@ def test_the_outbox_shows_overdue_to_the_sender(app, network):
     assert late.reference_number in text and "Terlambat: belum dijawab" in text
     other = client_as(app, network, OTHER_COUNSELLOR).get("/rujukan/keluar")
     assert late.reference_number not in other.get_data(as_text=True)
+
+
+def test_rereferral_suggestions_are_nearest_first_with_distances(app, network):
+    declined = referral_in(network, "declined")
+    term = network.problem_terms[0]
+    made = {}
+    # From the counsellor's organization: near (Kota Serang), far (Makassar), and one with
+    # no public location.
+    for name, point in (
+        ("Jauh Makassar (uji)", (-5.1477, 119.4327)),
+        ("Dekat Serang (uji)", (-6.1447, 106.1698)),
+        ("Tanpa lokasi (uji)", None),
+    ):
+        organization = OrganizationFactory(name=f"Lembaga {name}")
+        service = ServiceFactory(organization=organization, name=name)
+        if point is not None:
+            location = LocationFactory(
+                organization=organization, latitude=point[0], longitude=point[1]
+            )
+            ServiceAtLocationFactory(service=service, location=location)
+        AttributeFactory(link_id=service.id, link_entity="service", taxonomy_term=term)
+        made[name] = service
+    db.session.commit()
+    counsellor = client_as(app, network, "sender_counsellor")
+    text = counsellor.get(f"/rujukan/{declined.id}/rujuk-ulang").get_data(as_text=True)
+    near, far, nowhere = (
+        text.index("Dekat Serang (uji)"),
+        text.index("Jauh Makassar (uji)"),
+        text.index("Tanpa lokasi (uji)"),
+    )
+    assert near < far < nowhere
+    assert re.search(
+        r"Makassar \(uji\)</strong>, [^<]*<span class=\"distance\">\(1[.,]?\d{3}", text
+    )
+    assert network.service.name not in text

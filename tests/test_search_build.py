@@ -9,7 +9,8 @@ from sqlalchemy import select
 from whoosh import index as whoosh_index
 
 from directory.models import Service
-from directory.search import follower, index
+from directory.search import bulk_writer, follower, index
+from directory.search.analyzer import query_words
 from directory.search.documents import Place, ServiceRecord
 from directory.search.records import RegionNames, iter_all_records, load_records
 from directory.search.service import Query, find_services, keep_current, state_of
@@ -112,7 +113,7 @@ def test_the_bulk_writer_writes_what_whoosh_add_document_writes(tmp_path):
     reference = tmp_path / "reference"
     reference.mkdir()
     ix = whoosh_index.create_in(str(reference), index.build_schema())
-    writer = ix.writer(codec=index._build_codec())
+    writer = ix.writer(codec=bulk_writer.build_codec())
     for record in records:
         writer.add_document(**index.document(record))
     writer.commit()
@@ -188,3 +189,76 @@ def test_word_corrections_are_kept_per_snapshot_only(app, db):
     answer = find_services(Query(text="psikoterapy"))
     assert [item.id for item in answer.page.items] == [added.id]
     assert answer.words == ("psikoterapi",)
+
+
+QUERIES = [
+    "konseling",
+    "kekerasan dalam rumah tangga",
+    "KDRT anak",
+    "bantuan hukum gratis",
+    "rehabil",
+    "psikolgo",
+    "unicode",
+    "café lansia",
+    "kota serang",
+]
+
+
+def answers(folder: index.IndexFolder) -> list[tuple[list[str], list[float], tuple[str, ...]]]:
+    snapshot = index.Reader(folder).snapshot()
+    found = []
+    for text in QUERIES:
+        match = snapshot.match(query_words(text))
+        found.append(
+            ([snapshot.catalog.ids[row] for row in match.rows], match.scores.tolist(), match.words)
+        )
+    snapshot.close()
+    return found
+
+
+def test_the_public_writer_builds_the_index_the_bulk_writer_builds(tmp_path):
+    """``SEARCH_BULK_WRITER = False`` falls back on Whoosh's public writer: the same
+    documents, postings and lengths, vocabulary, and answers."""
+    records = synthetic_records(400)
+    bulk = index.IndexFolder(tmp_path / "bulk")
+    public = index.IndexFolder(tmp_path / "public")
+    index.build(bulk, records, cursor=3, bulk=True)
+    index.build(public, records, cursor=3, bulk=False)
+
+    ours, theirs = read_all(bulk.current()), read_all(public.current())
+    assert len(ours["postings"]) > 50
+    assert ours == theirs
+    assert (bulk.current() / "words.txt").read_text() == (
+        public.current() / "words.txt"
+    ).read_text()
+    found = answers(bulk)
+    assert sum(1 for ids, _, _ in found if ids) >= len(QUERIES) - 2
+    assert found == answers(public)
+
+
+def test_the_setting_chooses_the_writer_of_a_rebuild(app, db, monkeypatch):
+    organization = OrganizationFactory(name="Biro Harapan")
+    ServiceFactory(organization=organization, name="Konseling keluarga")
+    db.session.commit()
+
+    class Refused:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("the bulk writer was used")
+
+    monkeypatch.setattr(bulk_writer, "BulkWriter", Refused)
+    state = state_of(app)
+    assert state.bulk_writer is True  # the default
+    try:
+        keep_current(state, blocking=True)
+    except AssertionError:
+        pass
+    else:  # pragma: no cover - the default must take the bulk path
+        raise AssertionError("the default did not use the bulk writer")
+
+    app.config["SEARCH_BULK_WRITER"] = False
+    app.extensions.pop("search")
+    state = state_of(app)
+    assert keep_current(state, blocking=True) == "rebuilt"
+    answer = find_services(Query(text="konseling"))
+    assert not answer.degraded
+    assert answer.page.total == 1

@@ -208,12 +208,16 @@ def _clock_field(label: Any) -> StringField:
     return StringField(label, validators=[_length(5), _clock], render_kw={"type": "time"})
 
 
-for _day in WEEKDAYS:
+for _weekday in WEEKDAYS:
     setattr(
-        ServiceForm, f"opens_{_day}", _clock_field(_l("%(day)s buka", day=WEEKDAY_LABELS[_day]))
+        ServiceForm,
+        f"opens_{_weekday}",
+        _clock_field(_l("%(day)s buka", day=WEEKDAY_LABELS[_weekday])),
     )
     setattr(
-        ServiceForm, f"closes_{_day}", _clock_field(_l("%(day)s tutup", day=WEEKDAY_LABELS[_day]))
+        ServiceForm,
+        f"closes_{_weekday}",
+        _clock_field(_l("%(day)s tutup", day=WEEKDAY_LABELS[_weekday])),
     )
 
 

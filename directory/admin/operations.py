@@ -352,7 +352,7 @@ def delete_organization(actor: User, organization: Organization) -> None:
     shared = [
         row
         for row in [*owned_phones, *owned_contacts]
-        if row.service_id or row.location_id or row.service_at_location_id
+        if row.service_id or row.location_id or row.service_at_location_id  # type: ignore[attr-defined]
     ]
     if shared:
         found["phone/contact"] = len(shared)
@@ -652,8 +652,8 @@ def delete_service(actor: User, service: Service) -> None:
     for sal in service.service_at_locations:
         for model in (Phone, Schedule, Contact):
             _delete_rows(model, model.service_at_location_id == sal.id)
-    for model in (Phone, Schedule, Language, Contact):
-        _delete_rows(model, model.service_id == service.id)
+    for part in (Phone, Schedule, Language, Contact):
+        _delete_rows(part, part.service_id == service.id)
     for row in [
         *service.cost_options,
         *service.service_areas,

@@ -77,7 +77,7 @@ def admins_only() -> ResponseReturnValue | None:
 
 
 def actor() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    return current_user._get_current_object()
 
 
 # Helpers

@@ -59,7 +59,7 @@ def api_user() -> User:
             status=401,
             code="unauthorized",
         )
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 @bp.after_request

@@ -207,7 +207,9 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     },
     "GET /services": list_operation(
         "Services (summaries, or fully nested with `full=true`). Extension keys: "
-        "`accepting_referrals`, `capacity_note`.",
+        "`accepting_referrals`, `capacity_note`. A search adds to the page `understood`, "
+        "`hidden_out_of_area` (with an origin) and, when nothing was found, "
+        "`nearest_beyond`, `resembling_terms` and `hotlines`.",
         {"oneOf": [hsds_schema("service_list"), hsds_schema("service")]},
         params(
             "page",
@@ -318,6 +320,34 @@ PAGE_SCHEMA = {
         "last_page": {"type": "boolean"},
         "empty": {"type": "boolean", "description": "This page holds no items."},
         "contents": {"type": "array"},
+        "understood": {
+            "type": "array",
+            "description": "Searches with `search`: the taxonomy terms the words were read "
+            "as (lay words, inflections, typos), each `{term_id, name}`.",
+            "items": {"type": "object"},
+        },
+        "hidden_out_of_area": {
+            "type": "integer",
+            "description": "Searches with an origin: services left out by the service-area "
+            "rule (within the radius, if any); `include_out_of_area=true` shows them.",
+        },
+        "nearest_beyond": {
+            "type": "array",
+            "description": "When nothing was found: the nearest matches beyond the radius "
+            "and service areas, each `{id, name, distance_km}`.",
+            "items": {"type": "object"},
+        },
+        "resembling_terms": {
+            "type": "array",
+            "description": "When nothing was found: problems and service types the words "
+            "resemble, each `{term_id, name}`.",
+            "items": {"type": "object"},
+        },
+        "hotlines": {
+            "type": "array",
+            "description": "When nothing was found: SAPA 129 and 112, each `{name, number}`.",
+            "items": {"type": "object"},
+        },
     },
 }
 

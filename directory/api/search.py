@@ -27,7 +27,15 @@ from directory.geo.ranking import Criteria
 from directory.hsds import serialize
 from directory.institutions import queries
 from directory.institutions.models import Service
-from directory.search.service import Query, UnknownPlace, find_services, resolve_origin
+from directory.search.service import (
+    HOTLINES,
+    Answer,
+    Query,
+    UnknownPlace,
+    find_beyond,
+    find_services,
+    resolve_origin,
+)
 from directory.search_cache import cached, cached_parts, current_minute
 
 
@@ -47,7 +55,7 @@ def criteria_of(filters: params.ServiceFilters, search: params.ServiceSearch) ->
     )
 
 
-def origin_or_400(search: params.ServiceSearch):  # type: ignore[no-untyped-def]
+def origin_or_400(search: params.ServiceSearch):
     try:
         return resolve_origin(search.latitude, search.longitude, search.near)
     except UnknownPlace as unknown:
@@ -75,17 +83,16 @@ def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict
     origin = origin_or_400(search)
     paging = chosen.paging
     sort = search.sort or ("distance" if origin is not None else "relevance")
-    answer = find_services(
-        Query(
-            text=search.text,
-            criteria=criteria_of(chosen.filters, search),
-            origin=origin,
-            sort=sort,
-            offset=(paging.page - 1) * paging.per_page,
-            limit=paging.per_page,
-            now=now,
-        )
+    query = Query(
+        text=search.text,
+        criteria=criteria_of(chosen.filters, search),
+        origin=origin,
+        sort=sort,
+        offset=(paging.page - 1) * paging.per_page,
+        limit=paging.per_page,
+        now=now,
     )
+    answer = find_services(query)
     items = answer.page.items
     options = queries.service_full_options() if chosen.full else queries.service_summary_options()
     to_hsds = serialize.service_to_hsds if chosen.full else serialize.service_summary_to_hsds
@@ -121,4 +128,39 @@ def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict
     }
     if answer.degraded:
         page["degraded"] = True
+    # By addition to the HSDS page: what the words were read as, the services the
+    # service-area rule left out, and, when nothing was found, where to turn instead.
+    page["understood"] = [
+        {"term_id": term.term_id, "name": term.name} for term in answer.understood
+    ]
+    if origin is not None:
+        page["hidden_out_of_area"] = answer.page.hidden_out_of_area
+    if not answer.page.total:
+        page.update(dead_end(query, answer))
     return page
+
+
+def dead_end(query: Query, answer: Answer) -> dict[str, Any]:
+    """The nearest matches beyond the range, resembling problems, and the hotlines."""
+    beyond = find_beyond(query, answer)
+    names = dict(
+        db.session.execute(
+            select(Service.id, Service.name).where(
+                Service.id.in_([item.id for item in beyond.nearest])
+            )
+        ).all()
+    )
+    return {
+        "nearest_beyond": [
+            {
+                "id": item.id,
+                "name": names[item.id],
+                # A safe house's distance is to its regency's stand-in point.
+                "distance_km": round(item.distance_km, 2) if item.distance_km is not None else None,
+            }
+            for item in beyond.nearest
+            if item.id in names
+        ],
+        "resembling_terms": [{"term_id": term.id, "name": term.name} for term in beyond.resembling],
+        "hotlines": [{"name": name, "number": number} for name, number in HOTLINES],
+    }

@@ -107,7 +107,7 @@ def list_services() -> ResponseReturnValue:
     chosen = params.parse_service_list(request.args, **paging_limits())
     if chosen.search.active:
         return public_json(search.search_page(chosen))
-    statement = queries.services_query(chosen.filters)
+    statement = queries.services_query(chosen.filters)  # type: ignore[arg-type]  # read-only members
     if chosen.full:
         statement = statement.options(*queries.service_full_options())
         return hsds_page(statement, chosen.paging, serialize.service_to_hsds)
@@ -171,7 +171,7 @@ def get_taxonomy(taxonomy_id: str) -> ResponseReturnValue:
 @bp.get("/taxonomy_terms")
 def list_taxonomy_terms() -> ResponseReturnValue:
     chosen = params.parse_taxonomy_term_list(request.args, **paging_limits())
-    statement = queries.taxonomy_terms_query(chosen.filters).options(
+    statement = queries.taxonomy_terms_query(chosen.filters).options(  # type: ignore[arg-type]
         *queries.taxonomy_term_options()
     )
     return hsds_page(statement, chosen.paging, serialize.taxonomy_term_to_hsds)
@@ -193,7 +193,7 @@ def get_taxonomy_term(term_id: str) -> ResponseReturnValue:
 @bp.get("/service_at_locations")
 def list_service_at_locations() -> ResponseReturnValue:
     chosen = params.parse_service_at_location_list(request.args, **paging_limits())
-    statement = queries.service_at_locations_query(chosen.filters)
+    statement = queries.service_at_locations_query(chosen.filters)  # type: ignore[arg-type]  # read-only members
     if chosen.full:
         statement = statement.options(*queries.service_at_location_full_options())
         return hsds_page(statement, chosen.paging, serialize.service_at_location_to_hsds)

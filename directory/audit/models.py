@@ -15,7 +15,7 @@ from sqlalchemy import ForeignKey, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from directory.database import new_id, utcnow
-from directory.extensions import db
+from directory.extensions import Model
 from directory.sqltypes import UTCDateTime
 
 ID = Uuid(as_uuid=False)
@@ -37,7 +37,7 @@ ACTION_TYPES = (
 )
 
 
-class MetadataEntry(db.Model):
+class MetadataEntry(Model):
     __tablename__ = "metadata"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)

@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.database import new_id, utcnow
-from directory.extensions import db
+from directory.extensions import Model
 from directory.institutions.models import Organization
 from directory.sqltypes import UTCDateTime
 
@@ -33,7 +33,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     # "user" is a reserved word in PostgreSQL.
     __tablename__ = "user_account"
 
@@ -78,7 +78,7 @@ class User(UserMixin, db.Model):
         return self.active and self.is_counsellor and self.organization_id is not None
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the API. Only its SHA-256 digest is kept."""
 
     __tablename__ = "api_token"
@@ -101,7 +101,7 @@ LOGIN_FAILED = "failed"
 LOGIN_LOCKED_OUT = "locked_out"
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Every attempt to sign in (form or API), kept to throttle guessing and for audit."""
 
     __tablename__ = "login_attempt"

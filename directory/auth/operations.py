@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -58,9 +59,9 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _failures_since(column: object, value: str, since: datetime) -> int:
+def _failures_since(column: Any, value: str, since: datetime) -> int:
     statement = select(func.count(LoginAttempt.id)).where(
-        column == value,  # type: ignore[operator]
+        column == value,
         LoginAttempt.outcome == LOGIN_FAILED,
         LoginAttempt.attempted_at >= since,
     )

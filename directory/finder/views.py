@@ -10,6 +10,7 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +18,7 @@ from directory.extensions import db
 from directory.finder import bp
 from directory.finder.form import PER_PAGE, RADII_KM, FinderForm, read_form
 from directory.geo import confidential as confidentiality
+from directory.geo.gazetteer import likeliest
 from directory.geo.hours import OpenState
 from directory.geo.models import Region
 from directory.geo.ranking import Criteria, Origin, Ranked
@@ -32,12 +34,14 @@ from directory.institutions.models import (
 )
 from directory.map.folium_maps import MapPoint, small_map
 from directory.public.helpers import term_name
-from directory.public.queries import regions_by_code
+from directory.public.queries import home_regency, regions_by_code
 from directory.search.service import (
     Answer,
     Query,
     UnknownPlace,
+    find_beyond,
     find_services,
+    origin_of,
     resolve_origin,
 )
 from directory.search_cache import cached, current_minute
@@ -166,6 +170,41 @@ def phones_of(service: Service) -> list[Phone]:
     return found or list(service.organization.phones)
 
 
+def dead_end(query: Query, answer: Answer, regencies: dict[str, Region]) -> dict[str, object]:
+    """What a search that found nothing offers: the nearest matches beyond the range
+    with their distance, and the problems and service types the words resemble."""
+    beyond = find_beyond(query, answer)
+    services = load_services([item.id for item in beyond.nearest])
+    regencies = regencies | regions_by_code(
+        item.place.region_code
+        for item in beyond.nearest
+        if item.place is not None and item.place.confidential
+    )
+    nearest = [
+        {"service": services[item.id], "distance": whereabouts(item, regencies)}
+        for item in beyond.nearest
+        if item.id in services
+    ]
+    resembling = [
+        {
+            "name": term.name,
+            "field": "masalah" if term.taxonomy_id == TAXONOMY_PROBLEMS else "jenis",
+            "id": term.id,
+        }
+        for term in beyond.resembling
+    ]
+    return {"nearest": nearest, "resembling": resembling}
+
+
+def staff_place() -> str | None:
+    """Where a signed-in member of an organization's staff starts a search: its
+    regency/city."""
+    if not current_user.is_authenticated:
+        return None
+    regency = home_regency(current_user.organization_id)
+    return regency.name if regency is not None else None
+
+
 def _not_degraded(answer: Answer) -> bool:
     return not answer.degraded
 
@@ -183,8 +222,11 @@ def search() -> ResponseReturnValue:
         "per_page": PER_PAGE,
         "results": None,
         "candidates": (),
+        "place_chosen": None,
     }
     if not form.submitted or form.errors.get("lokasi"):
+        if not form.submitted:
+            form.place = staff_place() or ""
         return render_template("finder/search.html", **context)
 
     origin: Origin | None = None
@@ -192,14 +234,18 @@ def search() -> ResponseReturnValue:
     try:
         origin = resolve_origin(form.latitude, form.longitude, form.place or None)
     except UnknownPlace as unknown:
-        context["candidates"] = unknown.candidates[:8]
-        form.errors["tempat"] = (
-            _("Ada beberapa tempat dengan nama itu: pilih salah satu.")
-            if unknown.candidates
-            else _("Tempat tidak dikenal. Coba nama kabupaten, kota atau kecamatan.")
-        )
-        return render_template("finder/search.html", **context)
-    if origin is not None:
+        chosen_place = likeliest(unknown.candidates)
+        if chosen_place is None:
+            form.errors["tempat"] = _(
+                "Tempat tidak dikenal. Coba nama kabupaten, kota atau kecamatan."
+            )
+            return render_template("finder/search.html", **context)
+        # The likeliest place answers; the others are offered.
+        origin = origin_of(chosen_place.region)
+        origin_label = chosen_place.label
+        context["candidates"] = [c for c in unknown.candidates if c != chosen_place][:8]
+        context["place_chosen"] = chosen_place.label
+    if origin is not None and origin_label is None:
         origin_label = form.place or _("lokasi Anda")
 
     chosen = [
@@ -245,7 +291,13 @@ def search() -> ResponseReturnValue:
         place = item.place
         if place is not None and not place.confidential and place.has_coordinates:
             points.append(MapPoint(place.latitude, place.longitude, service.name))  # type: ignore[arg-type]
+    beyond = None
+    if not answer.page.total:
+        beyond = dead_end(query, answer, regencies)
     context.update(
+        understood=[term.name for term in answer.understood],
+        hidden_out_of_area=answer.page.hidden_out_of_area,
+        beyond=beyond,
         results=results,
         total=answer.page.total,
         degraded=answer.degraded,

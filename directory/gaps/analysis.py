@@ -150,7 +150,8 @@ def ellipsoid_km(
             )
         )
     )
-    return WGS84_B * big_a * (sigma - delta_sigma) / 1000.0
+    kilometres: np.ndarray = WGS84_B * big_a * (sigma - delta_sigma) / 1000.0
+    return kilometres
 
 
 def round_up_km(distance_km: float) -> int:
@@ -201,8 +202,8 @@ def _eligible(regencies: Sequence[Regency], areas: Sequence[tuple[str, ...]]) ->
             if len(parts) == 1:
                 served = by_province.get(code, [])
             else:
-                row = by_code.get(".".join(parts[:2]))
-                served = [] if row is None else [row]
+                regency_row = by_code.get(".".join(parts[:2]))
+                served = [] if regency_row is None else [regency_row]
             rows.extend(served)
             columns.extend([column] * len(served))
     eligible = np.ones((len(regencies), len(areas)), dtype=bool)
@@ -237,14 +238,14 @@ def analyse(
         if honour_service_areas:
             cosines[~_eligible(regencies, columns.areas[block])] = NOT_COUNTED
         offers = columns.offers[block]
-        for problem in range(len(problem_ids)):
-            wanted = np.flatnonzero(offers[:, problem])
+        for column in range(len(problem_ids)):
+            wanted = np.flatnonzero(offers[:, column])
             if not len(wanted):
                 continue
             exact = _exact_nearest(
                 cosines[:, wanted], latitudes, longitudes, to_lat[wanted], to_lon[wanted]
             )
-            np.minimum(nearest[:, problem], exact, out=nearest[:, problem])
+            np.minimum(nearest[:, column], exact, out=nearest[:, column])
     result: dict[str, list[Coverage]] = {}
     for index, problem in enumerate(problem_ids):
         result[problem] = [

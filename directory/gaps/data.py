@@ -90,7 +90,7 @@ def service_points(session: Session) -> list[ServicePoint]:
             ServiceArea.service_id.in_(suitable), ServiceArea.region_code.is_not(None)
         )
     ):
-        areas[service_id].add(code)
+        areas[service_id].add(code)  # type: ignore[arg-type]  # the query leaves out NULLs
     reference_points = {
         code: (latitude, longitude)
         for code, latitude, longitude in session.execute(

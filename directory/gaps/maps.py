@@ -26,8 +26,18 @@ if TYPE_CHECKING:
 # says so in words).
 GAP_COLOUR = "#c2410c"
 COVERED_COLOUR = "#1d4ed8"
-GAP_STYLE = {"color": "#7c2d12", "weight": 1, "fillColor": GAP_COLOUR, "fillOpacity": 0.9}
-COVERED_STYLE = {"color": "#ffffff", "weight": 2, "fillColor": COVERED_COLOUR, "fillOpacity": 1}
+GAP_STYLE: dict[str, Any] = {
+    "color": "#7c2d12",
+    "weight": 1,
+    "fillColor": GAP_COLOUR,
+    "fillOpacity": 0.9,
+}
+COVERED_STYLE: dict[str, Any] = {
+    "color": "#ffffff",
+    "weight": 2,
+    "fillColor": COVERED_COLOUR,
+    "fillOpacity": 1,
+}
 RADIUS = 5
 
 # Tooltips are built with textContent: names are never parsed as HTML.

@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 from functools import cached_property
 from time import perf_counter
+from typing import Any
 
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -88,7 +89,7 @@ def _cell(text: str) -> str:
 
 
 def _csv_url(form: GapForm) -> str:
-    arguments = {"masalah": form.problem_id, "jarak": form.distance_km}
+    arguments: dict[str, Any] = {"masalah": form.problem_id, "jarak": form.distance_km}
     if form.semua_wilayah.data:
         arguments["semua_wilayah"] = "y"
     return url_for(".download", **arguments)

@@ -25,6 +25,8 @@ import numpy as np
 from directory.memo import remembered
 
 LEVEL_ORDER = {"provinsi": 0, "kota": 1, "kabupaten": 1, "kecamatan": 2}
+# The likeliest meaning of an ambiguous name: the larger place over the smaller.
+LEVEL_SIZE = {"provinsi": 0, "kabupaten": 1, "kota": 2, "kecamatan": 3}
 # Words that name a level, as people write them.
 LEVEL_WORDS = {
     "kabupaten": "kabupaten",
@@ -255,3 +257,14 @@ class Gazetteer:
         # "." sorts before every digit, "/" just after "."; every code under the prefix
         # is below ``prefix`` with its final "." raised to "/".
         return start, bisect_right(self._district_codes, f"{code}/", lo=start)
+
+
+def likeliest(candidates: tuple[Candidate, ...] | list[Candidate]) -> Candidate | None:
+    """Of an ambiguous name's candidates, the one to search from while the others are
+    offered: among the best scored, a regency or city over a district, the larger over
+    the smaller (``Serang``: Kabupaten Serang, then Kota Serang, then the district)."""
+    if not candidates:
+        return None
+    top = max(candidate.score for candidate in candidates)
+    best = [candidate for candidate in candidates if candidate.score == top]
+    return min(best, key=lambda c: (LEVEL_SIZE.get(c.region.level, 9), c.region.code))

@@ -44,7 +44,7 @@ class GazetteerGeocoder(Geocoder):
             {"code": region.code, "level": region.level, "name": region.name},
         )
 
-    def geocode(  # type: ignore[override]
+    def geocode(
         self, query: str, *, exactly_one: bool = True, timeout: Any = None
     ) -> Location | list[Location] | None:
         if exactly_one:
@@ -55,7 +55,7 @@ class GazetteerGeocoder(Geocoder):
         found = [self._location(c.region, c.label) for c in self.gazetteer.search(query)]
         return found or None
 
-    def reverse(  # type: ignore[override]
+    def reverse(
         self, query: Any, *, exactly_one: bool = True, timeout: Any = None
     ) -> Location | list[Location] | None:
         point = Point(query)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.extensions import db
+from directory.extensions import Model
 
 LEVELS = ("provinsi", "kabupaten", "kota", "kecamatan")
 
 
-class Region(db.Model):
+class Region(Model):
     __tablename__ = "region"
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)

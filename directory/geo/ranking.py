@@ -9,7 +9,9 @@ answers one query over it:
    modified after, ``accepting_referrals``, ``free``, language, open now (in each
    location's own zone), the text match, and service areas: a service that declares the
    regions it serves is offered only to origins inside them unless
-   ``include_out_of_area``.
+   ``include_out_of_area``, or unless it has a location in the origin's own
+   regency/city (a local service is never hidden). The services hidden so are counted
+   (``RankedPage.hidden_out_of_area``), so the page can offer them.
 2. Distance to the service's nearest location. A bounding-box prefilter over locations
    sorted by latitude keeps the work proportional to the neighbourhood, not the country:
    with ``radius_km`` the box is the radius; without, it starts at 25 km and doubles
@@ -34,6 +36,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 import numpy as np
 from geographiclib.geodesic import Geodesic
@@ -59,6 +62,13 @@ class Origin:
     longitude: float
     # The district holding the origin (for service areas), if known.
     region_code: str | None = None
+
+    def regency_code(self) -> str | None:
+        """``36.73.01`` -> ``36.73``; None for an origin known only to its province."""
+        if not self.region_code:
+            return None
+        parts = self.region_code.split(".")
+        return ".".join(parts[:2]) if len(parts) >= 2 else None
 
     def region_prefixes(self) -> list[str]:
         """``36.73.01`` -> ``36``, ``36.73``, ``36.73.01``."""
@@ -113,6 +123,9 @@ class Ranked:
 class RankedPage:
     total: int
     items: list[Ranked] = field(default_factory=list)
+    # Services passing every other filter (and within the radius) that the service-area
+    # rule left out; 0 when ``include_out_of_area`` or without an origin.
+    hidden_out_of_area: int = 0
 
 
 def haversine_km(
@@ -122,7 +135,8 @@ def haversine_km(
     lat0, lon0 = math.radians(latitude), math.radians(longitude)
     lat, lon = np.radians(latitudes), np.radians(longitudes)
     a = np.sin((lat - lat0) / 2) ** 2 + math.cos(lat0) * np.cos(lat) * np.sin((lon - lon0) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    distances: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    return distances
 
 
 def geodesic_km(origin: Origin, place: Place) -> float:
@@ -135,13 +149,14 @@ def geodesic_km(origin: Origin, place: Place) -> float:
 
 
 def _haversine_one_km(origin: Origin, place: Place) -> float:
-    """:func:`haversine_km` for a single place, without arrays."""
-    lat0, lat = math.radians(origin.latitude), math.radians(place.latitude)
+    """:func:`haversine_km` for a single place (one with coordinates), without arrays."""
+    latitude, longitude = cast(float, place.latitude), cast(float, place.longitude)
+    lat0, lat = math.radians(origin.latitude), math.radians(latitude)
     a = (
         math.sin((lat - lat0) / 2) ** 2
         + math.cos(lat0)
         * math.cos(lat)
-        * math.sin(math.radians(place.longitude - origin.longitude) / 2) ** 2
+        * math.sin(math.radians(longitude - origin.longitude) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
 
@@ -258,10 +273,14 @@ class Catalog:
         return mask
 
     def area_mask(self, origin: Origin) -> np.ndarray:
-        """Rows that declare no service area, or one holding the origin."""
+        """Rows that declare no service area, or one holding the origin, or that have a
+        location in the origin's regency/city: a local service is never hidden."""
         mask = ~self.has_area
         for prefix in origin.region_prefixes():
             mask |= self.mask_of(self.by_area.get(prefix))
+        regency = origin.regency_code()
+        if regency:
+            mask |= self.mask_of(self.by_region.get(regency))
         return mask
 
     def open_mask(self, moment: datetime) -> np.ndarray:
@@ -289,7 +308,11 @@ class Catalog:
             if state.open_now:
                 return state
         upcoming = [state for state in known if state.opens_at is not None]
-        return min(upcoming, key=lambda state: state.opens_at) if upcoming else known[0]
+        return (
+            min(upcoming, key=lambda state: cast(datetime, state.opens_at))
+            if upcoming
+            else known[0]
+        )
 
     # Distances
 
@@ -394,8 +417,13 @@ def rank(
         scores[text.rows] = text.scores
     if criteria.open_now:
         mask &= catalog.open_mask(now)
+    hidden = 0
     if origin is not None and not criteria.include_out_of_area:
-        mask &= catalog.area_mask(origin)
+        in_area = catalog.area_mask(origin)
+        left_out = mask & ~in_area
+        if left_out.any():
+            hidden = _count_within(catalog, origin, left_out, criteria.radius_km)
+        mask &= in_area
 
     def result(row: int, distance: float | None = None, place: Place | None = None) -> Ranked:
         record = catalog.records[row]
@@ -427,7 +455,8 @@ def rank(
 
     wanted = offset + limit
     if sort == "relevance" and scores is not None:
-        return _blend(catalog, mask, scores, origin, criteria, wanted, offset, result)
+        page = _blend(catalog, mask, scores, origin, criteria, wanted, offset, result)
+        return RankedPage(total=page.total, items=page.items, hidden_out_of_area=hidden)
 
     rows, rough, complete = catalog.nearest_spherical(origin, mask, criteria.radius_km, wanted)
     exact: dict[int, tuple[float, Place]] = {}
@@ -452,7 +481,7 @@ def rank(
         total = int((mask & catalog.located).sum())
 
     if len(rows) == 0 or offset >= len(rows):
-        return RankedPage(total=total)
+        return RankedPage(total=total, hidden_out_of_area=hidden)
     # Every row whose geodesic distance could be among the first ``wanted``.
     cut = np.partition(rough, min(wanted, len(rough)) - 1)[min(wanted, len(rough)) - 1]
     contenders = rows[rough <= cut * (1 + SPHERE_ERROR) ** 2]
@@ -463,7 +492,19 @@ def rank(
     return RankedPage(
         total=total,
         items=[result(row, *exact_of(row, rough_of[row])) for row in ordered[offset:wanted]],
+        hidden_out_of_area=hidden,
     )
+
+
+def _count_within(
+    catalog: Catalog, origin: Origin, mask: np.ndarray, radius_km: float | None
+) -> int:
+    """How many rows of ``mask`` have a location within the radius (all located rows
+    without one); at the radius's edge by the spherical distance, within 1%."""
+    if radius_km is None:
+        return int((mask & catalog.located).sum())
+    rows, _, _ = catalog.nearest_spherical(origin, mask, radius_km / (1 + SPHERE_ERROR), 1)
+    return len(rows)
 
 
 def _blend(

@@ -162,7 +162,7 @@ class Ref:
 
 @dataclass(frozen=True)
 class Kind:
-    model: type
+    model: type[Any]
     fields: tuple[str, ...]
     refs: tuple[Ref, ...] = ()
     many: tuple[Many, ...] = ()
@@ -1629,7 +1629,7 @@ def _prefetch(session: Session, rows: list[_Row]) -> dict[tuple[str, str], Mappi
         for start in range(0, len(kind_ids), 500):
             query = select(table).where(table.c.id.in_(kind_ids[start : start + 500]))
             for stored in session.execute(query).mappings():
-                found[(kind, stored["id"])] = stored
+                found[(kind, stored["id"])] = stored  # type: ignore[assignment]
     return found
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    UniqueConstraint,
     Uuid,
     and_,
     true,
@@ -32,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from directory.database import new_id, utcnow
-from directory.extensions import db
+from directory.extensions import Model
 from directory.geo.models import Region
 from directory.sqltypes import UTCDateTime
 
@@ -51,7 +52,7 @@ TAXONOMY_DATA_STATUS = "5f6a0a53-7c2b-4e0e-9d0c-1a1b2c3d4e04"
 TERM_DEMONSTRATION_DATA = "5f6a0a53-7c2b-4e0e-9d0c-1a1b2c3d4f01"
 
 
-def _attributes_of(entity: str, owner: Callable[[], type]) -> Any:
+def _attributes_of(entity: str, owner: Callable[[], type[Any]]) -> Any:
     """A relationship to the HSDS attributes (taxonomy links) of one kind of record."""
     return relationship(
         "Attribute",
@@ -70,7 +71,7 @@ class Timestamped:
     )
 
 
-class Taxonomy(db.Model):
+class Taxonomy(Model):
     __tablename__ = "taxonomy"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -85,7 +86,7 @@ class Taxonomy(db.Model):
     )
 
 
-class TaxonomyTerm(db.Model):
+class TaxonomyTerm(Model):
     __tablename__ = "taxonomy_term"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -110,7 +111,20 @@ class TaxonomyTerm(db.Model):
     parent: Mapped[TaxonomyTerm | None] = relationship(remote_side=[id])
 
 
-class Attribute(db.Model):
+class TaxonomyTermWord(Model):
+    """A word people use for a term (colloquial, regional, slang, English, inflected):
+    ``dipukul``, ``KDRT``, ``bullying``. Search understands a query through these
+    (``directory.search.lexicon``); they come from ``seed/lay_words.csv``."""
+
+    __tablename__ = "taxonomy_term_word"
+    __table_args__ = (UniqueConstraint("taxonomy_term_id", "word"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    taxonomy_term_id: Mapped[str] = mapped_column(ForeignKey("taxonomy_term.id"), index=True)
+    word: Mapped[str] = mapped_column(String(200))
+
+
+class Attribute(Model):
     """Links a record (``link_entity`` + ``link_id``) to a taxonomy term."""
 
     __tablename__ = "attribute"
@@ -125,7 +139,7 @@ class Attribute(db.Model):
     taxonomy_term: Mapped[TaxonomyTerm] = relationship(lazy="joined")
 
 
-class Organization(Timestamped, db.Model):
+class Organization(Timestamped, Model):
     __tablename__ = "organization"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -179,7 +193,7 @@ class Organization(Timestamped, db.Model):
         ]
 
 
-class Service(Timestamped, db.Model):
+class Service(Timestamped, Model):
     __tablename__ = "service"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -249,7 +263,7 @@ class Service(Timestamped, db.Model):
         return [area.region_code for area in self.service_areas if area.region_code]
 
 
-class Location(Timestamped, db.Model):
+class Location(Timestamped, Model):
     __tablename__ = "location"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -293,7 +307,7 @@ class Location(Timestamped, db.Model):
     region: Mapped[Region | None] = relationship(lazy="joined")
 
 
-class ServiceAtLocation(Timestamped, db.Model):
+class ServiceAtLocation(Timestamped, Model):
     __tablename__ = "service_at_location"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -311,7 +325,7 @@ class ServiceAtLocation(Timestamped, db.Model):
     )
 
 
-class Address(db.Model):
+class Address(Model):
     __tablename__ = "address"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -329,7 +343,7 @@ class Address(db.Model):
     location: Mapped[Location] = relationship(back_populates="addresses")
 
 
-class Phone(db.Model):
+class Phone(Model):
     __tablename__ = "phone"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -354,7 +368,7 @@ class Phone(db.Model):
     description: Mapped[str | None] = mapped_column(Text, default=None)
 
 
-class Schedule(db.Model):
+class Schedule(Model):
     """Opening hours, in the local time of the location (WIB, WITA or WIT)."""
 
     __tablename__ = "schedule"
@@ -395,7 +409,7 @@ class Schedule(db.Model):
         return [day.strip() for day in (self.byday or "").split(",") if day.strip()]
 
 
-class Language(db.Model):
+class Language(Model):
     __tablename__ = "language"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -412,7 +426,7 @@ class Language(db.Model):
     note: Mapped[str | None] = mapped_column(Text, default=None)
 
 
-class CostOption(db.Model):
+class CostOption(Model):
     __tablename__ = "cost_option"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -427,7 +441,7 @@ class CostOption(db.Model):
     service: Mapped[Service] = relationship(back_populates="cost_options")
 
 
-class ServiceArea(db.Model):
+class ServiceArea(Model):
     """A region a service declares it serves. ``region_code`` is ours; HSDS carries it
     in ``uri`` as ``urn:kemendagri:<code>``."""
 
@@ -447,7 +461,7 @@ class ServiceArea(db.Model):
     service: Mapped[Service] = relationship(back_populates="service_areas")
 
 
-class Contact(db.Model):
+class Contact(Model):
     __tablename__ = "contact"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -469,7 +483,7 @@ class Contact(db.Model):
     email: Mapped[str | None] = mapped_column(String(254), default=None)
 
 
-class ChangeLogEntry(db.Model):
+class ChangeLogEntry(Model):
     """One change to the directory, appended in the same transaction as the change.
 
     The search index follows this log by a cursor of its own (the last id applied); the

@@ -219,12 +219,12 @@ def select_by_id(model: type[Any], record_id: str) -> Select[Any]:
     return select(model).where(model.id == record_id)
 
 
-def services_query(filters: ServiceFilterSet) -> Select[tuple[Service]]:
+def services_query(filters: ServiceFilterSet) -> Select[Service]:
     """Services matching every filter, by name."""
     return select(Service).where(*service_conditions(filters)).order_by(Service.name, Service.id)
 
 
-def organizations_query() -> Select[tuple[Organization]]:
+def organizations_query() -> Select[Organization]:
     """Listed organizations: deactivated ones are hidden from the public."""
     return (
         select(Organization)
@@ -233,7 +233,7 @@ def organizations_query() -> Select[tuple[Organization]]:
     )
 
 
-def taxonomies_query() -> Select[tuple[Taxonomy]]:
+def taxonomies_query() -> Select[Taxonomy]:
     return select(Taxonomy).order_by(Taxonomy.name, Taxonomy.id)
 
 
@@ -243,7 +243,7 @@ class TaxonomyTermFilterSet(Protocol):
     top_only: bool
 
 
-def taxonomy_terms_query(filters: TaxonomyTermFilterSet) -> Select[tuple[TaxonomyTerm]]:
+def taxonomy_terms_query(filters: TaxonomyTermFilterSet) -> Select[TaxonomyTerm]:
     conditions: list[ColumnElement[bool]] = []
     if filters.taxonomy_id:
         conditions.append(TaxonomyTerm.taxonomy_id == filters.taxonomy_id)
@@ -266,7 +266,7 @@ class ServiceAtLocationFilterSet(Protocol):
 
 def service_at_locations_query(
     filters: ServiceAtLocationFilterSet,
-) -> Select[tuple[ServiceAtLocation]]:
+) -> Select[ServiceAtLocation]:
     conditions: list[ColumnElement[bool]] = [
         has_term(ServiceAtLocation.service_id, term_id) for term_id in filters.taxonomy_term_ids
     ]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.auth.models import User
 from directory.database import new_id, utcnow
-from directory.extensions import db
+from directory.extensions import Model
 from directory.institutions.models import Organization
 from directory.sqltypes import UTCDateTime
 
@@ -23,7 +23,7 @@ WITHDRAWN = "withdrawn"
 CHANGE_STATUSES = (PENDING, APPROVED, REJECTED, WITHDRAWN)
 
 
-class ListingChange(db.Model):
+class ListingChange(Model):
     """One proposed change to one record of an organization's listing.
 
     ``changes`` maps each field to ``{"old": text, "new": text}`` as the partner saw and

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
@@ -75,7 +76,10 @@ def _require_keeper(user: User, record: ListingRecord) -> None:
 def record_of(change: ListingChange) -> ListingRecord | None:
     """The organization or service a change is about (None if it is gone)."""
     model = Organization if change.resource_type == fields.ORGANIZATION else Service
-    record = db.session.get(model, change.resource_id) if change.resource_id else None
+    record = cast(
+        "ListingRecord | None",
+        db.session.get(model, change.resource_id) if change.resource_id else None,
+    )
     if record is None or _owner_id(record) != change.organization_id:
         return None
     return record
@@ -195,7 +199,7 @@ def withdraw_change(change: ListingChange, actor: User, *, now: datetime | None 
 # Reviewing
 
 
-def pending_changes(organization_id: str | None = None) -> Select[tuple[ListingChange]]:
+def pending_changes(organization_id: str | None = None) -> Select[ListingChange]:
     """Changes waiting for review, oldest first (of one organization if given)."""
     statement = select(ListingChange).where(ListingChange.status == PENDING)
     if organization_id is not None:
@@ -326,7 +330,7 @@ def verify_listing(organization: Organization, actor: User, *, now: datetime | N
     and each service's HSDS ``assured_date`` and ``assurer_email``, all audited."""
     _require_keeper(actor, organization)
     now = now or utcnow()
-    audit = {
+    audit: dict[str, Any] = {
         "action": ACTION_VERIFY,
         "actor_email": actor.email,
         "actor_id": actor.id,

@@ -44,7 +44,7 @@ RECENTLY_REVIEWED = 10
 
 
 def user() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 def own_organization() -> Organization:

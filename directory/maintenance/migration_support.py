@@ -20,7 +20,7 @@ def sqlite_foreign_keys_off() -> Iterator[None]:
     raw = bind.connection.dbapi_connection
 
     def outside_transaction(statement: str) -> None:
-        if raw.in_transaction:
+        if raw.in_transaction:  # type: ignore[union-attr]
             bind.exec_driver_sql("COMMIT")
         bind.exec_driver_sql(statement)
         bind.exec_driver_sql("BEGIN IMMEDIATE")

@@ -127,8 +127,8 @@ def data_version(session: Session) -> str:
     parts: list[Any] = []
     for model in (Organization, Service, Location, ServiceAtLocation):
         parts.extend(session.execute(select(func.count(), func.max(model.last_modified))).one())
-    for model in (Address, Phone, Schedule, Attribute, CostOption, TaxonomyTerm):
-        parts.append(session.scalar(select(func.count()).select_from(model)))
+    for child in (Address, Phone, Schedule, Attribute, CostOption, TaxonomyTerm):
+        parts.append(session.scalar(select(func.count()).select_from(child)))
     parts.append(session.scalar(select(func.max(ChangeLogEntry.id))))
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 

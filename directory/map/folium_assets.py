@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import folium
-from branca.element import Element
+from branca.element import Element, Figure
 from markupsafe import Markup
 
 LEAFLET = "vendor/leaflet-1.9.4"
@@ -62,8 +63,9 @@ def _local(assets: Sequence[tuple[str, str]], table: dict[str, str | None]) -> l
     for name, url in assets:
         if name not in table:
             raise UnknownAssetError(f"no local copy of folium asset {name!r} ({url})")
-        if table[name] is not None:
-            files.append(table[name])
+        local = table[name]
+        if local is not None:
+            files.append(local)
     return files
 
 
@@ -94,7 +96,7 @@ def base_map(
     attribution: str,
     location: Sequence[float] = INDONESIA_CENTER,
     zoom_start: int = INDONESIA_ZOOM,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> folium.Map:
     """A map with one tile layer from ``tiles_url`` (any ``{z}/{x}/{y}`` template).
 
@@ -139,7 +141,7 @@ class RenderedMap:
 def render_map(folium_map: folium.Map, static_url: StaticUrl) -> RenderedMap:
     """Localize and render ``folium_map``: asset URLs, the map's ``<div>``, its script."""
     localize(folium_map, static_url)
-    figure = folium_map.get_root()
+    figure = cast(Figure, folium_map.get_root())
     figure.render()
     stylesheets: list[str] = []
     scripts: list[str] = []

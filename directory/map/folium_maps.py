@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
@@ -110,7 +111,7 @@ def small_map(
         js=rendered.assets_js(),
         script=rendered.script,
         # The content security policy lets inline scripts run only with the request's nonce.
-        nonce=current_app.jinja_env.globals["csp_nonce"](),
+        nonce=cast(Callable[[], str], current_app.jinja_env.globals["csp_nonce"])(),
     )
 
 

@@ -85,7 +85,8 @@ def _overview_map() -> tuple[RenderedMap, str]:
 
 def _id_url(endpoint: str, argument: str) -> str:
     """A URL pattern with ``{id}`` where the id goes, for the page's script."""
-    return url_for(endpoint, **{argument: _PLACEHOLDER_ID}).replace(_PLACEHOLDER_ID, "{id}")
+    arguments: dict[str, Any] = {argument: _PLACEHOLDER_ID}
+    return url_for(endpoint, **arguments).replace(_PLACEHOLDER_ID, "{id}")
 
 
 def _script_strings() -> dict[str, str]:
@@ -176,7 +177,8 @@ def map_page() -> ResponseReturnValue:
 
 @bp.get("/map")
 def map_alias() -> ResponseReturnValue:
-    return redirect(url_for(".map_page", **request.args.to_dict(flat=False)), code=301)
+    arguments: dict[str, Any] = request.args.to_dict(flat=False)
+    return redirect(url_for(".map_page", **arguments), code=301)
 
 
 @bp.get("/peta/data.json")

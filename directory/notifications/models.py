@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.database import new_id, utcnow
-from directory.extensions import db
+from directory.extensions import Model
 from directory.sqltypes import UTCDateTime
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 ID = Uuid(as_uuid=False)
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notification"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -48,7 +48,7 @@ class Notification(db.Model):
     organization: Mapped[Organization | None] = relationship()
 
 
-class OutgoingEmail(db.Model):
+class OutgoingEmail(Model):
     """An e-mail waiting for (or done with) ``flask notifications send``.
 
     Only the address and a link path are stored; the fixed text is added when sending.

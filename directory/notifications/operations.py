@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from directory.auth.models import ADMIN, User
 from directory.database import utcnow
@@ -40,8 +40,8 @@ _ACTIVE_MEMBERS = (
     )
     .order_by(User.email)
 )
-_INSERT_NOTIFICATION = insert(Notification.__table__)
-_INSERT_EMAIL = insert(OutgoingEmail.__table__)
+_INSERT_NOTIFICATION = insert(cast(Table, Notification.__table__))
+_INSERT_EMAIL = insert(cast(Table, OutgoingEmail.__table__))
 
 
 def recipients(referral: Referral, kind: str, actor: User) -> list[Recipient]:

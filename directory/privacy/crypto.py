@@ -106,7 +106,7 @@ def init_client_data(app: Flask, *, production: bool) -> None:
 
 def cipher() -> ClientDataCipher:
     try:
-        return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+        return current_app.extensions[EXTENSION]
     except KeyError:
         raise ClientDataKeyError("no client-data key is configured (CLIENT_DATA_KEYS)") from None
 

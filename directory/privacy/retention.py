@@ -32,7 +32,7 @@ PURGED_REFERRAL_FIELDS = (
 )
 
 
-def purge_due(now: datetime, retention_days: int) -> Select[tuple[Referral]]:
+def purge_due(now: datetime, retention_days: int) -> Select[Referral]:
     """Ended referrals past retention, not held and not purged yet."""
     cutoff = now - timedelta(days=retention_days)
     return (

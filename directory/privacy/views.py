@@ -26,7 +26,7 @@ bp = Blueprint("privacy", __name__)
 
 
 def admin() -> User:
-    actor: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    actor: User = current_user._get_current_object()
     if not actor.is_admin:
         abort(403)
     return actor

@@ -56,7 +56,7 @@ def group_by_institution_type(
     groups: dict[str | None, InstitutionGroup] = {}
     for organization in organizations:
         entry = OrganizationEntry(organization, by_organization.get(organization.id, []))
-        types = organization.institution_types or [None]
+        types: Sequence[TaxonomyTerm | None] = organization.institution_types or [None]
         for term in types:
             key = term.id if term else None
             groups.setdefault(key, InstitutionGroup(term)).entries.append(entry)

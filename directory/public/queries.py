@@ -163,3 +163,18 @@ def service_for_page(service_id: str) -> Service | None:
             joinedload(Service.organization).selectinload(Organization.phones),
         )
     ).first()
+
+
+def home_regency(organization_id: str | None) -> Region | None:
+    """The regency/city of an organization's first location (a safe house's is its
+    regency's too): where its staff's searches start."""
+    if not organization_id:
+        return None
+    codes = db.session.scalars(
+        select(Location.region_code)
+        .where(Location.organization_id == organization_id, Location.region_code.is_not(None))
+        .order_by(Location.id)
+        .limit(1)
+    ).all()
+    code = regency_code(codes[0]) if codes else None
+    return region(code) if code else None

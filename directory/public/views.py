@@ -2,6 +2,7 @@ from uuid import UUID
 
 from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from directory.database import utcnow
 from directory.geo import confidential as confidentiality
@@ -12,7 +13,13 @@ from directory.public.helpers import display_locale, term_name
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render_template("public/home.html")
+    # Signed-in staff start from their organization's regency/city.
+    regency = (
+        queries.home_regency(current_user.organization_id)
+        if current_user.is_authenticated
+        else None
+    )
+    return render_template("public/home.html", place=regency.name if regency else "")
 
 
 @bp.get("/wilayah")

@@ -15,16 +15,16 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Uuid, event
+from sqlalchemy import DDL, Boolean, Column, ForeignKey, Integer, String, Table, Uuid, event
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.auth.models import User
 from directory.database import new_id, utcnow
-from directory.extensions import db
+from directory.extensions import Model, db
 from directory.institutions.models import Organization, Service, TaxonomyTerm
 from directory.privacy.crypto import EncryptedText, cipher
-from directory.referrals import states
+from directory.referrals import guards, states
 from directory.referrals.deadlines import is_overdue
 from directory.referrals.vocabulary import CHILD_AGE_GROUPS
 from directory.sqltypes import UTCDateTime
@@ -49,7 +49,7 @@ referral_problem_term = Table(
 )
 
 
-class Referral(db.Model):
+class Referral(Model):
     __tablename__ = "referral"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -188,7 +188,7 @@ class Referral(db.Model):
         return is_overdue(self.status, self.due_at, now or utcnow())
 
 
-class ReferralEvent(db.Model):
+class ReferralEvent(Model):
     """One step of a referral's life: never changed or removed once written."""
 
     __tablename__ = "referral_event"
@@ -236,7 +236,24 @@ def _refuse_delete(_mapper: Any, _connection: Any, target: ReferralEvent) -> Non
     raise ImmutableEvent(f"referral event {target.id} cannot be deleted")
 
 
-class ReferralView(db.Model):
+# The database refuses to change or delete an event too, on every write path
+# (directory.referrals.guards): created with the table, dropped with it.
+for _statement in guards.SQLITE_CREATE:
+    event.listen(
+        ReferralEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite")
+    )
+for _statement in guards.POSTGRESQL_CREATE:
+    event.listen(
+        ReferralEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
+    )
+event.listen(
+    ReferralEvent.__table__,
+    "after_drop",
+    DDL(guards.POSTGRESQL_DROP[-1]).execute_if(dialect="postgresql"),
+)
+
+
+class ReferralView(Model):
     """Who opened which referral, when, and how (page, letter or API); and every other
     access to or change of its client data (``purpose``): the record behind "who saw what".
     """

@@ -7,8 +7,9 @@ Views load, check who may see (404) and who may act (403), call one operation an
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -16,23 +17,28 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from geopy.distance import geodesic
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from directory.auth.models import User
-from directory.database import utcnow, writes_on_get
+from directory.database import utcnow
 from directory.extensions import db
+from directory.finder.views import distance_text
 from directory.geo.timezones import zone_info
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
     Attribute,
     Service,
+    ServiceAtLocation,
     TaxonomyTerm,
 )
 from directory.referrals import operations, states, vocabulary
 from directory.referrals.forms import ReferralForm, TransitionForm, choices
 from directory.referrals.models import Referral, ReferralView
 from directory.referrals.privacy import keep_rows_out_of_logs
+from directory.request_transactions import writes_on_get
 
 bp = Blueprint("referrals", __name__)
 bp.record_once(lambda _state: keep_rows_out_of_logs())
@@ -74,7 +80,7 @@ TRANSITION_FIELDS = {
 
 
 def user() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 def visible_or_404(referral_id: uuid.UUID) -> Referral:
@@ -96,7 +102,7 @@ def local_zone(actor: User) -> tzinfo:
 def search_url(referral: Referral) -> str:
     """The search page, prefilled: the referral's first problem, services that accept
     referrals, near the sending organization."""
-    arguments: dict[str, str] = {"rujukan": "1"}
+    arguments: dict[str, Any] = {"rujukan": "1"}
     if referral.problem_terms:
         arguments["masalah"] = referral.problem_terms[0].id
     for location in referral.sending_organization.locations:
@@ -317,7 +323,7 @@ def _render_referral(
     status: int = 200,
 ) -> ResponseReturnValue:
     actor = user()
-    views = []
+    views: Sequence[ReferralView] = []
     if referral.can_see_client(actor) or actor.is_admin:
         views = db.session.scalars(
             select(ReferralView)
@@ -484,12 +490,18 @@ def rerefer(referral_id: uuid.UUID) -> ResponseReturnValue:
         "referrals/rerefer.html",
         referral=referral,
         alternatives=alternatives(referral, actor),
+        distance_text=distance_text,
         search_url=search_url(referral),
     )
 
 
-def alternatives(referral: Referral, actor: User, limit: int = 20) -> list[tuple[Service, int]]:
-    """Other services for the same problems, most matching problems first."""
+def alternatives(
+    referral: Referral, actor: User, limit: int = 20
+) -> list[tuple[Service, int, float | None]]:
+    """Other services for the same problems, accepting referrals, without the declined
+    service or the counsellor's own organization: most matching problems first, then
+    nearest to the counsellor's organization (or to the declined service), with the
+    distance in km (None for a service with no public location)."""
     term_ids = [term.id for term in referral.problem_terms]
     matches = func.count(Attribute.id).label("matches")
     rows = db.session.execute(
@@ -504,6 +516,45 @@ def alternatives(referral: Referral, actor: User, limit: int = 20) -> list[tuple
         )
         .group_by(Service.id)
         .order_by(matches.desc(), Service.name)
-        .limit(limit)
+        .limit(ALTERNATIVES_CONSIDERED)
+        .options(
+            selectinload(Service.organization),
+            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location),
+        )
     ).all()
-    return [(service, count) for service, count in rows]
+    origin = _public_point(referral.sending_organization.locations) or _public_point(
+        referral.service.locations
+    )
+    found = []
+    for service, count in rows:
+        distance = None
+        if origin is not None:
+            distances = [
+                geodesic(origin, (location.latitude, location.longitude)).km
+                for location in service.locations
+                if _is_public_point(location)
+            ]
+            distance = min(distances) if distances else None
+        found.append((service, count, distance))
+    found.sort(key=lambda row: (-row[1], row[2] is None, row[2] or 0.0, row[0].name))
+    return found[:limit]
+
+
+# Services read when choosing re-referral suggestions (the nearest are picked among them).
+ALTERNATIVES_CONSIDERED = 500
+
+
+def _is_public_point(location: object) -> bool:
+    """A location with coordinates that may be published: a safe house's never is."""
+    return (
+        not getattr(location, "confidential", True)
+        and getattr(location, "latitude", None) is not None
+        and getattr(location, "longitude", None) is not None
+    )
+
+
+def _public_point(locations: list) -> tuple[float, float] | None:
+    for location in locations:
+        if _is_public_point(location):
+            return (location.latitude, location.longitude)
+    return None

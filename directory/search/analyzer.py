@@ -97,7 +97,7 @@ MAX_WORD_LENGTH = 40
 
 
 @cache
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer():
     return StemmerFactory().create_stemmer()
 
 
@@ -156,7 +156,7 @@ class IndonesianTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(IndonesianTokenizer)
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,

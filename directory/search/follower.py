@@ -48,8 +48,11 @@ def rebuild(
     session: Session,
     folder: index.IndexFolder,
     progress: Callable[[int], None] = lambda done: None,
+    *,
+    bulk: bool = True,
 ) -> int:
     """Build a new index from the database and swap it in; returns services indexed.
+    ``bulk``: the bulk writer (``SEARCH_BULK_WRITER``) or Whoosh's public one.
 
     The cursor is read before the records: an entry written meanwhile is applied again
     by the follower, which is harmless.
@@ -65,7 +68,7 @@ def rebuild(
             yield record
 
     with folder.writer_lock():
-        index.build(folder, counted(), cursor, progress)
+        index.build(folder, counted(), cursor, progress, bulk=bulk)
     return indexed
 
 

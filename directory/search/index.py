@@ -8,9 +8,27 @@ Layout of the index folder (``SEARCH_INDEX_DIR`` under the instance folder)::
         cursor.json      {"cursor": last change-log id applied, "schema": SCHEMA_VERSION}
         words.txt        the vocabulary as written, with counts (typos and prefixes)
 
-Writing: :func:`build` (a new folder, swapped in atomically) and :func:`apply`
-(updates and deletions of a few services, then the cursor). Reading: :class:`Reader`
-keeps one :class:`Snapshot` per process and refreshes it when a writer commits.
+The engine's whole interface, for the rest of the app (the follower, the search use
+case, the commands, the bench):
+
+- :class:`IndexFolder`: where the live build is, its cursor, the writer's lock;
+- writing: :func:`build` (a new folder, swapped in atomically; the bulk writer or
+  Whoosh's public one) and :func:`apply` (updates and deletions of a few services, then
+  the cursor);
+- reading: :class:`Reader` keeps one :class:`Snapshot` per process and refreshes it when
+  a writer commits; a snapshot gives the :class:`~directory.geo.ranking.Catalog` of the
+  live services and :meth:`Snapshot.match` (rows and BM25 scores of a query's words);
+- :class:`IndexUnavailable` when there is no usable index (answer from the database).
+
+Only this module, :mod:`~directory.search.bulk_writer`, :mod:`~directory.search.whoosh_pin`
+and the analyzer import Whoosh (``tests/test_search_whoosh_pin.py`` checks it), and only
+the first two of those touch its private names, behind the start-up check of the pinned
+release.
+
+A document's deletion (by :func:`apply`) stays in its segment until Whoosh merges it
+away: a snapshot leaves deleted documents out of its catalog (they are never found) and
+out of the BM25 statistics, and the vocabulary loses their words, so an updated index
+answers as a rebuilt one (``tests/test_search_incremental.py``).
 
 Whoosh stores the postings; queries are evaluated over them with numpy (postings read
 once per segment, a block at a time, and kept): the hard filters and the distance
@@ -32,40 +50,37 @@ import os
 import shutil
 import threading
 import time
-from array import array
 from bisect import bisect_left
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.formats import Existence, Frequency
 from whoosh.spelling import ListCorrector
 
 from directory.geo.ranking import Catalog, TextMatch
 from directory.memo import remembered
 from directory.search.analyzer import (
     WORD_PATTERN,
-    IndonesianTokenizer,
     QueryWord,
-    analyze,
     indonesian_analyzer,
     place_analyzer,
     stop_words,
     word_terms,
 )
+from directory.search.bulk_writer import open_build_writer
 from directory.search.documents import ServiceRecord, from_card, to_card
+from directory.search.whoosh_pin import WhooshVersionError, check_whoosh, read_blocks
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+# 2: the "words" stored field (the vocabulary kept exact by incremental updates).
+SCHEMA_VERSION = 2
 
 # The privacy allowlist: every field the index holds, and what goes in it. Nothing else
 # is ever written (``tests/test_search_index.py`` checks the schema against this).
@@ -80,6 +95,8 @@ PUBLIC_FIELDS: dict[str, str] = {
     "card": "ranking facts: organization id, status, accepting referrals, free, languages, "
     "taxonomy term ids, service area codes, location coordinates, region codes, "
     "confidential flags and opening hours",
+    "words": "the distinct words of the names, term names and description as written "
+    "(stored only: what an update takes out of the vocabulary)",
 }
 # Searched fields and their weight in the relevance score.
 FIELD_BOOSTS = {"names": 3.0, "terms": 2.0, "description": 1.0, "places": 1.0}
@@ -111,11 +128,15 @@ def build_schema() -> Schema:
         description=TEXT(analyzer=text, phrase=False),
         places=TEXT(analyzer=place_analyzer(), phrase=False),
         card=STORED(),
+        words=STORED(),
     )
 
 
-def document(record: ServiceRecord) -> dict[str, str]:
-    """The index document of a record: allowlisted fields only."""
+def document(record: ServiceRecord, words: Iterable[str] | None = None) -> dict[str, str]:
+    """The index document of a record: allowlisted fields only. ``words``: its
+    :func:`surface_words`, if already known."""
+    if words is None:
+        words = surface_words(record)
     return {
         "id": record.id,
         "names": f"{record.name} {record.organization_name}",
@@ -123,6 +144,7 @@ def document(record: ServiceRecord) -> dict[str, str]:
         "description": record.description,
         "places": " ".join(record.region_names),
         "card": to_card(record),
+        "words": " ".join(sorted(words)),
     }
 
 
@@ -278,7 +300,7 @@ UNCHECKED_FILES = frozenset({MANIFEST, "cursor.json", "words.txt", "MAIN_WRITELO
 
 def _read_manifest(build: Path) -> dict[str, list]:
     try:
-        return json.loads((build / MANIFEST).read_text())  # type: ignore[no-any-return]
+        return json.loads((build / MANIFEST).read_text())
     except (OSError, ValueError):
         return {}
 
@@ -324,21 +346,25 @@ def build(
     records: Iterable[ServiceRecord],
     cursor: int,
     progress: Callable[[int], None] = lambda done: None,
+    *,
+    bulk: bool = True,
 ) -> Path:
     """Index ``records`` into a new build, one segment, and make it the live one,
-    atomically."""
+    atomically. ``bulk``: the bulk writer (else Whoosh's public one, slower)."""
+    check_whoosh()
     folder.root.mkdir(parents=True, exist_ok=True)
     path = folder.root / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
     path.mkdir()
     try:
         ix = whoosh_index.create_in(str(path), build_schema())
-        writer = _BulkWriter(ix.writer(codec=_build_codec()))
+        writer = open_build_writer(ix, bulk=bulk)
         words: Counter[str] = Counter()
         count = 0
         try:
             for record in records:
-                writer.add(document(record))
-                words.update(surface_words(record))
+                surface = surface_words(record)
+                writer.add(document(record, surface))
+                words.update(surface)
                 count += 1
                 if count % 500 == 0:
                     progress(500)
@@ -361,161 +387,29 @@ def build(
     return path
 
 
-def _build_codec() -> W3Codec:
-    """Whoosh's codec without per-block length statistics.
-
-    Whoosh uses those (the shortest and longest field in each posting block) only to
-    skip blocks in its own scored queries; ours score with numpy from the stored field
-    lengths. Writing them reads every posting's field length back from disk, one Python
-    call each: about a fifth of the build's CPU time.
-    """
-    codec = W3Codec()
-    codec.length_stats = False
-    return codec
-
-
-class _BulkWriter:
-    """Writes a new index's one segment through Whoosh's codec, faster than
-    ``SegmentWriter.add_document``.
-
-    Whoosh's own path costs most of a build: each document's terms travel as one token
-    object, then one pool tuple, per occurrence; the pool is sorted (spilling runs to
-    temporary files and merging them); and each posting is then handed to the postings
-    writer by one more Python call. Here each field's terms are counted once per
-    document (with the analyzer's per-word cache), postings are gathered per term in
-    arrays, and each posting list is handed to Whoosh's postings writer a whole block
-    at a time. What lands on disk is what ``add_document`` writes for this schema
-    (``tests/test_search_build.py`` compares the two); the block layout is that of
-    ``whoosh.codec.whoosh3`` at the version pinned in requirements.txt.
-    """
-
-    def __init__(self, writer: object) -> None:
-        self.writer = writer
-        self.schema = writer.schema  # type: ignore[attr-defined]
-        self.fields = sorted(self.schema.names())
-        for name in self.fields:
-            fieldobj = self.schema[name]
-            fmt = fieldobj.format if fieldobj.indexed else None
-            if fieldobj.vector or fieldobj.column_type or fieldobj.separate_spelling():
-                raise ValueError(f"field {name}: vectors, columns and spelling are not written")
-            if fmt is not None and type(fmt) not in (Existence, Frequency):
-                raise ValueError(f"field {name}: format {type(fmt).__name__} is not written")
-        self.postings = {
-            name: _FieldPostings() for name in self.fields if self.schema[name].indexed
-        }
-
-    def add(self, values: dict[str, str]) -> None:
-        writer = self.writer
-        docnum = writer.docnum  # type: ignore[attr-defined]
-        perdoc = writer.perdocwriter  # type: ignore[attr-defined]
-        perdoc.start_doc(docnum)
-        for name in self.fields:
-            value = values.get(name)
-            if value is None:
-                continue
-            fieldobj = self.schema[name]
-            length = 0
-            if fieldobj.indexed:
-                counts = Counter(_field_terms(fieldobj, value))
-                if fieldobj.scorable:
-                    length = sum(counts.values())
-                self.postings[name].add(docnum, counts)
-            perdoc.add_field(name, fieldobj, value if fieldobj.stored else None, length)
-        perdoc.finish_doc()
-        writer.docnum += 1  # type: ignore[attr-defined]
-        writer._added = True  # type: ignore[attr-defined]
-
-    def commit(self) -> None:
-        """Write the postings, then let Whoosh finish the segment (its own pool is
-        empty) and write the table of contents."""
-        fieldwriter = self.writer.fieldwriter  # type: ignore[attr-defined]
-        for name, postings in self.postings.items():
-            fieldobj = self.schema[name]
-            fmt = fieldobj.format
-            boost = float(fmt.field_boost)
-            counted = isinstance(fmt, Frequency)
-            fieldwriter.start_field(name, fieldobj)
-            for term, documents, frequencies in postings.sorted():
-                fieldwriter.start_term(fieldobj.to_bytes(term))
-                postwriter = fieldwriter._postwriter
-                limit = postwriter._blocklimit
-                for start in range(0, len(documents), limit):
-                    if len(postwriter._ids):
-                        postwriter._write_block()
-                    block = frequencies[start : start + limit]
-                    postwriter._ids = array("I", documents[start : start + limit].tobytes())
-                    weights = block * boost if counted else np.full(len(block), boost)
-                    postwriter._weights = array("f", weights.astype(np.float32).tobytes())
-                    # Frequency's value is the frequency as Whoosh's pack_uint (">I").
-                    postwriter._values = [block.astype(">u4").tobytes()] if counted else []
-                    postwriter._maxweight = float(weights.max())
-                fieldwriter.finish_term()
-            fieldwriter.finish_field()
-        self.postings.clear()
-        self.writer.commit(merge=False)  # type: ignore[attr-defined]
-
-    def cancel(self) -> None:
-        if not self.writer.is_closed:  # type: ignore[attr-defined]
-            self.writer.cancel()  # type: ignore[attr-defined]
-
-
-class _TermNumbers(dict[str, int]):
-    """Term -> its number in the order first seen (a new term gets the next one)."""
-
-    def __missing__(self, term: str) -> int:
-        number = self[term] = len(self)
-        return number
-
-
-class _FieldPostings:
-    """One field's postings, gathered flat: a document's distinct terms are appended
-    with three C-level ``extend`` calls, sorted by term once at the end."""
-
-    def __init__(self) -> None:
-        self.numbers = _TermNumbers()
-        self.terms = array("I")
-        self.documents = array("I")
-        self.frequencies = array("I")
-
-    def add(self, docnum: int, counts: Counter[str]) -> None:
-        self.terms.extend(map(self.numbers.__getitem__, counts))
-        self.frequencies.extend(counts.values())
-        self.documents.extend(repeat(docnum, len(counts)))
-
-    def sorted(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
-        """(term, document numbers ascending, frequencies) in term order."""
-        terms = np.frombuffer(self.terms, dtype=np.uint32)
-        order = np.argsort(terms, kind="stable")  # documents stay ascending per term
-        documents = np.frombuffer(self.documents, dtype=np.uint32)[order]
-        frequencies = np.frombuffer(self.frequencies, dtype=np.uint32)[order]
-        ends = np.cumsum(np.bincount(terms, minlength=len(self.numbers)))
-        for term, number in sorted(self.numbers.items()):  # str order: UTF-8 byte order
-            start = int(ends[number - 1]) if number else 0
-            end = int(ends[number])
-            yield term, documents[start:end], frequencies[start:end]
-
-
-def _field_terms(fieldobj: object, value: str) -> list[str]:
-    """The terms of one field value, as the field's analyzer gives them."""
-    analyzer = fieldobj.analyzer  # type: ignore[attr-defined]
-    if isinstance(analyzer, IndonesianTokenizer):
-        return analyze(value)
-    return [token.text for token in analyzer(value)]
-
-
 def apply(
     folder: IndexFolder, upserts: Sequence[ServiceRecord], deletions: Sequence[str], cursor: int
 ) -> None:
     """Replace or add ``upserts``, remove ``deletions`` (ids), then store the cursor.
 
-    Idempotent: applying the same change twice leaves the same index.
+    Idempotent: applying the same change twice leaves the same index. The vocabulary
+    stays what a rebuild would count: the words of the documents replaced or removed
+    (their stored ``words``) are taken out, those of the new ones put in.
     """
     path = folder.current()
     if path is None:
         raise IndexUnavailable("no index to update")
     folder.read_meta(path)
     if upserts or deletions:
+        check_whoosh()
         ix = whoosh_index.open_dir(str(path))
+        words = _read_vocabulary(path)
+        with ix.searcher() as searcher:
+            for service_id in {*deletions, *(record.id for record in upserts)}:
+                for docnum in searcher.document_numbers(id=service_id):
+                    words.subtract(searcher.stored_fields(docnum).get("words", "").split())
+        for record in upserts:
+            words.update(surface_words(record))
         writer = ix.writer(timeout=WRITE_LOCK_TIMEOUT, delay=0.1)
         try:
             for service_id in deletions:
@@ -528,11 +422,7 @@ def apply(
         writer.commit()
         ix.close()
         folder.write_manifest(path)
-        words = _read_vocabulary(path)
-        new = Counter(word for record in upserts for word in surface_words(record))
-        if set(new) - set(words):
-            words.update(new)
-            _write_vocabulary(path, words)
+        _write_vocabulary(path, +words)  # drops the words no document holds any more
     folder.write_meta(path, cursor)
 
 
@@ -782,8 +672,9 @@ def read_postings(reader: object, fieldname: str, term: str) -> tuple[np.ndarray
     if (fieldname, term) not in reader:  # type: ignore[operator]
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
     matcher = reader.postings(fieldname, term)  # type: ignore[attr-defined]
-    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
-        return _read_blocks(matcher)
+    blocks = read_blocks(matcher)
+    if blocks is not None:
+        return blocks
     ids: list[int] = []
     weights: list[float] = []
     while matcher.is_active():
@@ -791,33 +682,6 @@ def read_postings(reader: object, fieldname: str, term: str) -> tuple[np.ndarray
         weights.append(matcher.weight())
         matcher.next()
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
-
-
-def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
-    """A whole posting list a block at a time, decoded with numpy.
-
-    Whoosh's matcher interface yields one posting per Python call, which made the first
-    read of a common word cost tens of milliseconds at 100,000 services. Each block of
-    Whoosh's own format (``whoosh.codec.whoosh3``, pinned in requirements.txt) holds its
-    document numbers as deltas and its weights as an array, a float, or None (all 1).
-    """
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    while matcher.is_active():
-        matcher._read_data()
-        deltas, block_weights = matcher._data[0], matcher._data[1]
-        count = matcher._blocklength
-        ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
-        if block_weights is None:
-            weights.append(np.ones(count, dtype=np.float32))
-        elif isinstance(block_weights, float):
-            weights.append(np.full(count, block_weights, dtype=np.float32))
-        else:
-            weights.append(np.asarray(block_weights, dtype=np.float32))
-        matcher._next_block()
-    if not ids:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-    return np.concatenate(ids), np.concatenate(weights)
 
 
 class Reader:
@@ -843,7 +707,7 @@ class Reader:
                     if old is not None:
                         old.close()
                     self._snapshot = self._open(generation)
-            except IndexUnavailable:
+            except (IndexUnavailable, WhooshVersionError):
                 self._snapshot = None
                 raise
             except Exception as error:
@@ -870,6 +734,7 @@ class Reader:
         return build.name, stat.st_ino, stat.st_mtime_ns
 
     def _open(self, generation: tuple[str, int, int]) -> Snapshot:
+        check_whoosh()
         build = self.folder.root / generation[0]
         self.folder.read_meta(build)
         searcher = _open_searcher(build)
@@ -896,7 +761,9 @@ class Reader:
             self._segments[key] = segment
             live = list(segment.records)
             if reader.has_deletions():
-                for docnum in reader.deleted_docs():
+                # A frozenset, computed once per reader (a cached property of Whoosh's
+                # SegmentReader: the per-document ``is_deleted`` costs a call a document).
+                for docnum in reader.deleted_docs_set:
                     live[docnum] = None
             segments.append((segment, offset, reader))
             records.extend(live)

@@ -79,7 +79,7 @@ def _epoch(moment: datetime | None) -> float:
     return moment.timestamp() if moment is not None else 0.0
 
 
-def _hours(rows: Sequence[Schedule | tuple], zone: str) -> tuple[OpeningHours, ...]:
+def _hours(rows: Sequence[Sequence[Any]], zone: str) -> tuple[OpeningHours, ...]:
     hours = []
     for byday, opens_at, closes_at, valid_from, valid_to in rows:
         if opens_at is None or closes_at is None:
@@ -193,6 +193,7 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
                 ),
             )
         )
+        .order_by(TaxonomyTerm.id)  # a fixed order, whatever the database's plan
     ):
         link = f"{link_entity}:{canonical_id(link_id)}"
         terms[link].append((canonical_id(term_id), name, name_en, code))
@@ -214,9 +215,9 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
         languages[canonical_id(service_id)].add(code)
     areas: dict[str, list[str]] = defaultdict(list)
     for service_id, code in session.execute(
-        select(_raw(ServiceArea.service_id), ServiceArea.region_code).where(
-            ServiceArea.service_id.in_(ids), ServiceArea.region_code.is_not(None)
-        )
+        select(_raw(ServiceArea.service_id), ServiceArea.region_code)
+        .where(ServiceArea.service_id.in_(ids), ServiceArea.region_code.is_not(None))
+        .order_by(ServiceArea.region_code)
     ):
         areas[canonical_id(service_id)].append(code)
 
@@ -234,6 +235,7 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
             )
             .join(Location, Location.id == ServiceAtLocation.location_id)
             .where(ServiceAtLocation.service_id.in_(ids))
+            .order_by(ServiceAtLocation.id)
         )
     ]
     location_ids = list({row[2] for row in sites})
@@ -251,17 +253,21 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
     by_service: dict[str, list[ScheduleRow]] = defaultdict(list)
     by_site: dict[str, list[ScheduleRow]] = defaultdict(list)
     by_location: dict[str, list[ScheduleRow]] = defaultdict(list)
-    schedules = select(
-        _raw(Schedule.service_id),
-        _raw(Schedule.service_at_location_id),
-        _raw(Schedule.location_id),
-        *schedule_columns,
-    ).where(
-        or_(
-            Schedule.service_id.in_(ids),
-            Schedule.service_at_location_id.in_(site_ids),
-            Schedule.location_id.in_(location_ids),
+    schedules = (
+        select(
+            _raw(Schedule.service_id),
+            _raw(Schedule.service_at_location_id),
+            _raw(Schedule.location_id),
+            *schedule_columns,
         )
+        .where(
+            or_(
+                Schedule.service_id.in_(ids),
+                Schedule.service_at_location_id.in_(site_ids),
+                Schedule.location_id.in_(location_ids),
+            )
+        )
+        .order_by(Schedule.id)
     )
     for row in session.execute(schedules):
         raw_service, raw_site, raw_location, *times = row
@@ -269,11 +275,11 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
         site_id = None if raw_site is None else canonical_id(raw_site)
         location_id = None if raw_location is None else canonical_id(raw_location)
         if site_id is not None:
-            by_site[site_id].append(tuple(times))  # type: ignore[arg-type]
+            by_site[site_id].append(tuple(times))
         elif service_id is not None:
-            by_service[service_id].append(tuple(times))  # type: ignore[arg-type]
+            by_service[service_id].append(tuple(times))
         elif location_id is not None:
-            by_location[location_id].append(tuple(times))  # type: ignore[arg-type]
+            by_location[location_id].append(tuple(times))
 
     places: dict[str, list[Place]] = defaultdict(list)
     for site_id, service_id, location_id, latitude, longitude, code, confidential in sites:

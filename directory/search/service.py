@@ -20,7 +20,7 @@ import math
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from directory.extensions import db
-from directory.geo.gazetteer import Candidate
+from directory.geo.gazetteer import Candidate, Region
 from directory.geo.geocoding import gazetteer, resolve_place
 from directory.geo.ranking import (
     EARTH_RADIUS_KM,
@@ -38,14 +38,25 @@ from directory.geo.ranking import (
     Catalog,
     Criteria,
     Origin,
+    Ranked,
     RankedPage,
     TextMatch,
     rank,
 )
-from directory.institutions.models import Location, Organization, Service, ServiceAtLocation
+from directory.institutions.models import (
+    TAXONOMY_INSTITUTION_TYPES,
+    TAXONOMY_PROBLEMS,
+    TAXONOMY_SERVICE_TYPES,
+    Location,
+    Organization,
+    Service,
+    ServiceAtLocation,
+)
 from directory.institutions.queries import has_term
 from directory.search import follower, index
-from directory.search.analyzer import QueryWord, query_words
+from directory.search.analyzer import QueryWord, analyze, query_words
+from directory.search.lay_words import read_lexicon
+from directory.search.lexicon import Lexicon, TermWords, Understood
 from directory.search.records import RegionNames, iter_all_records, load_records
 
 log = logging.getLogger(__name__)
@@ -71,6 +82,8 @@ class Answer:
     degraded: bool = False
     # The words searched, after typo correction and completion.
     words: tuple[str, ...] = ()
+    # The taxonomy terms the text was understood to stand for.
+    understood: tuple[Understood, ...] = ()
 
 
 class SearchState:
@@ -83,11 +96,15 @@ class SearchState:
         auto = app.config["SEARCH_AUTO_FOLLOW"]
         self.auto_follow = (not app.testing) if auto is None else bool(auto)
         self.interval = float(app.config["SEARCH_FOLLOW_SECONDS"])
+        self.bulk_writer = bool(app.config["SEARCH_BULK_WRITER"])
         self.app = app
         self._checked = 0.0
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.needs_rebuild = False
+        # The lexicon and each understood term's rows, for one index generation.
+        self.lexicon: tuple[object, Lexicon] | None = None
+        self.term_rows: dict[tuple[object, str], np.ndarray] = {}
 
     def poke(self) -> None:
         """After a search: start the keeper if the index may be behind or broken."""
@@ -136,7 +153,9 @@ def keep_current(state: SearchState, *, blocking: bool = False) -> str:
         db.session.rollback()
         cursor = follower.latest_entry_id(db.session)
         regions = RegionNames.load(db.session)
-        index.build(state.folder, iter_all_records(db.session, regions), cursor)
+        index.build(
+            state.folder, iter_all_records(db.session, regions), cursor, bulk=state.bulk_writer
+        )
         state.needs_rebuild = False
         state.reader.invalidate()
         return "rebuilt"
@@ -158,7 +177,8 @@ def find_services(query: Query) -> Answer:
         return Answer(page=RankedPage(total=0))
     try:
         snapshot = state.reader.snapshot()
-        text = snapshot.match(words) if words else None
+        understood = lexicon_of(state, snapshot.generation).understand(query.text or "")
+        text = match_text(state, snapshot, words, understood) if words else None
         page = rank(
             snapshot.catalog,
             query.criteria,
@@ -170,7 +190,7 @@ def find_services(query: Query) -> Answer:
             limit=query.limit,
         )
         state.poke()
-        return Answer(page=page, words=text.words if text else ())
+        return Answer(page=page, words=text.words if text else (), understood=tuple(understood))
     except index.IndexUnavailable as error:
         log.warning("search index unavailable (%s): answering from the database", error)
         if state.folder.current() is not None:  # there, but unreadable or outdated
@@ -186,6 +206,123 @@ def find_services(query: Query) -> Answer:
         state.needs_rebuild = True
     state.poke()
     return Answer(page=search_database(query, words, now), degraded=True)
+
+
+# Always offered when a search finds nothing: the national hotline of the Ministry of
+# Women's Empowerment and Child Protection, and the emergency number.
+HOTLINES = (("SAPA 129", "129"), ("112", "112"))
+# How many services beyond the range, and how many resembling terms, a dead end offers.
+BEYOND_COUNT = 3
+RESEMBLING_COUNT = 3
+
+
+@dataclass(frozen=True)
+class Beyond:
+    """What a search that found nothing offers instead."""
+
+    # The nearest matches outside the radius (or the service areas), with distances.
+    nearest: tuple[Ranked, ...] = ()
+    # Problem and service-type terms the words resemble (typos, near words).
+    resembling: tuple[TermWords, ...] = ()
+
+
+def find_beyond(query: Query, answer: Answer) -> Beyond:
+    """For a page with no result: the nearest services matching the query beyond its
+    radius and service areas, and the terms its words resemble. Never raises for
+    want of an index (the database answers instead)."""
+    nearest: tuple[Ranked, ...] = ()
+    if query.origin is not None and (
+        query.criteria.radius_km is not None or answer.page.hidden_out_of_area
+    ):
+        wider = replace(
+            query,
+            criteria=replace(query.criteria, radius_km=None, include_out_of_area=True),
+            offset=0,
+            limit=BEYOND_COUNT,
+        )
+        nearest = tuple(find_services(wider).page.items)
+    resembling: tuple[TermWords, ...] = ()
+    if query.text:
+        state = state_of(current_app._get_current_object())  # type: ignore[attr-defined]
+        kept = state.lexicon
+        lexicon = kept[1] if kept is not None else read_lexicon(db.session)
+        resembling = tuple(
+            lexicon.resembling(
+                query.text,
+                limit=RESEMBLING_COUNT,
+                taxonomy_ids=(TAXONOMY_PROBLEMS, TAXONOMY_SERVICE_TYPES),
+            )
+        )
+    return Beyond(nearest=nearest, resembling=resembling)
+
+
+def lexicon_of(state: SearchState, generation: object) -> Lexicon:
+    """The terms and their lay words, read again whenever the index changes (and
+    analysed again only if they changed)."""
+    kept = state.lexicon
+    if kept is not None and kept[0] == generation:
+        return kept[1]
+    lexicon = read_lexicon(db.session, kept[1] if kept is not None else None)
+    state.lexicon = (generation, lexicon)
+    state.term_rows = {}
+    return lexicon
+
+
+def match_text(
+    state: SearchState,
+    snapshot: index.Snapshot,
+    words: Sequence[QueryWord],
+    understood: Sequence[Understood],
+) -> TextMatch:
+    """The services matching the words; when the words stand for terms, the services
+    of those terms instead.
+
+    A service of an understood term matches even when other words of the sentence are
+    nowhere in its text (``anak saya di bully di sekolah``), and one that merely
+    mentions a word in passing does not crowd them out; the words' text scores still
+    order them by relevance. With no term understood and no service
+    holding every word, the words the index does not know at all are left out
+    (``gimana``, ``tolong``), never the known ones.
+    """
+    text = snapshot.match(words)
+    if not len(text.rows) and len(words) > 1 and not understood:
+        with snapshot.lock:
+            known = [word for word in words if snapshot.alternatives(word)]
+        if known and len(known) < len(words):
+            text = snapshot.match(known)
+    if not understood:
+        return text
+    scores = np.zeros(snapshot.size)
+    bonus = float(text.scores.max()) if len(text.rows) else 1.0
+    for term in understood:
+        scores[term_rows(state, snapshot, term)] += bonus
+    rows = np.flatnonzero(scores)
+    text_scores = np.zeros(snapshot.size)
+    text_scores[text.rows] = text.scores
+    scores[rows] += text_scores[rows]
+    return TextMatch(rows, scores[rows], text.words)
+
+
+def term_rows(state: SearchState, snapshot: index.Snapshot, term: Understood) -> np.ndarray:
+    """The rows of a term: its services; for an institution type (``KUA``), the services
+    of its organizations, whose type's name the index holds in their text."""
+    key = (snapshot.generation, term.term_id)
+    found = state.term_rows.get(key)
+    if found is not None:
+        return found
+    rows = snapshot.catalog.by_term.get(term.term_id, np.empty(0, dtype=np.int64))
+    if term.taxonomy_id == TAXONOMY_INSTITUTION_TYPES:
+        # The index's ``terms`` field holds the names of the organization's type; a
+        # description that only mentions the type (``rujuk ke UPTD PPA``) is not one.
+        named: np.ndarray | None = None
+        with snapshot.lock:
+            for stem in dict.fromkeys(analyze(term.name)):
+                found_rows, _ = snapshot._field_score("terms", stem)
+                named = found_rows if named is None else np.intersect1d(named, found_rows)
+        if named is not None:
+            rows = np.union1d(rows, named)
+    state.term_rows[key] = rows
+    return rows
 
 
 def search_database(query: Query, words: Sequence[QueryWord], now: datetime) -> RankedPage:
@@ -270,6 +407,16 @@ class UnknownPlace(Exception):
         self.candidates = tuple(candidates)
 
 
+def origin_of(region: Region) -> Origin:
+    """A region's reference point as an origin, with the district holding it."""
+    district = (
+        region.code
+        if region.level == "kecamatan"
+        else gazetteer().district_at(region.latitude, region.longitude, within=region.code)
+    )
+    return Origin(region.latitude, region.longitude, district)
+
+
 def resolve_origin(
     latitude: float | None, longitude: float | None, near: str | None
 ) -> Origin | None:
@@ -281,13 +428,7 @@ def resolve_origin(
     if near is not None:
         resolution, online = resolve_place(near)
         if resolution.place is not None:
-            region = resolution.place
-            district = (
-                region.code
-                if region.level == "kecamatan"
-                else places.district_at(region.latitude, region.longitude, within=region.code)
-            )
-            return Origin(region.latitude, region.longitude, district)
+            return origin_of(resolution.place)
         if online is not None:
             return Origin(
                 online.latitude,

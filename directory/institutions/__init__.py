@@ -1,0 +1,1 @@
+"""The directory's records (HSDS 3.0 organizations, services, locations) and their queries."""

@@ -1,0 +1,1 @@
+"""Full-text search of the directory: the Whoosh index, its documents and its upkeep."""
