@@ -8,6 +8,7 @@ from directory.geo import confidential as confidentiality
 from tests.factories import (
     LocationFactory,
     PhoneFactory,
+    ServiceAreaFactory,
     ServiceAtLocationFactory,
     full_service,
 )
@@ -64,11 +65,14 @@ def test_a_safe_house_publishes_no_occupancy_note():
 
 
 @pytest.mark.parametrize(
-    ("flags", "published"),
-    [([], True), ([False], True), ([True, False], True), ([True], False), ([True, True], False)],
+    ("flags", "only"),
+    [([], False), ([False], False), ([True, False], False), ([True], True), ([True, True], True)],
 )
-def test_a_service_offered_only_at_safe_houses_keeps_its_line_home(flags, published):
-    assert confidentiality.publishes_service_phones(flags) is published
+def test_a_service_offered_only_at_safe_houses_keeps_its_line_and_district_home(flags, only):
+    assert confidentiality.is_offered_only_at_confidential(flags) is only
+    expected = "36.73" if only else "36.73.01"
+    assert confidentiality.public_area_code("36.73.01", only) == expected
+    assert confidentiality.public_area_code("36", only) == "36"
 
 
 # The same rules, as the API and the service page apply them.
@@ -78,17 +82,22 @@ def test_the_api_and_the_service_page_withhold_a_safe_house_service_s_own_lines(
     service = full_service(confidential=True, name="Penampungan sementara")
     PhoneFactory(service_id=service.id, number="+62 254 555 0777")
     PhoneFactory(organization_id=service.organization_id, number="+62 254 555 0129")
+    ServiceAreaFactory(service=service, region_code="36.73.02", name="Kecamatan Taktakan")
     db.session.commit()
 
     entry = client.get(f"/api/v1/services/{service.id}").json
     page = client.get(f"/layanan/{service.id}").get_data(as_text=True)
 
     assert entry["phones"] == [] and entry["capacity_note"] is None
+    assert {area["uri"] for area in entry["service_areas"]} == {"urn:kemendagri:36.73"}
+    assert all("name" not in area and "extent" not in area for area in entry["service_areas"])
     (site,) = entry["service_at_locations"]
+    assert "name" not in site["location"]
     assert site["phones"] == [] and site["location"]["phones"] == []
     assert site["location"]["region_code"] == "36.73"
     assert "555 0777" not in page and "5550777" not in page
     assert "Antrean sekitar satu minggu" not in page
+    assert "Taktakan" not in page and "36.73.02" not in page
     assert "555 0129" in page
 
 

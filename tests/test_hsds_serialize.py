@@ -147,13 +147,13 @@ def test_organization_validates_and_hides_confidential_locations(app):
 
     document = serialize.organization_to_hsds(organization)
     assert_valid("organization", document)
-    by_name = {location["name"]: location for location in document["locations"]}
+    by_name = {location.get("name"): location for location in document["locations"]}
     assert by_name["Kantor terbuka"]["addresses"][0]["address_1"] == "Jl. Terbuka 1"
     assert "latitude" in by_name["Kantor terbuka"]
     hidden = [location for location in document["locations"] if location["confidential"]]
     assert len(hidden) == 1
     assert "latitude" not in hidden[0]
-    assert hidden[0]["addresses"] == []
+    assert hidden[0]["addresses"] == [] and "name" not in hidden[0]
     assert [s["id"] for s in document["services"]] == [service.id]
     assert "organization" not in document["services"][0]
     assert document["attributes"][0]["link_entity"] == "organization"

@@ -158,7 +158,7 @@ def phones_of(service: Service) -> list[Phone]:
     organization's: a safe house's own number is never shown
     (``directory.geo.confidential``)."""
     sites = service.service_at_locations
-    if service.phones and confidentiality.publishes_service_phones(
+    if service.phones and not confidentiality.is_offered_only_at_confidential(
         site.location.confidential for site in sites
     ):
         return list(service.phones)

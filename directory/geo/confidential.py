@@ -19,13 +19,15 @@ This module owns that rule; every surface calls it:
   regency's (``73.71``, never ``73.71.06``: :func:`public_region_code`), and a filter finer
   than a regency never matches it (:func:`matches_region`), so ``region=<district>``
   cannot tell which district holds it.
-- **Its own lines and words stay home.** Its phones, address, directions, web address,
-  external identifiers and description are withheld (:data:`WITHHELD_LOCATION_FIELDS`);
-  so are the phones of a service offered only there (:func:`publishes_service_phones`:
-  a fixed line is listed at the address it rings); people reach it through its
-  organization's hotline or SAPA 129. A service offered at a confidential location
-  publishes no occupancy note (:func:`public_capacity_note`): free text written in a
-  hurry is where an address slips out.
+- **Its own lines and words stay home.** Its name, phones, address, directions, web
+  address, external identifiers and description are withheld
+  (:data:`WITHHELD_LOCATION_FIELDS`); a service offered only at safe houses
+  (:func:`is_offered_only_at_confidential`) withholds its own phones (a fixed line is
+  listed at the address it rings) and publishes its service areas no finer than regencies
+  (:func:`public_area_code`: a district it serves hints at the district it is in); people
+  reach it through its organization's hotline or SAPA 129. A service offered at a
+  confidential location publishes no occupancy note (:func:`public_capacity_note`): free
+  text written in a hurry is where an address slips out.
 
 Pure: no Flask, no database. Callers pass the reference points in.
 """
@@ -51,6 +53,8 @@ WITHHELD_LOCATION_FIELDS = frozenset(
         "external_identifier",
         "external_identifier_type",
         "description",
+        "name",
+        "alternate_name",
     }
 )
 
@@ -120,11 +124,17 @@ def public_position(
     return PublicPosition(point[0], point[1], code)
 
 
-def publishes_service_phones(location_confidential_flags: Iterable[bool]) -> bool:
-    """Whether a service's own phones may be published: not when every location it is
-    offered at is confidential (its line is the safe house's line)."""
+def is_offered_only_at_confidential(location_confidential_flags: Iterable[bool]) -> bool:
+    """Whether every location a service is offered at is confidential: its own lines and
+    areas are then the safe house's."""
     flags = list(location_confidential_flags)
-    return not (flags and all(flags))
+    return bool(flags) and all(flags)
+
+
+def public_area_code(code: str | None, only_at_confidential: bool) -> str | None:
+    """A service area's code as published: no finer than a regency for a service offered
+    only at safe houses."""
+    return coarsen(code) if only_at_confidential else code
 
 
 def public_capacity_note(note: str | None, at_confidential_location: bool) -> str | None:

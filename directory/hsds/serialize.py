@@ -175,8 +175,15 @@ def cost_option_to_hsds(option: CostOption) -> HsdsDict:
     )
 
 
-def service_area_to_hsds(area: ServiceArea) -> HsdsDict:
-    """The Kemendagri code travels as ``uri: urn:kemendagri:<code>``."""
+def service_area_to_hsds(area: ServiceArea, *, coarse: bool = False) -> HsdsDict:
+    """The Kemendagri code travels as ``uri: urn:kemendagri:<code>``. ``coarse``: the
+    area of a service offered only at safe houses, published no finer than its regency
+    and without its own name, description or drawn extent."""
+    if coarse:
+        code = confidentiality.public_area_code(area.region_code, True)
+        return _compact(
+            id=area.id, service_id=area.service_id, uri=kemendagri_uri(code) if code else None
+        )
     uri = kemendagri_uri(area.region_code) if area.region_code else area.uri
     return _compact(
         id=area.id,
@@ -424,16 +431,14 @@ def service_to_hsds(
 ) -> HsdsDict:
     """The whole nested service (``compiled/service.json``)."""
     fields = service_summary_to_hsds(service, include_organization=False, public=public)
-    fields["phones"] = (
-        _all(phone_to_hsds, service.phones)
-        if not public
-        or confidentiality.publishes_service_phones(
-            sal.location.confidential for sal in service.service_at_locations
-        )
-        else []
+    safe_house_only = public and confidentiality.is_offered_only_at_confidential(
+        sal.location.confidential for sal in service.service_at_locations
     )
+    fields["phones"] = [] if safe_house_only else _all(phone_to_hsds, service.phones)
     fields["schedules"] = _all(schedule_to_hsds, service.schedules)
-    fields["service_areas"] = _all(service_area_to_hsds, service.service_areas)
+    fields["service_areas"] = [
+        service_area_to_hsds(area, coarse=safe_house_only) for area in service.service_areas
+    ]
     if include_service_at_locations:
         fields["service_at_locations"] = [
             service_at_location_to_hsds(sal, public=public, include_service=False)

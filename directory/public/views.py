@@ -68,6 +68,15 @@ def organization(organization_id: UUID) -> ResponseReturnValue:
 @bp.get("/layanan/<uuid:service_id>")
 def service(service_id: UUID) -> ResponseReturnValue:
     found = queries.service_for_page(str(service_id)) or abort(404)
+    flags = [location.confidential for location in found.locations]
+    safe_house_only = confidentiality.is_offered_only_at_confidential(flags)
+    area_codes = list(
+        dict.fromkeys(
+            confidentiality.public_area_code(area.region_code, safe_house_only)
+            for area in found.service_areas
+        )
+    )
+    area_regions = queries.regions_by_code(area_codes)
     return render_template(
         "public/service.html",
         service=found,
@@ -76,15 +85,16 @@ def service(service_id: UUID) -> ResponseReturnValue:
         terms=pages.service_terms(found),
         hours=pages.service_hours(found, display_locale()),
         regencies=queries.regencies_of(found.locations),
-        area_regions=queries.regions_by_code(area.region_code for area in found.service_areas),
-        capacity_note=confidentiality.public_capacity_note(
-            found.capacity_note, any(location.confidential for location in found.locations)
+        # A service offered only at safe houses: its areas by regency, without their own
+        # names (``directory.geo.confidential``).
+        areas=(
+            [(area_regions.get(code or ""), None) for code in area_codes]
+            if safe_house_only
+            else [
+                (area_regions.get(area.region_code or ""), area.name or area.description)
+                for area in found.service_areas
+            ]
         ),
-        service_phones=(
-            found.phones
-            if confidentiality.publishes_service_phones(
-                location.confidential for location in found.locations
-            )
-            else []
-        ),
+        capacity_note=confidentiality.public_capacity_note(found.capacity_note, any(flags)),
+        service_phones=[] if safe_house_only else found.phones,
     )

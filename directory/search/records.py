@@ -322,7 +322,19 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
         for place in service_places:
             # A safe house's place already carries its regency's code only.
             region_names.extend(regions.names(place.region_code))
-        for code in areas.get(service_id, []):
+        # A service offered only at safe houses serves areas no finer than regencies.
+        safe_house_only = confidentiality.is_offered_only_at_confidential(
+            place.confidential for place in service_places
+        )
+        area_codes = [
+            code
+            for code in (
+                confidentiality.public_area_code(area, safe_house_only)
+                for area in areas.get(service_id, [])
+            )
+            if code
+        ]
+        for code in area_codes:
             region_names.extend(regions.names(code))
         records.append(
             ServiceRecord(
@@ -340,7 +352,7 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
                 languages=tuple(sorted(languages.get(service_id, ()))),
                 term_ids=tuple(dict.fromkeys(term[0] for term in service_terms)),
                 term_names=tuple(dict.fromkeys(term_names)),
-                area_codes=tuple(dict.fromkeys(areas.get(service_id, []))),
+                area_codes=tuple(dict.fromkeys(area_codes)),
                 places=tuple(service_places),
                 region_names=tuple(dict.fromkeys(region_names)),
             )
