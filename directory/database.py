@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
 from flask import Flask, current_app, g, request
@@ -112,6 +113,26 @@ class WriterQueue:
 
 
 _HOLDS_QUEUE = "directory_holds_writer_queue"
+# The database holds every client's data: readable and writable by its owner only.
+PRIVATE_MODE = 0o600
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def keep_private(database: Path) -> None:
+    """Create the SQLite file owner-only before SQLite does (SQLite gives its -wal and
+    -shm files the database file's mode), and take group and other access away from a
+    file, or a companion, made earlier with a looser mode."""
+    if str(database).startswith("file:"):
+        return
+    if not database.exists():
+        database.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, PRIVATE_MODE))
+    for path in (database, *(Path(f"{database}{suffix}") for suffix in SQLITE_COMPANIONS)):
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(PRIVATE_MODE)
+        except FileNotFoundError:
+            continue
 
 
 def configure_engine_events(engine: Engine) -> None:
@@ -127,6 +148,8 @@ def configure_engine_events(engine: Engine) -> None:
         _queue_writers(engine, WriterQueue(None), begin=None)
         return
     file_database = engine.url.database not in (None, "", ":memory:")
+    if file_database:
+        keep_private(Path(engine.url.database))
 
     @event.listens_for(engine, "connect")
     def _sqlite_on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
