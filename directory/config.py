@@ -15,6 +15,9 @@ DEFAULTS: dict[str, object] = {
     "API_MAX_PER_PAGE": 100,
     "API_DEFAULT_PER_PAGE": 20,
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+    # A JSON body of the API: at most this many bytes (413) and levels of nesting (400).
+    "API_MAX_JSON_BYTES": 64 * 1024,
+    "API_MAX_JSON_DEPTH": 20,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     # Accounts (directory/auth). None: secure cookies unless debugging, testing or in demo

@@ -19,6 +19,7 @@ from sqlalchemy.orm import contains_eager
 
 from directory.admin import forms
 from directory.admin import operations as ops
+from directory.api.params import list_page
 from directory.audit.models import MetadataEntry
 from directory.auth.models import ROLES, User
 from directory.extensions import db, login_manager
@@ -84,10 +85,7 @@ def actor() -> User:
 
 
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    if raw.isascii() and raw.isdigit() and len(raw) <= 5:
-        return min(max(int(raw), 1), MAX_PAGE)
-    return 1
+    return list_page(request.args, maximum=MAX_PAGE)
 
 
 def search_text() -> str:

@@ -147,8 +147,13 @@ def _parse_recorded_at(raw: str) -> datetime:
         ) from None
     if value.tzinfo is None:
         raise _invalid({"consent.recorded_at": _("Sertakan zona waktu (mis. +07:00).")})
-    # In UTC, as it is stored and read back.
-    return value.astimezone(UTC)
+    # In UTC, as it is stored and read back. Year 1 or 9999 with an offset falls off the
+    # calendar; the operation refuses anything that far anyway.
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        message = str(operations.consent_time_message())
+        raise _invalid({"consent.recorded_at": message}) from None
 
 
 def draft_from_json(body: dict[str, Any]) -> operations.ReferralDraft:

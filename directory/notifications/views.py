@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from directory.api.params import list_page
 from directory.extensions import db
 from directory.notifications.models import Notification
 from directory.notifications.operations import mark_all_read, mark_read, unread_count
@@ -38,6 +39,7 @@ def index() -> ResponseReturnValue:
         select(Notification)
         .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id),
+        page=list_page(request.args),
         per_page=PER_PAGE,
         max_per_page=PER_PAGE,
         error_out=False,

@@ -51,6 +51,17 @@ from directory.referrals.models import (
 
 # A consent recorded "in the future" by less than this is a clock difference, not an error.
 CLOCK_TOLERANCE = timedelta(minutes=5)
+# A referral rests on consent the client gave for it: recorded at the intake at most a year
+# before sending. Older consent (or a back-dated one) must be asked for again.
+CONSENT_MAX_AGE = timedelta(days=366)
+
+
+def consent_time_message() -> object:
+    return _l(
+        "Waktu persetujuan harus dalam setahun terakhir dan tidak di masa depan; "
+        "mintalah persetujuan klien lagi bila lebih lama."
+    )
+
 
 WEB = "web"
 API = "api"
@@ -210,6 +221,8 @@ def _check_client_and_consent(
         problems["consent.recorded_at"] = _l("Sertakan zona waktu (mis. +07:00).")
     elif consent.recorded_at > now + CLOCK_TOLERANCE:
         problems["consent.recorded_at"] = _l("Waktu persetujuan tidak boleh di masa depan.")
+    elif consent.recorded_at < now - CONSENT_MAX_AGE:
+        problems["consent.recorded_at"] = consent_time_message()
     if client.age_group in vocabulary.CHILD_AGE_GROUPS:
         if consent.guardian_given is not True:
             problems["consent.guardian.given"] = _l(

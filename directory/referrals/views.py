@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
+from directory.api.params import list_page
 from directory.auth.models import User
 from directory.database import utcnow, writes_on_get
 from directory.extensions import db
@@ -121,7 +122,13 @@ def _box(box: str) -> ResponseReturnValue:
         statement = statement.where(
             Referral.status.in_(states.AWAITING_RESPONSE), Referral.due_at < now
         )
-    page = db.paginate(statement, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        statement,
+        page=list_page(request.args),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+        error_out=False,
+    )
     return render_template(
         "referrals/box.html",
         box=box,
