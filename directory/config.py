@@ -38,6 +38,11 @@ DEFAULTS: dict[str, object] = {
     # Client details of a referral are purged this many days after it was closed, declined
     # or withdrawn, unless under a legal hold.
     "RETENTION_DAYS": 730,
+    # Break-glass (directory.referrals.break_glass): an administrator's stated purpose opens
+    # one referral's client data for this many minutes; more grants than this in an hour
+    # are refused and flagged to the other administrators.
+    "BREAK_GLASS_MINUTES": 15,
+    "BREAK_GLASS_MAX_PER_HOUR": 5,
     # Referrals: the time a receiver has to accept or decline, by urgency. Working days are
     # Monday to Friday, less REFERRAL_HOLIDAYS (ISO dates), in the receiver's time zone.
     "REFERRAL_RESPONSE_DEADLINES": {

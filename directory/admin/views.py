@@ -36,6 +36,7 @@ from directory.institutions.models import (
     TaxonomyTerm,
 )
 from directory.public.helpers import SERVICE_STATUS_LABELS
+from directory.referrals import break_glass
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -655,6 +656,12 @@ def act(kind: str, record_id: uuid.UUID, action: str) -> ResponseReturnValue:
 
 
 # Audit trail
+
+
+@bp.get("/akses-darurat")
+def break_glass_report() -> ResponseReturnValue:
+    """Every administrator's break-glass grant and refusal, newest first."""
+    return render_template("admin/break_glass.html", page=paged(break_glass.report()))
 
 
 AUDIT_FILTERS = ("resource_type", "organization_id", "account", "date_from", "date_to")

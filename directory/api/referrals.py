@@ -23,7 +23,7 @@ from directory.auth.models import User
 from directory.database import utcnow, writes_on_get
 from directory.errors import ApiError
 from directory.extensions import db
-from directory.referrals import operations, states, vocabulary
+from directory.referrals import break_glass, operations, states, vocabulary
 from directory.referrals.models import Referral
 from directory.referrals.serialize import referral_to_json
 
@@ -293,7 +293,17 @@ def get_referral(referral_id: str) -> ResponseReturnValue:
         referral = visible_referral(referral_id, user)
         operations.open_referral(referral, user, operations.API)
         db.session.commit()
-    return jsonify(referral_to_json(referral, user, utcnow(), with_events=True))
+    now = utcnow()
+    return jsonify(
+        referral_to_json(
+            referral,
+            user,
+            now,
+            with_events=True,
+            detailed=break_glass.client_visible(referral, user, now),
+            break_glass=break_glass.accesses_of(referral),
+        )
+    )
 
 
 @bp.post("/referrals/<referral_id>/transitions")
@@ -334,7 +344,10 @@ REFERRALS = "referrals"
 REFERRAL_RESULT = {
     "type": "object",
     "description": "A referral. `client`, `consent`, `reason` and free text are null unless "
-    "the caller belongs to the sending or the receiving organization.",
+    "the caller belongs to the sending or the receiving organization, or is an "
+    "administrator within a break-glass window (`POST /referrals/{id}/break-glass`). "
+    "`GET /referrals/{id}` also carries `break_glass`: every administrator's stated "
+    "purpose for reading the client data (who, when, purpose, window, refused).",
 }
 
 

@@ -21,6 +21,9 @@ bp = Blueprint("notifications", __name__)
 
 PER_PAGE = 30
 # Notifications about an organization's listing rather than a referral.
+BREAK_GLASS_LABELS = {
+    "break_glass_flag": _l("Batas akses darurat terlampaui oleh administrator lain"),
+}
 LISTING_LABELS = {
     "listing_stale": _l("Data lembaga perlu diverifikasi"),
     "listing_approved": _l("Usulan perubahan data disetujui"),
@@ -47,7 +50,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "notifications/index.html",
         page=page,
-        labels={**EVENT_LABELS, **LISTING_LABELS},
+        labels={**EVENT_LABELS, **LISTING_LABELS, **BREAK_GLASS_LABELS},
         form=MarkForm(),
     )
 

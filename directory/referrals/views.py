@@ -7,7 +7,7 @@ Views load, check who may see (404) and who may act (403), call one operation an
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,7 @@ from directory.institutions.models import (
     Service,
     TaxonomyTerm,
 )
-from directory.referrals import operations, states, vocabulary
+from directory.referrals import break_glass, operations, states, vocabulary
 from directory.referrals.forms import ReferralForm, TransitionForm, choices
 from directory.referrals.models import Referral, ReferralView
 from directory.referrals.privacy import keep_rows_out_of_logs
@@ -324,6 +324,8 @@ def _render_referral(
     status: int = 200,
 ) -> ResponseReturnValue:
     actor = user()
+    now = utcnow()
+    client_visible = break_glass.client_visible(referral, actor, now)
     views = []
     if referral.can_see_client(actor) or actor.is_admin:
         views = db.session.scalars(
@@ -338,8 +340,17 @@ def _render_referral(
             referral=referral,
             forms=forms if forms is not None else _action_forms(referral, actor),
             problem=problem,
-            now=utcnow(),
-            can_see_client=referral.can_see_client(actor),
+            now=now,
+            can_see_client=client_visible,
+            can_break_glass=(
+                not client_visible
+                and break_glass.needs_break_glass(referral, actor)
+                and referral.consent_withdrawn_at is None
+                and referral.client_data_purged_at is None
+            ),
+            break_glass_grant=break_glass.active_grant(referral, actor, now),
+            break_glass_accesses=break_glass.accesses_of(referral),
+            break_glass_limits=break_glass_limits(),
             can_rerefer=referral.can_rerefer(actor),
             can_withdraw_consent=(
                 referral.consent_withdrawn_at is None
@@ -458,6 +469,51 @@ def withdraw_consent(referral_id: uuid.UUID) -> ResponseReturnValue:
         return _render_referral(referral, problem="; ".join(error.messages().values()), status=400)
     db.session.commit()
     flash(_("Tersimpan: persetujuan klien dicabut."), "success")
+    return redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+
+
+def break_glass_limits() -> break_glass.Limits:
+    config = current_app.config
+    return break_glass.Limits(
+        window=timedelta(minutes=int(config["BREAK_GLASS_MINUTES"])),
+        per_hour=int(config["BREAK_GLASS_MAX_PER_HOUR"]),
+    )
+
+
+@bp.post("/rujukan/<uuid:referral_id>/akses-darurat")
+@login_required
+def open_break_glass(referral_id: uuid.UUID) -> ResponseReturnValue:
+    """An administrator states why they must read the client data (CSRF-checked form)."""
+    referral = visible_or_404(referral_id)
+    actor = user()
+    limits = break_glass_limits()
+    try:
+        break_glass.break_glass(
+            referral, actor, request.form.get("purpose"), operations.WEB, utcnow(), limits
+        )
+    except break_glass.NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except break_glass.PurposeInvalid as error:
+        db.session.rollback()
+        return _render_referral(referral, problem=str(error.message), status=400)
+    except break_glass.TooMany as error:
+        db.session.commit()
+        referral = visible_or_404(referral_id)
+        message = _(
+            "Batas akses darurat tercapai: paling banyak %(n)s dalam satu jam. Permintaan ini "
+            "ditolak, dicatat dan dilaporkan kepada administrator lain.",
+            n=error.limit,
+        )
+        return _render_referral(referral, problem=message, status=429)
+    db.session.commit()
+    flash(
+        _(
+            "Akses darurat dicatat. Data klien terbuka untuk Anda selama %(n)s menit.",
+            n=int(limits.window.total_seconds() // 60),
+        ),
+        "success",
+    )
     return redirect(url_for("referrals.show", referral_id=referral.id), code=303)
 
 

@@ -403,9 +403,28 @@ PROBES: dict[tuple[str, str], Probe] = {
         public=True,
     ),
     # FHIR export of a referral: seen as GET /referrals/{id} is; client data (asked for
-    # here) for administrators only, the two organizations are refused with a 403.
+    # here) for administrators only and only after stating a purpose (break-glass), so
+    # without one every role is refused with a 403.
     ("api.referral_fhir", "GET"): Probe(
         lambda w: f"/api/v1/referrals/{w.referral.id}/fhir?include_client=true",
-        sides_only(403, admin=200, anonymous=401),
+        sides_only(403, admin=403, anonymous=401),
+    ),
+    # Break-glass (issue 16): an administrator states a purpose to read the client data;
+    # the organizations see it already (403), outsiders see nothing (404).
+    ("referrals.open_break_glass", "POST"): Probe(
+        lambda w: f"/rujukan/{w.fresh_referral('received').id}/akses-darurat",
+        sides_only(403, admin=303),
+        form=lambda w: {"purpose": "Permintaan Pengadilan Agama No. 1/2026"},
+    ),
+    ("api.open_break_glass", "POST"): Probe(
+        lambda w: f"/api/v1/referrals/{w.fresh_referral('received').id}/break-glass",
+        sides_only(403, admin=201, anonymous=401),
+        json=lambda w: {"purpose": "Permintaan Pengadilan Agama No. 1/2026"},
+    ),
+    ("admin.break_glass_report", "GET"): Probe(
+        lambda w: "/admin/akses-darurat", signed_in(403, admin=200)
+    ),
+    ("api.break_glass_report", "GET"): Probe(
+        lambda w: "/api/v1/reports/break-glass", signed_in(403, 401, admin=200)
     ),
 }
