@@ -146,7 +146,9 @@ def test_the_admin_sees_the_course_but_no_client_data(app, network):
     assert "Rujukan disetujui" in text
     for secret in (referral.client_reference, referral.reason):
         assert secret not in text
-    assert 'action="/rujukan/' not in text
+    # No action on the referral; only the break-glass form (a stated purpose) is offered.
+    actions = re.findall(r'action="(/rujukan/[^"]+)"', text)
+    assert actions == [f"/rujukan/{referral.id}/akses-darurat"]
 
 
 def test_outsiders_get_404(app, network):

@@ -17,7 +17,7 @@ from directory.database import utcnow
 from directory.extensions import db
 from directory.listings.stale import remind_stale
 from directory.notifications.mail import deliverer_for, send_pending
-from directory.privacy.commands import purge_now
+from directory.privacy.commands import purge_idempotency_keys, purge_now
 
 notifications_cli = AppGroup("notifications", help="Send notification e-mail.")
 
@@ -54,6 +54,9 @@ def worker_command(interval: int) -> None:
             purged = purge_now()
             if purged:
                 click.echo(f"retention: purged client data of {purged} referrals")
+            forgotten = purge_idempotency_keys()
+            if forgotten:
+                click.echo(f"idempotency: forgot {forgotten} keys older than 24 hours")
             time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("stopped")

@@ -24,6 +24,7 @@ from directory.auth.models import User
 from directory.database import utcnow, writes_on_get
 from directory.extensions import db
 from directory.geo.timezones import zone_info
+from directory.idempotency.web import FORM_FIELD, new_form_key, once_per_form, remember
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
     Attribute,
@@ -209,8 +210,16 @@ def _by_id(model: type[T], raw: str | None) -> T | None:
     return db.session.get(model, record_id)
 
 
+@bp.app_context_processor
+def one_time_keys() -> dict[str, object]:
+    """``one_time_key()``: the hidden key of a form that sends or acts (see
+    :func:`directory.idempotency.web.once_per_form`)."""
+    return {"one_time_key": new_form_key, "one_time_key_field": FORM_FIELD}
+
+
 @bp.route("/rujukan/baru", methods=["GET", "POST"])
 @login_required
+@once_per_form(lambda **_: url_for("referrals.outbox"))
 def new() -> ResponseReturnValue:
     actor = user()
     if not actor.can_send_referrals():
@@ -257,6 +266,8 @@ def new() -> ResponseReturnValue:
                     field.errors = [*field.errors, message]
             status = 400
         else:
+            response = redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+            remember(response)
             db.session.commit()
             flash(
                 _(
@@ -266,7 +277,7 @@ def new() -> ResponseReturnValue:
                 ),
                 "success",
             )
-            return redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+            return response
     else:
         status = 400
     accepting = service.status == "active" and service.accepting_referrals
@@ -392,8 +403,13 @@ def _transition_request(form: TransitionForm, action: str) -> operations.Transit
     )
 
 
+def _referral_page(referral_id: uuid.UUID, **_: object) -> str:
+    return url_for("referrals.show", referral_id=referral_id)
+
+
 @bp.post("/rujukan/<uuid:referral_id>/tindakan/<action>")
 @login_required
+@once_per_form(_referral_page)
 def act(referral_id: uuid.UUID, action: str) -> ResponseReturnValue:
     referral = visible_or_404(referral_id)
     actor = user()
@@ -442,13 +458,16 @@ def act(referral_id: uuid.UUID, action: str) -> ResponseReturnValue:
         return _render_referral(
             referral, forms=forms, problem=_("Periksa isian tindakan."), status=400
         )
+    response = redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+    remember(response)
     db.session.commit()
     flash(_("Tersimpan: %(what)s.", what=vocabulary.EVENT_LABELS[action]), "success")
-    return redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+    return response
 
 
 @bp.post("/rujukan/<uuid:referral_id>/cabut-persetujuan")
 @login_required
+@once_per_form(_referral_page)
 def withdraw_consent(referral_id: uuid.UUID) -> ResponseReturnValue:
     """The sender records that the client withdrew consent (CSRF-checked form post)."""
     referral = visible_or_404(referral_id)
@@ -467,9 +486,11 @@ def withdraw_consent(referral_id: uuid.UUID) -> ResponseReturnValue:
     except operations.ReferralInvalid as error:
         db.session.rollback()
         return _render_referral(referral, problem="; ".join(error.messages().values()), status=400)
+    response = redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+    remember(response)
     db.session.commit()
     flash(_("Tersimpan: persetujuan klien dicabut."), "success")
-    return redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+    return response
 
 
 def break_glass_limits() -> break_glass.Limits:
