@@ -326,3 +326,68 @@ def test_outsiders_cannot_break_the_glass(app, network, referral):
     )
     assert anonymous.status_code == 401
     assert db.session.scalars(select(BreakGlassAccess)).all() == []
+
+
+# The subject access search reads client data too: the same rule
+
+
+def subject_search(app, network, data):
+    client = client_as(app, network, ADMIN_ROLE)
+    token = csrf_token(client, "/admin/privasi")
+    return client.post("/admin/privasi", data={"csrf_token": token, **data})
+
+
+@pytest.mark.parametrize("purpose", [None, "", "cek saja"])
+def test_a_subject_access_search_without_a_purpose_shows_nothing(app, network, referral, purpose):
+    data = {"reference": SECRETS["client_reference"]}
+    if purpose is not None:
+        data["purpose"] = purpose
+    response = subject_search(app, network, data)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert leaks(text.replace(SECRETS["client_reference"], "")) == []
+    assert referral.reference_number not in text
+    assert db.session.scalars(select(BreakGlassAccess)).all() == []
+    assert db.session.scalars(select(ReferralView)).all() == []
+    client = client_as(app, network, ADMIN_ROLE)
+    export = client.post(
+        "/admin/privasi/ekspor",
+        data={"csrf_token": csrf_token(client, "/admin/privasi"), **data},
+    )
+    assert export.status_code == 400
+    assert SECRETS["client_initials"] not in export.get_data(as_text=True)
+
+
+def test_a_subject_access_search_with_a_purpose_is_a_recorded_break_glass_read(
+    app, network, referral
+):
+    data = {"reference": SECRETS["client_reference"], "purpose": PURPOSE}
+    response = subject_search(app, network, data)
+    assert response.status_code == 200
+    assert SECRETS["client_safe_contact"] in response.get_data(as_text=True)
+    [access] = db.session.scalars(select(BreakGlassAccess)).all()
+    assert (access.referral_id, access.purpose) == (referral.id, PURPOSE)
+    page = client_as(app, network, SENDER).get(f"/rujukan/{referral.id}")
+    assert PURPOSE in page.get_data(as_text=True)
+    # The export right after reads within the same window: no second grant.
+    client = client_as(app, network, ADMIN_ROLE)
+    export = client.post(
+        "/admin/privasi/ekspor",
+        data={"csrf_token": csrf_token(client, "/admin/privasi"), **data},
+    )
+    assert export.status_code == 200
+    assert len(db.session.scalars(select(BreakGlassAccess)).all()) == 1
+
+
+def test_subject_access_searches_count_toward_the_hourly_limit(app, network):
+    referrals = [referral_in(network, states.SENT, **SECRETS) for _ in range(5)]
+    now = utcnow()
+    for referral in referrals:
+        break_glass.break_glass(referral, admin(network), PURPOSE, operations.WEB, now)
+    other = referral_in(network, states.SENT, client_reference="LK3-LAIN-0001")
+    db.session.commit()
+    response = subject_search(app, network, {"reference": "LK3-LAIN-0001", "purpose": PURPOSE})
+    assert response.status_code == 429
+    assert other.reference_number not in response.get_data(as_text=True)
+    refused = db.session.scalars(select(BreakGlassAccess).where(BreakGlassAccess.refused)).all()
+    assert [access.referral_id for access in refused] == [other.id]

@@ -180,6 +180,60 @@ def break_glass(
     return grant
 
 
+def break_glass_for_subject(
+    referrals: list[Referral],
+    actor: User,
+    purpose: str | None,
+    now: datetime,
+    limits: Limits = Limits(),
+) -> None:
+    """A subject access search (by client reference) reads the client data of every
+    referral it finds: one grant each, for the stated purpose; the hourly limit is
+    checked once for the search.
+
+    :raises NotAllowed: not an administrator.
+    :raises PurposeInvalid: nothing recorded, nothing searched.
+    :raises TooMany: refused, recorded (on the first referral found) and flagged.
+    """
+    if not (actor.is_authenticated and actor.is_active and actor.is_admin):
+        raise NotAllowed
+    text = _clean_purpose(purpose)
+    # Within a window already opened (the search before an export), nothing new is read.
+    referrals = [referral for referral in referrals if active_grant(referral, actor, now) is None]
+    if not referrals:
+        return
+    if grants_in_last_hour(actor, now) >= limits.per_hour:
+        if referrals:
+            db.session.add(
+                BreakGlassAccess(
+                    referral_id=referrals[0].id,
+                    user_id=actor.id,
+                    purpose=text,
+                    requested_at=now,
+                    refused=True,
+                )
+            )
+            _flag(referrals[0], actor)
+        db.session.flush()
+        raise TooMany(limits.per_hour)
+    for referral in referrals:
+        db.session.add(
+            BreakGlassAccess(
+                referral_id=referral.id,
+                user_id=actor.id,
+                purpose=text,
+                requested_at=now,
+                expires_at=now + limits.window,
+            )
+        )
+    db.session.flush()
+
+
+def check_purpose(purpose: str | None) -> str:
+    """:raises PurposeInvalid:"""
+    return _clean_purpose(purpose)
+
+
 def _flag(referral: Referral, actor: User) -> None:
     """Tell every other active administrator, without client data or the purpose."""
     log.warning(

@@ -86,6 +86,10 @@ class Probe:
     public: bool = False
 
 
+# A subject access search is a break-glass read: it needs a stated purpose.
+SUBJECT_PURPOSE = "Permintaan akses subjek data, surat No. 3/2026"
+
+
 def everyone(status: int) -> dict[str, int]:
     return dict.fromkeys(ROLES, status)
 
@@ -229,12 +233,14 @@ PROBES: dict[tuple[str, str], Probe] = {
     # Administrators: the data subject's access request and legal holds.
     ("privacy.subject_access", "GET"): Probe(lambda w: "/admin/privasi", signed_in(403, admin=200)),
     ("privacy.subject_access", "POST"): Probe(
-        lambda w: "/admin/privasi", signed_in(403, admin=200), form=lambda w: {"reference": CANARY}
+        lambda w: "/admin/privasi",
+        signed_in(403, admin=200),
+        form=lambda w: {"reference": CANARY, "purpose": SUBJECT_PURPOSE},
     ),
     ("privacy.export", "POST"): Probe(
         lambda w: "/admin/privasi/ekspor",
         signed_in(403, admin=200),
-        form=lambda w: {"reference": CANARY},
+        form=lambda w: {"reference": CANARY, "purpose": SUBJECT_PURPOSE},
     ),
     ("privacy.legal_hold", "POST"): Probe(
         lambda w: f"/admin/privasi/rujukan/{w.declined.id}/penahanan",
