@@ -88,6 +88,9 @@ class Probe:
 
 # A subject access search is a break-glass read: it needs a stated purpose.
 SUBJECT_PURPOSE = "Permintaan akses subjek data, surat No. 3/2026"
+# Matches no referral: a search that finds the world's referrals would open their client
+# data to the administrator (a recorded break-glass read) for the probes that follow.
+SUBJECT_REFERENCE = "SUBJEK-TIDAK-ADA"
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -235,12 +238,12 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("privacy.subject_access", "POST"): Probe(
         lambda w: "/admin/privasi",
         signed_in(403, admin=200),
-        form=lambda w: {"reference": CANARY, "purpose": SUBJECT_PURPOSE},
+        form=lambda w: {"reference": SUBJECT_REFERENCE, "purpose": SUBJECT_PURPOSE},
     ),
     ("privacy.export", "POST"): Probe(
         lambda w: "/admin/privasi/ekspor",
         signed_in(403, admin=200),
-        form=lambda w: {"reference": CANARY, "purpose": SUBJECT_PURPOSE},
+        form=lambda w: {"reference": SUBJECT_REFERENCE, "purpose": SUBJECT_PURPOSE},
     ),
     ("privacy.legal_hold", "POST"): Probe(
         lambda w: f"/admin/privasi/rujukan/{w.declined.id}/penahanan",
