@@ -6,7 +6,7 @@ GIL) with waits for the database in between (and, on SQLite, for its single writ
 threads let a process serve a search while another of its requests waits. Processes are
 what use the cores: ``WORKERS`` (default 3 on a 2-core machine; about cores + 1),
 ``THREADS`` per process (default 16); on SQLite the writers of every process take turns
-in one queue (``directory.database.WriterQueue``), each holding its thread meanwhile, so
+in one queue (``directory.writer_queue.WriterQueue``), each holding its thread meanwhile, so
 threads are many: with 4 per process, searches waited behind queued writers for a free
 thread (``make load``, SQLite: 109 requests/s with 4, 131 with 8, 149-154 with 16; search
 p95 995, 609 and 295 ms). Connections are kept alive between requests, so a client does

@@ -80,18 +80,18 @@ def _instance_secret_key(instance: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     from directory.auth.sessions import init_login
-    from directory.database import (
-        configure_engine_events,
-        register_session_teardown,
-        register_write_intent,
-    )
+    from directory.database import configure_engine_events
     from directory.i18n import select_locale
+    from directory.referrals.guards import install_sqlite_event_guard
+    from directory.request_transactions import init_request_transactions
     from directory.search.changelog import register_change_log
+    from directory.writer_queue import install_writer_queue
 
     db.init_app(app)
-    register_session_teardown(app)
+    with app.app_context():
+        engine = db.engine
     # First of the before_request hooks, so every query of a request knows its intent.
-    register_write_intent(app)
+    init_request_transactions(app, engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -99,8 +99,12 @@ def register_extensions(app: Flask) -> None:
     # After init_login: the session cookie settings are final, and are checked here.
     check_deployment(app)
     init_security(app)
-    with app.app_context():
-        configure_engine_events(db.engine)
+    configure_engine_events(engine)
+    install_sqlite_event_guard(engine)
+    # None when off (or for an in-memory SQLite database): kept for inspection.
+    app.extensions["writer_queue"] = (
+        install_writer_queue(engine) if app.config["WRITER_QUEUE"] else None
+    )
     register_change_log(db.session)
 
 

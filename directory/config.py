@@ -8,6 +8,12 @@ DEFAULTS: dict[str, object] = {
     "SQLALCHEMY_DATABASE_URI": None,
     # hide_parameters: SQL parameters (client data among them) never reach a log or an error.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    # Write transactions take turns in a queue (directory.writer_queue): across processes
+    # on SQLite, within each process on PostgreSQL. False: the database's own locks alone.
+    "WRITER_QUEUE": True,
+    # A GET (HEAD, OPTIONS) view that writes without @writes_on_get raises: None means on
+    # when testing or debugging, off in production (directory.request_transactions).
+    "STRICT_GET_READS": None,
     "DEMO_MODE": True,
     "BABEL_DEFAULT_LOCALE": "id",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",

@@ -1699,6 +1699,18 @@ def area_name(regency: RegionRow) -> str:
     return regency.name.replace("Kota Administrasi ", "").replace("Kabupaten Administrasi ", "")
 
 
+# A demonstration safe house lies at least this far from every published region point.
+HIDDEN_CLEARANCE_M = 1_200.0
+
+
+def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance in metres (enough to keep invented points apart)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
+
+
 class Gazetteer:
     def __init__(self, rows: Iterable[RegionRow]) -> None:
         self.regions: dict[str, RegionRow] = {}
@@ -2002,6 +2014,30 @@ class Builder:
         dlon = distance * math.sin(bearing) / metres_per_degree_lon
         return round(district.latitude + dlat, 6), round(district.longitude + dlon, 6)
 
+    def hidden_point(
+        self, district: RegionRow, regency: RegionRow, location_id: str
+    ) -> tuple[float, float]:
+        """A safe house's invented position: 1.5-5 km from its district's point, and at
+        least ``HIDDEN_CLEARANCE_M`` from every published point of the gazetteer (its
+        regency's at least twice that), so that no published point gives it away. Drawn
+        from its own generator (seeded by its id): the other listings stay as they were."""
+        own = random.Random(location_id)
+        for _ in range(200):
+            distance = own.uniform(1_500.0, 5_000.0)
+            bearing = own.uniform(0.0, 2 * math.pi)
+            latitude = district.latitude + distance * math.cos(bearing) / 111_320.0
+            longitude = district.longitude + distance * math.sin(bearing) / (
+                111_320.0 * math.cos(math.radians(district.latitude))
+            )
+            nearest = min(
+                metres_between(latitude, longitude, row.latitude, row.longitude)
+                for row in self.gaz.regions.values()
+            )
+            from_regency = metres_between(latitude, longitude, regency.latitude, regency.longitude)
+            if nearest >= HIDDEN_CLEARANCE_M and from_regency >= 2 * HIDDEN_CLEARANCE_M:
+                return round(latitude, 6), round(longitude, 6)
+        raise RuntimeError(f"no hidden point found near {district.code}")
+
     def schedules(self, service_id: str, hours: str, regency: RegionRow) -> list[dict[str, Any]]:
         zone = zone_name(regency.code)
         rows = []
@@ -2098,6 +2134,8 @@ class Builder:
         latitude, longitude = self.jitter(district, rng)
         province = self.gaz.province_of(district.code)
         confidential = plan.kind == "rumah_aman"
+        if confidential:
+            latitude, longitude = self.hidden_point(district, plan.regency, location_id)
         if confidential:
             address_1 = (
                 f"{rng.choice(SIDE_STREETS)} {rng.choice(('II', 'III', 'IV'))} "

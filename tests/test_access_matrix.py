@@ -86,3 +86,24 @@ def test_access_matrix(app, role):
         if role != ANONYMOUS and endpoint != "static" and not signed_out_by_it:
             assert response.headers.get("Cache-Control") == "no-store", endpoint
     assert wrong == []
+    assert app.extensions["unmarked_get_writes"] == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_get_route_writes_unless_marked(app, role):
+    """Every GET route, as every kind of visitor: none writes unless its view is marked
+    ``@writes_on_get`` (the guard of ``directory.request_transactions``, on in tests,
+    refuses and records such a write; unmarked, it would fail only under contention)."""
+    assert app.extensions["unmarked_get_writes"] == []  # the guard is on
+    world = build_world()
+    present = routes(app)
+    failed = []
+    for (endpoint, method), probe in PROBES.items():
+        if method != "GET" or (endpoint, method) not in present:
+            continue
+        response = _request(app, world, role, endpoint, method, probe)
+        response.close()
+        if response.status_code >= 500:
+            failed.append(f"{endpoint}: {response.status_code}")
+    assert app.extensions["unmarked_get_writes"] == []
+    assert failed == []

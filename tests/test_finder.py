@@ -80,10 +80,13 @@ def test_results_show_distance_hours_phone_and_why(client, directory):
     assert 'class="small-map"' in html
 
 
-def test_a_safe_house_shows_a_rounded_distance_and_no_number_or_point(client, directory):
+def test_a_safe_house_shows_its_regency_and_no_distance_phone_or_point(client, directory):
     html = page(client, "?q=rumah+aman&lat=-6.12&lon=106.15")
     assert "Rumah aman sementara" in html
-    assert "sekitar 1 km" in html
+    card = html[html.index("Rumah aman sementara") :]
+    card = card[: card.index("</li>")]
+    assert "di Kota Serang" in card
+    assert not re.search(r"\d\s*(km|m)\b", card)
     assert "5550999" not in html
     assert "-6.1301" not in html and "106.1555" not in html
 

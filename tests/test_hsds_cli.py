@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from directory import seeding
 from directory.models import Location, Organization, Service, TaxonomyTerm
-from tests.factories import full_service
+from tests.factories import TEST_PASSWORD, UserFactory, full_service
 
 
 def new_id() -> str:
@@ -106,24 +106,62 @@ def test_export_json_and_csv(runner, db, tmp_path):
 
     assert as_json.exit_code == 0, as_json.output
     assert "1 organization, 1 service, 1 location" in as_json.output
-    assert "1 confidential location(s): coordinates and street address left out" in (as_json.output)
+    assert "1 confidential location(s): written as the public sees them" in as_json.output
     exported = json.loads((tmp_path / "directory.json").read_text(encoding="utf-8"))
-    assert "latitude" not in exported[0]["locations"][0]
+    location = exported[0]["locations"][0]
+    assert "latitude" not in location
+    assert location["region_code"].count(".") == 1
+    assert location["phones"] == []
     assert as_csv.exit_code == 0, as_csv.output
     assert (tmp_path / "csv" / "organizations.csv").is_file()
 
 
-def test_export_include_confidential_warns(runner, db, tmp_path):
-    full_service(confidential=True)
-    db.session.commit()
-
-    result = runner.invoke(
-        args=["hsds", "export", "--include-confidential", str(tmp_path / "backup.json")]
+def _export_with_safe_houses(runner, target: Path, *extra: str, password: str = TEST_PASSWORD):
+    return runner.invoke(
+        args=["hsds", "export", "--include-confidential", *extra, "--password-stdin", str(target)],
+        input=password + "\n",
     )
 
-    assert "Warning: holds the coordinates and addresses of 1 confidential" in result.output
-    exported = json.loads((tmp_path / "backup.json").read_text(encoding="utf-8"))
+
+def test_export_include_confidential_needs_an_admin(runner, db, tmp_path):
+    full_service(confidential=True)
+    UserFactory(email="konselor@example.org", role="counsellor")
+    UserFactory(email="lama@example.org", role="admin", organization=None, active=False)
+    UserFactory(email="admin@example.org", role="admin", organization=None)
+    db.session.commit()
+    target = tmp_path / "backup.json"
+
+    refused = [
+        _export_with_safe_houses(runner, target),
+        _export_with_safe_houses(runner, target, "--admin", "konselor@example.org"),
+        _export_with_safe_houses(runner, target, "--admin", "lama@example.org"),
+        _export_with_safe_houses(runner, target, "--admin", "admin@example.org", password="x"),
+        _export_with_safe_houses(runner, target, "--admin", "tidak.ada@example.org"),
+    ]
+
+    assert [result.exit_code for result in refused] == [2, 1, 1, 1, 1]
+    assert not target.exists()
+
+
+def test_export_include_confidential_warns_and_is_private(runner, db, tmp_path):
+    full_service(confidential=True)
+    UserFactory(email="admin@example.org", role="admin", organization=None)
+    db.session.commit()
+    json_target, csv_target = tmp_path / "backup.json", tmp_path / "csv"
+
+    results = [
+        _export_with_safe_houses(runner, target, "--admin", "Admin@Example.org")
+        for target in (json_target, csv_target)
+    ]
+
+    for result in results:
+        assert result.exit_code == 0, result.output
+        assert "holds the real whereabouts" in result.stderr
+    exported = json.loads(json_target.read_text(encoding="utf-8"))
     assert exported[0]["locations"][0]["latitude"] == -6.12
+    assert json_target.stat().st_mode & 0o777 == 0o600
+    assert csv_target.stat().st_mode & 0o777 == 0o700
+    assert {file.stat().st_mode & 0o777 for file in csv_target.iterdir()} == {0o600}
 
 
 def test_export_refuses_a_file_as_csv_folder(runner, tmp_path):
@@ -136,8 +174,10 @@ def test_export_refuses_a_file_as_csv_folder(runner, tmp_path):
 
 def test_exported_folder_imports_back_unchanged(runner, db, tmp_path):
     full_service()
+    UserFactory(email="admin@example.org", role="admin", organization=None)
     db.session.commit()
-    runner.invoke(args=["hsds", "export", "--include-confidential", str(tmp_path / "csv")])
+    exported = _export_with_safe_houses(runner, tmp_path / "csv", "--admin", "admin@example.org")
+    assert exported.exit_code == 0, exported.output
 
     result = runner.invoke(args=["hsds", "import", str(tmp_path / "csv")])
 

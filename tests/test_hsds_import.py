@@ -570,20 +570,27 @@ def test_kind_from_keys_then_from_siblings_then_from_file_name(db):
     assert unknown.records_found == 0
 
 
-def test_a_confidential_placeholder_keeps_the_stored_description(db):
-    location = LocationFactory(confidential=True, description="Rumah aman di belakang pasar")
+def test_a_confidential_placeholder_keeps_the_stored_description_and_district(db):
+    location = LocationFactory(
+        confidential=True, description="Rumah aman di belakang pasar", region_code="36.73.01"
+    )
     db.session.commit()
     public_copy = {
         "id": location.id,
         "organization_id": location.organization_id,
         "description": CONFIDENTIAL_NOTE,
+        "region_code": "36.73",
         "confidential": True,
     }
     report = run(db, public_copy, "location.json")
 
     assert report.counts["location"].unchanged == 1
     stored = db.session.get(Location, location.id)
-    assert (stored.description, stored.latitude) == ("Rumah aman di belakang pasar", -6.12)
+    assert (stored.description, stored.latitude, stored.region_code) == (
+        "Rumah aman di belakang pasar",
+        -6.12,
+        "36.73.01",
+    )
 
 
 def test_progress_is_reported_for_every_record(db):

@@ -140,9 +140,10 @@ def test_locations_are_at_known_districts_near_their_centroid(organizations, reg
         distance = distance_km(
             loc["latitude"], loc["longitude"], float(region["latitude"]), float(region["longitude"])
         )
-        # At a district centroid moved by less than 500 m (well within ~30 km of it).
+        # At a district centroid moved by less than 500 m (well within ~30 km of it); a
+        # safe house 1.5-5 km from it (``test_no_published_point_gives_a_safe_house_away``).
         assert region["level"] == "kecamatan"
-        assert distance < 0.5, (loc["name"], loc["region_code"], distance)
+        assert distance < (5.01 if loc["confidential"] else 0.5), (loc["name"], distance)
         address = loc["addresses"][0]
         regency = regions[region["parent_code"]]
         assert address["city"] == regency["name"]
@@ -314,6 +315,29 @@ def test_safe_houses_are_confidential_with_neutral_names(organizations, terms):
         assert "rumah_aman" in term_codes(org, terms_by_id)
         assert "aman" not in loc["name"].lower()
         assert loc["addresses"][0]["address_1"].startswith(("Jl.", "Gg."))
+
+
+def test_no_published_point_gives_a_safe_house_away(organizations, regions):
+    """Every published point of the gazetteer lies at least 1.2 km from a demonstration
+    safe house, and its regency's stand-in point at least 2.4 km: no district point
+    (nor a search from one) lands on it."""
+    safe_houses = [loc for loc in locations_of(organizations) if loc["confidential"]]
+    assert safe_houses
+    for loc in safe_houses:
+        nearest = min(
+            distance_km(
+                loc["latitude"], loc["longitude"], float(row["latitude"]), float(row["longitude"])
+            )
+            for row in regions.values()
+        )
+        regency = regions[loc["region_code"][:5]]
+        from_regency = distance_km(
+            loc["latitude"],
+            loc["longitude"],
+            float(regency["latitude"]),
+            float(regency["longitude"]),
+        )
+        assert nearest >= 1.2 and from_regency >= 2.4, (loc["id"], nearest, from_regency)
 
 
 def test_service_mix_is_realistic(organizations):

@@ -22,11 +22,12 @@ from directory.api.auth import api_user
 from directory.api.openapi import describe, json_response, ref
 from directory.api.params import Reader
 from directory.api.referrals import visible_referral
-from directory.database import utcnow, writes_on_get
+from directory.database import utcnow
 from directory.errors import ApiError
 from directory.extensions import db
 from directory.interop import fhir
 from directory.referrals import break_glass, operations
+from directory.request_transactions import writes_on_get
 
 # ReferralView.purpose of an export.
 FHIR_EXPORT = "fhir_export"

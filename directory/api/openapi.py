@@ -233,7 +233,9 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         DIRECTORY,
     ),
     "GET /services/{service_id}": detail_operation(
-        "A fully nested service. Confidential locations carry no coordinates and no address.",
+        "A fully nested service. Confidential locations (safe houses) carry no coordinates, "
+        "address or phones, and their regency's region code only; search places them at "
+        "their regency's reference point (docs/threat-model.md).",
         hsds_schema("service"),
         DIRECTORY,
     ),

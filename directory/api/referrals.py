@@ -20,13 +20,14 @@ from directory.api.jsonbody import check, json_object
 from directory.api.openapi import describe, json_response, page_of, ref
 from directory.api.params import Reader, parse_id, read_paging
 from directory.auth.models import User
-from directory.database import utcnow, writes_on_get
+from directory.database import utcnow
 from directory.errors import ApiError
 from directory.extensions import db
 from directory.idempotency.web import idempotent_api, remember
 from directory.referrals import break_glass, operations, states, vocabulary
 from directory.referrals.models import Referral
 from directory.referrals.serialize import referral_to_json
+from directory.request_transactions import writes_on_get
 
 NULLABLE_TEXT = {"type": ["string", "null"]}
 UUID = {"type": "string", "format": "uuid"}

@@ -63,13 +63,6 @@ def origin_or_400(search: params.ServiceSearch):  # type: ignore[no-untyped-def]
         ) from None
 
 
-def public_distance(distance: float, confidential: bool) -> float:
-    """Kilometres: to 10 m, or to the whole kilometre (at least 1) for a safe house."""
-    if confidential:
-        return float(max(1, round(distance)))
-    return round(distance, 2)
-
-
 def search_page(chosen: params.ServiceListParams, now: datetime | None = None) -> dict[str, Any]:
     """The HSDS page wrapper for a ranked search (shared between requests: read only)."""
     # Only ``open_now`` makes the page depend on the time, and only to the minute.
@@ -110,8 +103,9 @@ def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict
             continue
         entry = dict(entries[item.id])  # a copy: the cached entry is shared
         if item.distance_km is not None:
-            confidential = bool(item.place and item.place.confidential)
-            entry["distance_km"] = public_distance(item.distance_km, confidential)
+            # To 10 m; a safe house's distance is to its regency's stand-in point (its
+            # place in the ranking already is: ``directory.geo.confidential``).
+            entry["distance_km"] = round(item.distance_km, 2)
         contents.append(entry)
     total = answer.page.total
     total_pages = -(-total // paging.per_page) if total else 0

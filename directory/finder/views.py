@@ -16,7 +16,9 @@ from sqlalchemy.orm import selectinload
 from directory.extensions import db
 from directory.finder import bp
 from directory.finder.form import PER_PAGE, RADII_KM, FinderForm, read_form
+from directory.geo import confidential as confidentiality
 from directory.geo.hours import OpenState
+from directory.geo.models import Region
 from directory.geo.ranking import Criteria, Origin, Ranked
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
@@ -30,6 +32,7 @@ from directory.institutions.models import (
 )
 from directory.map.folium_maps import MapPoint, small_map
 from directory.public.helpers import term_name
+from directory.public.queries import regions_by_code
 from directory.search.service import (
     Answer,
     Query,
@@ -50,9 +53,7 @@ def term_options(taxonomy_id: str) -> list[TaxonomyTerm]:
     )
 
 
-def distance_text(distance: float, confidential: bool) -> str:
-    if confidential:
-        return _("sekitar %(km)s km", km=format_decimal(max(1, round(distance))))
+def distance_text(distance: float) -> str:
     if distance < 1:
         return _("%(m)s m", m=format_decimal(round(distance * 1000, -1)))
     return _("%(km)s km", km=format_decimal(round(distance, 1)))
@@ -84,15 +85,31 @@ def open_text(state: OpenState | None) -> tuple[str, str]:
     return _("Tutup"), "closed"
 
 
-def reasons(item: Ranked, terms: list[TaxonomyTerm], origin_label: str | None) -> list[str]:
+def whereabouts(item: Ranked, regencies: dict[str, Region]) -> str | None:
+    """How far the result is, in words; for a safe house only the regency/city it is in
+    ("di Kota Serang"): its distance is to a stand-in point, which a number would
+    present as its own (``directory.geo.confidential``)."""
+    place = item.place
+    if place is not None and place.confidential:
+        regency = regencies.get(place.region_code or "")
+        return _("di %(place)s", place=regency.name) if regency else _("lokasi dirahasiakan")
+    if item.distance_km is None:
+        return None
+    return distance_text(item.distance_km)
+
+
+def reasons(
+    item: Ranked, terms: list[TaxonomyTerm], origin_label: str | None, distance: str | None
+) -> list[str]:
     """Why a result matched, in words."""
     found = []
     if item.matched_words:
         found.append(_("kata: %(words)s", words=", ".join(item.matched_words)))
     for term in terms:
         found.append(term_name(term))
-    if item.distance_km is not None:
-        distance = distance_text(item.distance_km, bool(item.place and item.place.confidential))
+    if item.place is not None and item.place.confidential and distance:
+        found.append(distance)
+    elif item.distance_km is not None and distance:
         found.append(
             _("%(distance)s dari %(place)s", distance=distance, place=origin_label)
             if origin_label
@@ -134,11 +151,15 @@ def load_services(ids: list[str]) -> dict[str, Service]:
 
 def phones_of(service: Service) -> list[Phone]:
     """The service's own numbers, else those at its public locations, else its
-    organization's: a safe house's own number is never shown."""
-    if service.phones:
+    organization's: a safe house's own number is never shown
+    (``directory.geo.confidential``)."""
+    sites = service.service_at_locations
+    if service.phones and confidentiality.publishes_service_phones(
+        site.location.confidential for site in sites
+    ):
         return list(service.phones)
     found: list[Phone] = []
-    for site in service.service_at_locations:
+    for site in sites:
         if site.location.confidential:
             continue
         found.extend(site.phones or site.location.phones)
@@ -197,6 +218,11 @@ def search() -> ResponseReturnValue:
         ("finder", query, current_minute()), lambda: find_services(query), _not_degraded
     )
     services = load_services([item.id for item in answer.page.items])
+    regencies = regions_by_code(
+        item.place.region_code
+        for item in answer.page.items
+        if item.place is not None and item.place.confidential
+    )
     results = []
     points = []
     for item in answer.page.items:
@@ -204,6 +230,7 @@ def search() -> ResponseReturnValue:
         if service is None:
             continue
         hours, hours_class = open_text(item.open)
+        distance = whereabouts(item, regencies)
         results.append(
             {
                 "service": service,
@@ -211,12 +238,8 @@ def search() -> ResponseReturnValue:
                 "hours": hours,
                 "hours_class": hours_class,
                 "phones": phones_of(service),
-                "why": reasons(item, chosen, origin_label),
-                "distance": (
-                    distance_text(item.distance_km, bool(item.place and item.place.confidential))
-                    if item.distance_km is not None
-                    else None
-                ),
+                "why": reasons(item, chosen, origin_label, distance),
+                "distance": distance,
             }
         )
         place = item.place

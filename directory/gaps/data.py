@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from directory.gaps.analysis import Regency, ServicePoint
+from directory.geo import confidential as confidentiality
 from directory.geo.models import Region
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
@@ -58,9 +59,10 @@ def problems(session: Session) -> list[Problem]:
 
 
 def service_points(session: Session) -> list[ServicePoint]:
-    """Every located place (confidential ones too: they never leave this module's caller
-    as points) of an active service that accepts referrals, of an active organization,
-    with the service's active problem terms and declared service areas."""
+    """Every located place of an active service that accepts referrals, of an active
+    organization, with the service's active problem terms and declared service areas. A
+    confidential place counts at its regency's stand-in point
+    (``directory.geo.confidential``): a gap report is often shared beyond the admins."""
     suitable = (
         select(Service.id)
         .join(Organization, Organization.id == Service.organization_id)
@@ -89,9 +91,23 @@ def service_points(session: Session) -> list[ServicePoint]:
         )
     ):
         areas[service_id].add(code)
+    reference_points = {
+        code: (latitude, longitude)
+        for code, latitude, longitude in session.execute(
+            select(Region.code, Region.latitude, Region.longitude).where(
+                Region.level.in_(("provinsi", *REGENCY_LEVELS))
+            )
+        )
+    }
     points = []
-    for service_id, latitude, longitude in session.execute(
-        select(ServiceAtLocation.service_id, Location.latitude, Location.longitude)
+    for service_id, latitude, longitude, region_code, confidential in session.execute(
+        select(
+            ServiceAtLocation.service_id,
+            Location.latitude,
+            Location.longitude,
+            Location.region_code,
+            Location.confidential,
+        )
         .join(Location, Location.id == ServiceAtLocation.location_id)
         .where(
             ServiceAtLocation.service_id.in_(suitable),
@@ -99,13 +115,17 @@ def service_points(session: Session) -> list[ServicePoint]:
             Location.longitude.is_not(None),
         )
     ):
-        if service_id in terms:
-            points.append(
-                ServicePoint(
-                    latitude=latitude,
-                    longitude=longitude,
-                    problem_ids=frozenset(terms[service_id]),
-                    area_codes=tuple(sorted(areas.get(service_id, ()))),
-                )
+        public = confidentiality.public_position(
+            latitude, longitude, region_code, confidential, reference_points.get
+        )
+        if service_id not in terms or public.latitude is None or public.longitude is None:
+            continue
+        points.append(
+            ServicePoint(
+                latitude=public.latitude,
+                longitude=public.longitude,
+                problem_ids=frozenset(terms[service_id]),
+                area_codes=tuple(sorted(areas.get(service_id, ()))),
             )
+        )
     return points

@@ -6,8 +6,12 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from directory.auth.models import User
+from directory.auth.passwords import verify_password
 from directory.extensions import db
 from directory.hsds.exporter import count_organizations, export_path, is_json_path
 from directory.hsds.importer import ImportReport, import_source, read_path
@@ -72,19 +76,39 @@ def import_command(path: Path) -> None:
 @click.option(
     "--include-confidential",
     is_flag=True,
-    help="Keep the coordinates and street addresses of confidential locations (safe "
-    "houses). Only for a trusted full backup: never publish such a file.",
+    help="Keep the real whereabouts of confidential locations (safe houses): coordinates, "
+    "addresses, phones, districts. Needs --admin. Only for a trusted full backup: never "
+    "publish such a file.",
 )
-def export_command(path: Path, include_confidential: bool) -> None:
+@click.option(
+    "--admin",
+    "admin_email",
+    metavar="EMAIL",
+    help="The administrator taking a --include-confidential export (asked for the password).",
+)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the admin's password from the first line of stdin."
+)
+def export_command(
+    path: Path, include_confidential: bool, admin_email: str | None, password_stdin: bool
+) -> None:
     """Export the directory to PATH: a JSON array of nested organizations when PATH
     ends in .json, else a folder of HSDS CSV files (taxonomies included), which
     `flask hsds import` reads back.
 
-    Confidential locations keep neither coordinates nor street address unless
-    --include-confidential is given. Nothing about clients or referrals is exported.
+    Confidential locations are written as the public API shows them (their regency,
+    nothing finer) unless --include-confidential is given by an administrator; such a
+    file is readable by its owner only. Nothing about clients or referrals is exported.
     """
     if not is_json_path(path) and path.exists() and not path.is_dir():
         raise click.BadParameter("a CSV export needs a folder, or a path ending in .json")
+    if include_confidential:
+        admin = _confirmed_admin(admin_email, password_stdin)
+        current_app.logger.warning(
+            "HSDS export with the whereabouts of confidential locations, by %s", admin.email
+        )
+    elif admin_email:
+        raise click.UsageError("--admin is only needed with --include-confidential")
     total = count_organizations(db.session)
     with click.progressbar(length=total, label="Exporting", file=sys.stderr) as bar:
         summary = export_path(
@@ -94,11 +118,41 @@ def export_command(path: Path, include_confidential: bool) -> None:
     click.echo(f"Wrote {path}: {counts}")
     if summary.confidential_hidden:
         click.echo(
-            f"{summary.confidential_hidden} confidential location(s): coordinates and "
-            "street address left out."
+            f"{summary.confidential_hidden} confidential location(s): written as the public "
+            "sees them (regency only; no coordinates, address or phones)."
         )
     if summary.confidential_included:
         click.echo(
-            f"Warning: holds the coordinates and addresses of "
-            f"{summary.confidential_included} confidential location(s). Keep it private."
+            f"Warning: {path} holds the real whereabouts (coordinates, addresses, phones) of "
+            f"{summary.confidential_included} confidential location(s). It is readable by "
+            "its owner only: keep it so, never publish or send it.",
+            err=True,
         )
+
+
+def _confirmed_admin(email: str | None, password_stdin: bool) -> User:
+    """The active administrator who asks for the real whereabouts of safe houses.
+
+    :raises click.UsageError: no ``--admin`` given.
+    :raises click.ClickException: not an active administrator, or a wrong password.
+    """
+    if not email:
+        raise click.UsageError(
+            "--include-confidential writes where safe houses are: it needs --admin EMAIL "
+            "of an active administrator (and the password)."
+        )
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, err=True)
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if (
+        user is None
+        or not user.active
+        or not user.is_admin
+        or not verify_password(user.password_hash, password)
+    ):
+        raise click.ClickException(
+            "not an active administrator, or a wrong password: nothing was exported"
+        )
+    return user

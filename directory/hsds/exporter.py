@@ -14,10 +14,12 @@ built from the audit trail's verifications (``serialize.verification_metadata``)
 
 Both are built from ``directory.hsds.serialize``, the same dictionaries the API serves,
 so the CSV rows are the JSON objects laid flat. A directory export is public material:
-by default a confidential location (safe house) keeps neither its coordinates nor its
-street address (``public=True`` of the serializer); ``include_confidential`` keeps them,
-for a trusted full backup. Nothing about clients or referrals is ever written: the
-serializer knows only the directory.
+by default a confidential location (safe house) is written as the public API shows it
+(``public=True`` of the serializer, by the rules of ``directory.geo.confidential``: no
+coordinates, address or phones, its regency's code only); ``include_confidential`` keeps
+them, for a trusted full backup, in files readable by their owner only. Cells that a
+spreadsheet would run as formulas are guarded (``directory.hsds.formulas``). Nothing
+about clients or referrals is ever written: the serializer knows only the directory.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from directory.audit.models import ACTION_VERIFY, MetadataEntry
+from directory.hsds import formulas
 from directory.hsds.importer import CSV_FILES, KINDS
 from directory.hsds.serialize import (
     VERIFIED_AT,
@@ -280,7 +283,7 @@ def export_json(
     summary = ExportSummary(path, {"organization": 0, "service": 0, "location": 0})
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    with partial.open("w", encoding="utf-8") as handle:
+    with _create(partial, private=include_confidential) as handle:
         handle.write("[")
         for organization in organizations_to_hsds(
             session, include_confidential=include_confidential, progress=progress
@@ -319,15 +322,26 @@ def export_csv(
             tables["metadata"].setdefault(row["id"], row)
 
     folder.mkdir(parents=True, exist_ok=True)
+    if include_confidential:
+        folder.chmod(0o700)
     summary = ExportSummary(folder)
     for kind, columns in CSV_COLUMNS.items():
         file = folder / CSV_FILES[kind][0]
-        with file.open("w", newline="", encoding="utf-8") as handle:
+        with _create(file, private=include_confidential) as handle:
             writer = csv.DictWriter(handle, fieldnames=columns)
             writer.writeheader()
             writer.writerows(tables[kind].values())
         summary.counts[kind] = len(tables[kind])
     return summary
+
+
+def _create(path: Path, *, private: bool) -> TextIO:
+    """A file opened for writing; readable by its owner only when ``private`` (an export
+    with safe houses' whereabouts), also when it existed before."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o666)
+    if private:
+        os.fchmod(descriptor, 0o600)
+    return os.fdopen(descriptor, "w", newline="", encoding="utf-8")
 
 
 def flatten(
@@ -382,7 +396,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return formulas.guard(str(value))
 
 
 def _confidential_locations(session: Session) -> int:

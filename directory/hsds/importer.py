@@ -99,6 +99,7 @@ from sqlalchemy.orm import Session
 
 from directory.audit.models import ACTION_VERIFY
 from directory.geo.models import Region
+from directory.hsds import formulas
 from directory.hsds.serialize import CONFIDENTIAL_NOTE, KEMENDAGRI_URN_PREFIX, VERIFIED_AT
 from directory.institutions.models import (
     SERVICE_STATUSES,
@@ -723,7 +724,11 @@ def _read_folder(path: Path) -> Source:
             with file.open(newline="", encoding="utf-8-sig") as handle:
                 tables[table] = [
                     (
-                        {key.strip(): (value or None) for key, value in row.items() if key},
+                        {
+                            key.strip(): (formulas.unguard(value) if value else None)
+                            for key, value in row.items()
+                            if key
+                        },
                         f"{file.name} row {number}",
                     )
                     for number, row in enumerate(csv.DictReader(handle), start=2)
@@ -1533,7 +1538,10 @@ def _check_location(values: dict[str, Any], errors: Errors) -> None:
         missing = "latitude" if values.get("latitude") is None else "longitude"
         errors.append((missing, "missing: coordinates come in pairs"))
     if values.get("confidential") and values.get("description") == CONFIDENTIAL_NOTE:
-        del values["description"]  # the placeholder of a public export, not a description
+        # A public export's safe house: its placeholder is no description, and its region
+        # was cut to the regency (``directory.geo.confidential``): keep what is stored.
+        del values["description"]
+        values.pop("region_code", None)
 
 
 def _check_address(values: dict[str, Any], errors: Errors) -> None:

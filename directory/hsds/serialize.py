@@ -9,9 +9,11 @@ Rules the output keeps:
 - Our extension keys are always present, ``None`` included, so a consumer can rely on
   them: service ``accepting_referrals`` and ``capacity_note``; location ``region_code``
   and ``confidential``; taxonomy and term ``name_en``.
-- ``public=True`` (the default) hides what must never be shown publicly: a confidential
-  location (safe house) loses its coordinates, addresses and directions, and its
-  description says only that it is confidential.
+- ``public=True`` (the default) hides what must never be shown publicly, by the rules of
+  :mod:`directory.geo.confidential`: a confidential location (safe house) loses its
+  coordinates, addresses, directions, phones, web address and external identifiers, its
+  region code is cut to its regency/city, its description says only that it is
+  confidential, and a service offered there publishes no occupancy note.
 - An organization's ``verified_at`` (HSDS has no field for it) travels in its
   ``metadata``: one entry per verification (``last_action_type`` "verify", ``field_name``
   "verified_at", the instant in ``replacement_value``), see :func:`verification_metadata`.
@@ -27,6 +29,7 @@ from typing import Any
 
 from directory.audit.models import ACTION_VERIFY, MetadataEntry
 from directory.audit.record import as_text
+from directory.geo import confidential as confidentiality
 from directory.institutions.models import (
     Address,
     Attribute,
@@ -283,14 +286,18 @@ def location_summary_to_hsds(location: Location, *, public: bool = True) -> Hsds
         organization_id=location.organization_id,
         name=location.name,
         alternate_name=location.alternate_name,
-        description=CONFIDENTIAL_NOTE if hidden else location.description,
-        transportation=None if hidden else location.transportation,
-        latitude=None if hidden else location.latitude,
-        longitude=None if hidden else location.longitude,
+        description=location.description,
+        transportation=location.transportation,
+        latitude=location.latitude,
+        longitude=location.longitude,
         external_identifier=location.external_identifier,
         external_identifier_type=location.external_identifier_type,
     )
-    fields["region_code"] = location.region_code
+    if hidden:
+        for withheld in confidentiality.WITHHELD_LOCATION_FIELDS:
+            fields.pop(withheld, None)
+        fields["description"] = CONFIDENTIAL_NOTE
+    fields["region_code"] = confidentiality.public_region_code(location.region_code, hidden)
     fields["confidential"] = location.confidential
     return fields
 
@@ -301,7 +308,9 @@ def location_to_hsds(location: Location, *, public: bool = True) -> HsdsDict:
     fields["addresses"] = (
         [] if is_hidden(location, public=public) else _all(address_to_hsds, location.addresses)
     )
-    fields["phones"] = _all(phone_to_hsds, location.phones)
+    fields["phones"] = (
+        [] if is_hidden(location, public=public) else _all(phone_to_hsds, location.phones)
+    )
     fields["schedules"] = _all(schedule_to_hsds, location.schedules)
     return fields
 
@@ -326,7 +335,13 @@ def organization_summary_to_hsds(organization: Organization) -> HsdsDict:
     )
 
 
-def service_summary_to_hsds(service: Service, *, include_organization: bool = True) -> HsdsDict:
+def at_confidential_location(service: Service) -> bool:
+    return any(sal.location.confidential for sal in service.service_at_locations)
+
+
+def service_summary_to_hsds(
+    service: Service, *, include_organization: bool = True, public: bool = True
+) -> HsdsDict:
     """The service's one-to-one fields (the ``service_list`` shape) and our extensions."""
     fields = _compact(
         id=service.id,
@@ -351,7 +366,13 @@ def service_summary_to_hsds(service: Service, *, include_organization: bool = Tr
         last_modified=format_datetime(service.last_modified),
     )
     fields["accepting_referrals"] = service.accepting_referrals
-    fields["capacity_note"] = service.capacity_note
+    fields["capacity_note"] = (
+        confidentiality.public_capacity_note(
+            service.capacity_note, at_confidential_location(service)
+        )
+        if public
+        else service.capacity_note
+    )
     if include_organization:
         fields["organization"] = organization_summary_to_hsds(service.organization)
     return fields
@@ -362,13 +383,14 @@ def service_at_location_to_hsds(
 ) -> HsdsDict:
     """A service at one location, with the location nested; with the service nested too
     unless it is the service that holds this one."""
+    hidden = is_hidden(sal.location, public=public)
     fields = _compact(
         id=sal.id,
         service_id=sal.service_id,
         location_id=sal.location_id,
-        description=sal.description,
+        description=None if hidden else sal.description,
     )
-    fields["phones"] = _all(phone_to_hsds, sal.phones)
+    fields["phones"] = [] if hidden else _all(phone_to_hsds, sal.phones)
     fields["schedules"] = _all(schedule_to_hsds, sal.schedules)
     fields["location"] = location_to_hsds(sal.location, public=public)
     if include_service:
@@ -384,10 +406,12 @@ def service_at_location_summary_to_hsds(sal: ServiceAtLocation, *, public: bool 
         id=sal.id,
         service_id=sal.service_id,
         location_id=sal.location_id,
-        description=sal.description,
+        description=None if is_hidden(sal.location, public=public) else sal.description,
     )
     fields["location"] = location_summary_to_hsds(sal.location, public=public)
-    fields["service"] = service_summary_to_hsds(sal.service, include_organization=False)
+    fields["service"] = service_summary_to_hsds(
+        sal.service, include_organization=False, public=public
+    )
     return fields
 
 
@@ -399,8 +423,15 @@ def service_to_hsds(
     include_service_at_locations: bool = True,
 ) -> HsdsDict:
     """The whole nested service (``compiled/service.json``)."""
-    fields = service_summary_to_hsds(service, include_organization=False)
-    fields["phones"] = _all(phone_to_hsds, service.phones)
+    fields = service_summary_to_hsds(service, include_organization=False, public=public)
+    fields["phones"] = (
+        _all(phone_to_hsds, service.phones)
+        if not public
+        or confidentiality.publishes_service_phones(
+            sal.location.confidential for sal in service.service_at_locations
+        )
+        else []
+    )
     fields["schedules"] = _all(schedule_to_hsds, service.schedules)
     fields["service_areas"] = _all(service_area_to_hsds, service.service_areas)
     if include_service_at_locations:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
+from directory.geo import confidential as confidentiality
 from directory.institutions.models import (
     Attribute,
     CostOption,
@@ -77,6 +78,10 @@ def service_summary_options() -> list[_AbstractLoad]:
     return [
         lazyload(Service.attributes),
         joinedload(Service.organization).lazyload(Organization.attributes),
+        # Whether it is offered at a safe house decides its occupancy note.
+        selectinload(Service.service_at_locations)
+        .joinedload(ServiceAtLocation.location)
+        .lazyload("*"),
     ]
 
 
@@ -103,7 +108,14 @@ def service_at_location_full_options() -> list[_AbstractLoad]:
 
 
 def service_at_location_summary_options() -> list[_AbstractLoad]:
-    return [joinedload(ServiceAtLocation.location), joinedload(ServiceAtLocation.service)]
+    service = joinedload(ServiceAtLocation.service)
+    return [
+        joinedload(ServiceAtLocation.location),
+        # Whether the service is offered at a safe house decides its occupancy note.
+        service.selectinload(Service.service_at_locations)
+        .joinedload(ServiceAtLocation.location)
+        .lazyload("*"),
+    ]
 
 
 def taxonomy_term_options() -> list[_AbstractLoad]:
@@ -130,6 +142,15 @@ def region_matches(column: Any, code: str) -> ColumnElement[bool]:
     return or_(column == code, column.like(f"{code}.%"))
 
 
+def location_in_region(code: str) -> ColumnElement[bool]:
+    """A location in the region, as the public may know it: a filter finer than a
+    regency/city never finds a safe house (``directory.geo.confidential``)."""
+    condition = region_matches(Location.region_code, code)
+    if confidentiality.finer_than_regency(code):
+        condition = and_(condition, Location.confidential.is_(False))
+    return condition
+
+
 # Each condition takes the column holding a service id and tests it against the ids of a
 # subquery that does not depend on the outer row: the database runs it once, where a
 # correlated EXISTS let SQLite pick the wrong index (the language code) and scan it per
@@ -149,7 +170,7 @@ def located_in(service_id: Any, region: str) -> ColumnElement[bool]:
     return service_id.in_(
         select(ServiceAtLocation.service_id)
         .join(Location, ServiceAtLocation.location_id == Location.id)
-        .where(region_matches(Location.region_code, region))
+        .where(location_in_region(region))
     )
 
 
@@ -252,7 +273,7 @@ def service_at_locations_query(
     if filters.organization_id:
         conditions.append(Service.organization_id == filters.organization_id)
     if filters.region:
-        conditions.append(region_matches(Location.region_code, filters.region))
+        conditions.append(location_in_region(filters.region))
     return (
         select(ServiceAtLocation)
         .join(ServiceAtLocation.service)

@@ -7,8 +7,8 @@ filtering never goes back to the server.
 
 Privacy: a confidential location (safe house, shelter) contributes no coordinates, no
 street address, no location name, no location phone and no district code: only its
-organization, its services, its regency/city and a phone of the organization or the
-service, in ``confidential``.
+organization, its services, its regency/city and a phone of the organization, in
+``confidential``.
 
 Document shape (``FORMAT_VERSION`` 1)::
 
@@ -185,11 +185,10 @@ class _Phones:
         candidates.append(self.organization.get(owner))
         return next((number for number in candidates if number), None)
 
-    def confidential(self, service_ids: list[Any], owner: Any) -> str | None:
-        """Never the location's own line: only the organization's or the service's."""
-        candidates = [self.organization.get(owner)]
-        candidates += [self.service.get(i) for i in service_ids]
-        return next((number for number in candidates if number), None)
+    def confidential(self, owner: Any) -> str | None:
+        """Never the safe house's own line, nor that of a service offered there: the
+        organization's (``directory.geo.confidential``)."""
+        return self.organization.get(owner)
 
 
 def build_map_data(session: Session, today: date) -> dict[str, Any]:
@@ -338,7 +337,7 @@ def build_map_data(session: Session, today: date) -> dict[str, Any]:
             regions_used.update({region, region[:PROVINCE_CODE_LENGTH]})
 
         if confidential:
-            phone = phones.confidential(service_ids, organization)
+            phone = phones.confidential(organization)
             key = (organization_index[organization], tuple(indexes), region, phone)
             hidden_rows.setdefault(key, [key[0], indexes, region, phone])
             continue

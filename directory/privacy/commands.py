@@ -14,6 +14,7 @@ from directory.extensions import db
 from directory.idempotency import operations as idempotency
 from directory.privacy.crypto import EncryptedText, cipher, generate_key
 from directory.privacy.retention import purge_expired
+from directory.referrals.guards import rewriting_event_texts
 from directory.referrals.models import Referral
 
 privacy_cli = AppGroup("privacy", help="Client data: encryption keys and retention.")
@@ -33,20 +34,24 @@ def reencrypt_all() -> int:
     """Re-encrypt every client-data value with the newest key, and recompute the reference
     hashes (derived from the newest key); returns the rows rewritten. The caller commits."""
     rewritten = 0
-    for table, names in encrypted_columns().items():
-        key = table.primary_key.columns.values()[0]
-        # Read through the column type (any configured key decrypts), write back through
-        # it (the newest key encrypts). Core statements: events are immutable to the ORM.
-        rows = db.session.execute(select(key, *(table.c[name] for name in names))).all()
-        for row in rows:
-            values = {name: row._mapping[name] for name in names}
-            if table is Referral.__table__:
-                values["client_reference_hash"] = cipher().reference_hash(
-                    values["client_reference"]
-                )
-            db.session.execute(update(table).where(key == row[0]).values(**values))
-            rewritten += 1
+    # Events are immutable to the database too: it lets their texts be rewritten here.
+    with rewriting_event_texts(db.session):
+        for table, names in encrypted_columns().items():
+            rewritten += _reencrypt_table(table, names)
     return rewritten
+
+
+def _reencrypt_table(table: Table, names: list[str]) -> int:
+    key = table.primary_key.columns.values()[0]
+    # Read through the column type (any configured key decrypts), write back through it
+    # (the newest key encrypts). Core statements: events are immutable to the ORM.
+    rows = db.session.execute(select(key, *(table.c[name] for name in names))).all()
+    for row in rows:
+        values = {name: row._mapping[name] for name in names}
+        if table is Referral.__table__:
+            values["client_reference_hash"] = cipher().reference_hash(values["client_reference"])
+        db.session.execute(update(table).where(key == row[0]).values(**values))
+    return len(rows)
 
 
 @privacy_cli.command("generate-key")

@@ -21,7 +21,11 @@ from directory.institutions.models import (
     ServiceArea,
     ServiceAtLocation,
 )
-from directory.institutions.queries import region_matches, service_full_options
+from directory.institutions.queries import (
+    location_in_region,
+    region_matches,
+    service_full_options,
+)
 from directory.public.pages import PROVINCE_CODE_LENGTH, REGENCY_CODE_LENGTH, regency_code
 
 
@@ -86,7 +90,7 @@ def regencies_with_counts(province: Region) -> list[tuple[Region, int]]:
 
 def organizations_located_in(code: str) -> list[Organization]:
     """Organizations with at least one location in the region."""
-    located = select(Location.organization_id).where(region_matches(Location.region_code, code))
+    located = select(Location.organization_id).where(location_in_region(code))
     return list(
         db.session.scalars(
             select(Organization)
@@ -101,7 +105,7 @@ def services_located_in(code: str) -> list[Service]:
     offered_here = (
         select(ServiceAtLocation.service_id)
         .join(Location, Location.id == ServiceAtLocation.location_id)
-        .where(region_matches(Location.region_code, code))
+        .where(location_in_region(code))
     )
     return list(
         db.session.scalars(

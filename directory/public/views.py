@@ -4,6 +4,7 @@ from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from directory.database import utcnow
+from directory.geo import confidential as confidentiality
 from directory.listings.stale import verification_of
 from directory.public import bp, pages, queries
 from directory.public.helpers import display_locale, term_name
@@ -69,4 +70,14 @@ def service(service_id: UUID) -> ResponseReturnValue:
         hours=pages.service_hours(found, display_locale()),
         regencies=queries.regencies_of(found.locations),
         area_regions=queries.regions_by_code(area.region_code for area in found.service_areas),
+        capacity_note=confidentiality.public_capacity_note(
+            found.capacity_note, any(location.confidential for location in found.locations)
+        ),
+        service_phones=(
+            found.phones
+            if confidentiality.publishes_service_phones(
+                location.confidential for location in found.locations
+            )
+            else []
+        ),
     )

@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Uuid, event
+from sqlalchemy import DDL, Boolean, Column, ForeignKey, Integer, String, Table, Uuid, event
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,7 +24,7 @@ from directory.database import new_id, utcnow
 from directory.extensions import db
 from directory.institutions.models import Organization, Service, TaxonomyTerm
 from directory.privacy.crypto import EncryptedText, cipher
-from directory.referrals import states
+from directory.referrals import guards, states
 from directory.referrals.deadlines import is_overdue
 from directory.referrals.vocabulary import CHILD_AGE_GROUPS
 from directory.sqltypes import UTCDateTime
@@ -234,6 +234,23 @@ def _refuse_update(_mapper: Any, _connection: Any, target: ReferralEvent) -> Non
 @event.listens_for(ReferralEvent, "before_delete")
 def _refuse_delete(_mapper: Any, _connection: Any, target: ReferralEvent) -> None:
     raise ImmutableEvent(f"referral event {target.id} cannot be deleted")
+
+
+# The database refuses to change or delete an event too, on every write path
+# (directory.referrals.guards): created with the table, dropped with it.
+for _statement in guards.SQLITE_CREATE:
+    event.listen(
+        ReferralEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite")
+    )
+for _statement in guards.POSTGRESQL_CREATE:
+    event.listen(
+        ReferralEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
+    )
+event.listen(
+    ReferralEvent.__table__,
+    "after_drop",
+    DDL(guards.POSTGRESQL_DROP[-1]).execute_if(dialect="postgresql"),
+)
 
 
 class ReferralView(db.Model):

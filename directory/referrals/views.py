@@ -21,7 +21,7 @@ from wtforms import SelectChoice
 
 from directory.api.params import list_page
 from directory.auth.models import User
-from directory.database import utcnow, writes_on_get
+from directory.database import utcnow
 from directory.extensions import db
 from directory.geo.timezones import zone_info
 from directory.idempotency.web import FORM_FIELD, new_form_key, once_per_form, remember
@@ -35,6 +35,7 @@ from directory.referrals import break_glass, operations, states, vocabulary
 from directory.referrals.forms import ReferralForm, TransitionForm, choices
 from directory.referrals.models import Referral, ReferralView
 from directory.referrals.privacy import keep_rows_out_of_logs
+from directory.request_transactions import writes_on_get
 
 bp = Blueprint("referrals", __name__)
 bp.record_once(lambda _state: keep_rows_out_of_logs())

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from directory.geo import confidential as confidentiality
 from directory.geo.hours import OpeningHours, weekday_mask
 from directory.geo.models import Region
 from directory.geo.timezones import zone_name
@@ -38,14 +39,32 @@ CHUNK = 500
 
 
 class RegionNames:
-    """Region code -> the names of the region and its parents, from the region table."""
+    """Region code -> the names of the region and its parents, and its published
+    reference point, from the region table."""
 
-    def __init__(self, rows: Iterable[tuple[str, str, str | None]]) -> None:
-        self._rows = {code: (name, parent) for code, name, parent in rows}
+    def __init__(
+        self, rows: Iterable[tuple[str, str, str | None, float | None, float | None]]
+    ) -> None:
+        self._rows: dict[str, tuple[str, str | None]] = {}
+        self._points: dict[str, tuple[float, float]] = {}
+        for code, name, parent, latitude, longitude in rows:
+            self._rows[code] = (name, parent)
+            if latitude is not None and longitude is not None:
+                self._points[code] = (latitude, longitude)
 
     @classmethod
     def load(cls, session: Session) -> RegionNames:
-        return cls(session.execute(select(Region.code, Region.name, Region.parent_code)))
+        return cls(
+            session.execute(
+                select(
+                    Region.code, Region.name, Region.parent_code, Region.latitude, Region.longitude
+                )
+            )
+        )
+
+    def reference_point(self, code: str) -> tuple[float, float] | None:
+        """The gazetteer's published point of the region (a safe house's stand-in)."""
+        return self._points.get(code)
 
     def names(self, code: str | None, *, levels: int = 4) -> list[str]:
         """The region's name and its parents' names, smallest first."""
@@ -260,11 +279,15 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
     for site_id, service_id, location_id, latitude, longitude, code, confidential in sites:
         rows = by_site.get(site_id) or by_service.get(service_id) or by_location.get(location_id)
         zone = zone_name(code) if code else "WIB"
+        # A safe house takes part in search only at its regency's stand-in point.
+        public = confidentiality.public_position(
+            latitude, longitude, code, bool(confidential), regions.reference_point
+        )
         places[service_id].append(
             Place(
-                latitude=latitude,
-                longitude=longitude,
-                region_code=code,
+                latitude=public.latitude,
+                longitude=public.longitude,
+                region_code=public.region_code,
                 confidential=bool(confidential),
                 hours=_hours(rows or [], zone),
             )
@@ -291,11 +314,8 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
         service_places = places.get(service_id, [])
         region_names: list[str] = []
         for place in service_places:
-            # A safe house is named by its regency or city only, never its district.
-            code = place.region_code
-            if place.confidential and code and code.count(".") >= 2:
-                code = ".".join(code.split(".")[:2])
-            region_names.extend(regions.names(code))
+            # A safe house's place already carries its regency's code only.
+            region_names.extend(regions.names(place.region_code))
         for code in areas.get(service_id, []):
             region_names.extend(regions.names(code))
         records.append(

@@ -217,12 +217,18 @@ def search_database(query: Query, words: Sequence[QueryWord], now: datetime) -> 
                 select(ServiceAtLocation.service_id)
                 .join(Location, Location.id == ServiceAtLocation.location_id)
                 .where(
-                    and_(
-                        Location.latitude.between(
-                            query.origin.latitude - delta, query.origin.latitude + delta
-                        ),
-                        Location.longitude.between(
-                            query.origin.longitude - delta_lon, query.origin.longitude + delta_lon
+                    or_(
+                        # A safe house is ranked at its stand-in point, never boxed by its
+                        # own (``directory.geo.confidential``): ``rank`` applies the radius.
+                        Location.confidential.is_(True),
+                        and_(
+                            Location.latitude.between(
+                                query.origin.latitude - delta, query.origin.latitude + delta
+                            ),
+                            Location.longitude.between(
+                                query.origin.longitude - delta_lon,
+                                query.origin.longitude + delta_lon,
+                            ),
                         ),
                     )
                 )

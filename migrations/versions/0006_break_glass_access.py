@@ -3,8 +3,8 @@
 An administrator reads a referral's client data only after stating a purpose: each grant
 (or refusal past the hourly limit) is a row of ``break_glass_access``.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04 22:43:16.360315
 
 """
@@ -16,8 +16,8 @@ import directory.privacy.crypto
 import directory.sqltypes
 
 # revision identifiers, used by Alembic.
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@
 referral pages' forms: each account's key, the request it came with and the answer it
 got (encrypted: a referral's answer holds client data), kept 24 hours.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04 23:05:00
 
 """
@@ -17,8 +17,8 @@ import directory.privacy.crypto
 import directory.sqltypes
 
 # revision identifiers, used by Alembic.
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
