@@ -84,11 +84,16 @@ def form_field_names() -> list[str]:
 
 
 def values(ids: list[str]) -> st.SearchStrategy[str]:
+    """Hostile values three times in four, random text otherwise."""
     text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
-    return st.one_of(text, st.sampled_from(HOSTILE + ids))
+    hostile = st.sampled_from(HOSTILE + ids)
+    return st.one_of(hostile, hostile, hostile, text)
 
 
-def fuzz_one(client, token, url, method, label, names, ids, ran, role, failures) -> None:
+def fuzz_one(client, token, url, method, label, own, names, ids, ran, role, failures) -> None:
+    """``own``: the route's own fields, in every example; ``names``: any form's fields, a
+    few at a time."""
+
     @settings(
         max_examples=MAX_EXAMPLES,
         deadline=None,
@@ -98,8 +103,13 @@ def fuzz_one(client, token, url, method, label, names, ids, ran, role, failures)
         suppress_health_check=list(HealthCheck),
     )
     @given(
-        fields=st.lists(st.sampled_from(names), max_size=FIELDS_PER_POST, unique=True).flatmap(
-            lambda keys: st.fixed_dictionaries({key: values(ids) for key in keys})
+        fields=st.tuples(
+            st.just(own),
+            st.lists(st.sampled_from(names), max_size=FIELDS_PER_POST, unique=True),
+        ).flatmap(
+            lambda keys: st.fixed_dictionaries(
+                {key: values(ids) for key in dict.fromkeys(keys[0] + keys[1])}
+            )
         )
     )
     def post(fields) -> None:
@@ -143,7 +153,8 @@ def test_no_form_answers_a_server_error(app, capsys):
         url = probe.url(world)
         if url.startswith("/api/"):
             continue  # schemathesis covers the API (tests/test_fuzz_api.py)
-        own = sorted(probe.form(world)) if probe.form is not None else []
+        # A page's own fields: its form's, or for a GET page the list's paging and search.
+        own = sorted(probe.form(world)) if probe.form is not None else ["page", "q"]
         fuzzed += 1
         for role in ROLES:
             client = app.test_client()
@@ -159,15 +170,55 @@ def test_no_form_answers_a_server_error(app, capsys):
                 url,
                 method,
                 f"{endpoint} as {role}",
-                own + names,
+                own,
+                names,
                 ids,
                 ran,
                 role,
                 failures,
             )
-    total = sum(ran.values())
+    # And every hostile value in each of a route's own fields, one at a time, as the
+    # visitor the form is for (the first signed-in one whose probe expects no refusal and
+    # no redirect to sign in).
+    swept = 0
+    for endpoint, method in routes:
+        probe = PROBES[(endpoint, method)]
+        if method == "POST" and probe.form is None:
+            continue
+        url = probe.url(world)
+        if url.startswith("/api/"):
+            continue
+        own = sorted(probe.form(world)) if probe.form is not None else ["page", "q"]
+        role = next(
+            (r for r in (*ROLES[1:], ROLES[0]) if probe.expect[r] < 400 and probe.expect[r] != 302),
+            ROLES[-1],
+        )
+        client = app.test_client()
+        user = world.network.users.get(role)
+        if user is not None:
+            db.session.refresh(user)
+            sign_in(client, user)
+        token = csrf_token(client, "/keluar" if user is not None else "/masuk")
+        for field in own:
+            for value in HOSTILE:
+                if method == "POST":
+                    response = client.post(
+                        url, data={**probe.form(world), field: value, "csrf_token": token}
+                    )
+                else:
+                    joiner = "&" if "?" in url else "?"
+                    response = client.get(url + joiner + urlencode({field: value}))
+                status = response.status_code
+                response.close()
+                swept += 1
+                if status >= 500:
+                    failures.append(f"{endpoint} {url} as {role}: {status} with {field}={value!r}")
+    total = sum(ran.values()) + swept
     with capsys.disabled():
-        print(f"\nform fuzz: {total} requests over {fuzzed} page routes ({dict(ran)})")
+        print(
+            f"\nform fuzz: {total} requests over {fuzzed} page routes "
+            f"({dict(ran)}; {swept} in the sweep of each field)"
+        )
     assert failures == []
     assert fuzzed > 40
     assert all(ran[role] > fuzzed for role in ROLES)
