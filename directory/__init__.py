@@ -37,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     configure(app, test_config)
     register_extensions(app)
+    register_input_guard(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -106,6 +107,12 @@ def register_extensions(app: Flask) -> None:
         install_writer_queue(engine) if app.config["WRITER_QUEUE"] else None
     )
     register_change_log(db.session)
+
+
+def register_input_guard(app: Flask) -> None:
+    from directory import input_guard
+
+    input_guard.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

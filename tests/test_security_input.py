@@ -189,3 +189,23 @@ def test_far_off_dates_on_the_audit_trail_are_a_400(app, network, query):
     assert "TTTT-BB-HH" in response.get_data(as_text=True) or "antara" in response.get_data(
         as_text=True
     )
+
+
+# NUL characters (found by the form fuzz on PostgreSQL: it cannot store them in text)
+
+
+def test_a_nul_in_a_form_value_is_a_400_and_changes_nothing(app, network):
+    client = client_as(app, network, ADMIN_ROLE)
+    path = f"/admin/layanan/{network.service.id}"
+    token = csrf_token(client, path)
+    response = client.post(path, data={"csrf_token": token, "name": "Layanan\x00baru"})
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert "\x00" not in network.service.name
+
+
+def test_a_nul_in_json_is_a_400(client):
+    body = '{"email": "a\\u0000@example.org", "password": "x"}'
+    response = client.post("/api/v1/auth/token", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "email" in response.json["error"]["fields"]

@@ -45,7 +45,8 @@ def require_json_bodies() -> None:
 
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Lone UTF-16 surrogates, and NUL (PostgreSQL cannot store it in text).
+_SURROGATE = re.compile("[\ud800-\udfff\x00]")
 
 
 def json_depth(raw: bytes) -> int:
@@ -69,11 +70,15 @@ def _with_surrogates(value: Any, path: list[Any]) -> dict[str, str]:
     found: dict[str, str] = {}
     if isinstance(value, str):
         if _SURROGATE.search(value):
-            found[_name(path)] = _("Berisi karakter yang tidak sah (surrogate UTF-16 tunggal).")
+            found[_name(path)] = _(
+                "Berisi karakter yang tidak sah (NUL atau surrogate UTF-16 tunggal)."
+            )
     elif isinstance(value, dict):
         for key, item in value.items():
             if _SURROGATE.search(key):
-                found[BODY] = _("Berisi karakter yang tidak sah (surrogate UTF-16 tunggal).")
+                found[BODY] = _(
+                    "Berisi karakter yang tidak sah (NUL atau surrogate UTF-16 tunggal)."
+                )
             else:
                 found.update(_with_surrogates(item, [*path, key]))
     elif isinstance(value, list):
