@@ -209,3 +209,10 @@ def test_a_nul_in_json_is_a_400(client):
     response = client.post("/api/v1/auth/token", data=body, content_type="application/json")
     assert response.status_code == 400
     assert "email" in response.json["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/akun?q=%00", "/admin/lembaga?q=a%00b", "/admin/jejak-audit?account=%00"]
+)
+def test_a_nul_in_an_admin_search_is_not_a_500(app, network, path):
+    assert client_as(app, network, ADMIN_ROLE).get(path).status_code == 200

@@ -90,7 +90,8 @@ def page_number() -> int:
 
 
 def search_text() -> str:
-    return (request.args.get("q") or "").strip()[:MAX_SEARCH]
+    # NUL cannot reach PostgreSQL in a text comparison.
+    return (request.args.get("q") or "").replace("\x00", "").strip()[:MAX_SEARCH]
 
 
 def matching(column: Any, text: str) -> Any:
@@ -693,10 +694,9 @@ def audit() -> ResponseReturnValue:
             statement = statement.where(MetadataEntry.resource_type == form.resource_type.data)
         if form.organization_id.data:
             statement = statement.where(MetadataEntry.organization_id == form.organization_id.data)
-        if (form.account.data or "").strip():
-            statement = statement.where(
-                matching(MetadataEntry.updated_by, form.account.data.strip())
-            )
+        account = (form.account.data or "").replace("\x00", "").strip()
+        if account:
+            statement = statement.where(matching(MetadataEntry.updated_by, account))
         if start := forms.parse_day(form.date_from.data):
             statement = statement.where(MetadataEntry.last_action_date >= _day_start(start))
         if end := forms.parse_day(form.date_to.data):
