@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     configure(app, test_config)
     init_proxies(app)
     register_extensions(app)
+    register_input_guard(app)
     register_blueprints(app)
     register_rate_limits(app)
     register_errorhandlers(app)
@@ -117,6 +118,12 @@ def register_extensions(app: Flask) -> None:
     # The search index reads and writes Whoosh's private block format: refuse to start
     # on any other release than the pinned one.
     check_whoosh()
+
+
+def register_input_guard(app: Flask) -> None:
+    from directory import input_guard
+
+    input_guard.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -23,6 +23,9 @@ DEFAULTS: dict[str, object] = {
     "API_MAX_PER_PAGE": 100,
     "API_DEFAULT_PER_PAGE": 20,
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+    # A JSON body of the API: at most this many bytes (413) and levels of nesting (400).
+    "API_MAX_JSON_BYTES": 64 * 1024,
+    "API_MAX_JSON_DEPTH": 20,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     # Accounts (directory/auth). None: secure cookies unless debugging, testing or in demo
@@ -65,6 +68,11 @@ DEFAULTS: dict[str, object] = {
     # Client details of a referral are purged this many days after it was closed, declined
     # or withdrawn, unless under a legal hold.
     "RETENTION_DAYS": 730,
+    # Break-glass (directory.referrals.break_glass): an administrator's stated purpose opens
+    # one referral's client data for this many minutes; more grants than this in an hour
+    # are refused and flagged to the other administrators.
+    "BREAK_GLASS_MINUTES": 15,
+    "BREAK_GLASS_MAX_PER_HOUR": 5,
     # Referrals: the time a receiver has to accept or decline, by urgency. Working days are
     # Monday to Friday, less REFERRAL_HOLIDAYS (ISO dates), in the receiver's time zone.
     "REFERRAL_RESPONSE_DEADLINES": {

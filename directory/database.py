@@ -10,9 +10,11 @@ writers take turns is its own module, switched by a setting
 
 from __future__ import annotations
 
+import os
 import uuid
 from contextvars import ContextVar, Token
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine, event
 
@@ -44,6 +46,28 @@ def reset_write_intent(token: Token[bool]) -> None:
     _write_intent.reset(token)
 
 
+# The database holds every client's data: readable and writable by its owner only.
+PRIVATE_MODE = 0o600
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def keep_private(database: Path) -> None:
+    """Create the SQLite file owner-only before SQLite does (SQLite gives its -wal and
+    -shm files the database file's mode), and take group and other access away from a
+    file, or a companion, made earlier with a looser mode."""
+    if str(database).startswith("file:"):
+        return
+    if not database.exists():
+        database.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, PRIVATE_MODE))
+    for path in (database, *(Path(f"{database}{suffix}") for suffix in SQLITE_COMPANIONS)):
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(PRIVATE_MODE)
+        except FileNotFoundError:
+            continue
+
+
 def configure_engine_events(engine: Engine) -> None:
     """SQLite: enforce foreign keys, WAL, a busy timeout, and writes begun immediately.
 
@@ -58,7 +82,10 @@ def configure_engine_events(engine: Engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
-    file_database = engine.url.database not in (None, "", ":memory:")
+    database = engine.url.database
+    file_database = database not in (None, "", ":memory:")
+    if database and file_database:
+        keep_private(Path(database))
 
     @event.listens_for(engine, "connect")
     def _sqlite_on_connect(dbapi_connection, _record):

@@ -3,6 +3,7 @@
 from directory.audit.models import MetadataEntry
 from directory.auth.models import ApiToken, LoginAttempt, User
 from directory.geo.models import Region
+from directory.idempotency.models import IdempotencyKey
 from directory.institutions.models import (
     Address,
     Attribute,
@@ -22,15 +23,17 @@ from directory.institutions.models import (
 )
 from directory.listings.models import ListingChange
 from directory.notifications.models import Notification, OutgoingEmail
-from directory.referrals.models import Referral, ReferralEvent, ReferralView
+from directory.referrals.models import BreakGlassAccess, Referral, ReferralEvent, ReferralView
 
 __all__ = [
     "Address",
     "ApiToken",
     "Attribute",
+    "BreakGlassAccess",
     "ChangeLogEntry",
     "Contact",
     "CostOption",
+    "IdempotencyKey",
     "Language",
     "ListingChange",
     "Location",

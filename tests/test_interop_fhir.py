@@ -297,9 +297,16 @@ def test_the_validator_rejects_a_broken_bundle(network):
 
 def test_only_an_administrator_may_export_client_data(network):
     referral = referral_in(network, states.SENT)
-    assert fhir.client_export_refusal(referral, network.users[ADMIN_ROLE]) is None
+    admin = network.users[ADMIN_ROLE]
+    assert fhir.client_export_refusal(referral, admin, purpose_stated=True) is None
+    # Without a stated purpose (break-glass), not even an administrator.
+    assert fhir.client_export_refusal(referral, admin) == fhir.NO_PURPOSE
     for role in (SENDER, RECEIVER, OTHER_COUNSELLOR, OTHER_PARTNER):
-        assert fhir.client_export_refusal(referral, network.users[role]) == fhir.NOT_ADMIN
+        for stated in (False, True):
+            refusal = fhir.client_export_refusal(
+                referral, network.users[role], purpose_stated=stated
+            )
+            assert refusal == fhir.NOT_ADMIN
 
 
 def test_no_client_export_without_standing_consent(network):
@@ -315,11 +322,15 @@ def test_no_client_export_without_standing_consent(network):
         network, states.SENT, client_age_group="6-12", guardian_consent_given=True
     )
     no_consent = referral_in(network, states.SENT, consent_given=False)
-    assert fhir.client_export_refusal(withdrawn, admin) == fhir.CONSENT_WITHDRAWN
-    assert fhir.client_export_refusal(purged, admin) == fhir.CLIENT_DATA_PURGED
-    assert fhir.client_export_refusal(child, admin) == fhir.NO_CONSENT
-    assert fhir.client_export_refusal(no_consent, admin) == fhir.NO_CONSENT
-    assert fhir.client_export_refusal(child_with_guardian, admin) is None
+
+    def refusal(referral):
+        return fhir.client_export_refusal(referral, admin, purpose_stated=True)
+
+    assert refusal(withdrawn) == fhir.CONSENT_WITHDRAWN
+    assert refusal(purged) == fhir.CLIENT_DATA_PURGED
+    assert refusal(child) == fhir.NO_CONSENT
+    assert refusal(no_consent) == fhir.NO_CONSENT
+    assert refusal(child_with_guardian) is None
 
 
 # The endpoint
@@ -376,15 +387,27 @@ def test_outsiders_asking_for_client_data_still_see_nothing(client, network, rol
     assert response.status_code == 404
 
 
+def state_purpose(client, referral, headers):
+    response = client.post(
+        f"/api/v1/referrals/{referral.id}/break-glass",
+        json={"purpose": "Permintaan akses subjek data No. 7/2026"},
+        headers=headers,
+    )
+    assert response.status_code == 201
+
+
 def test_an_administrator_exports_client_data_and_it_is_recorded(client, network):
     referral = referral_in(network, states.ACCEPTED, **CLIENT_FIELDS)
     admin = network.users[ADMIN_ROLE]
-    response = client.get(fhir_url(referral, "?include_client=true"), headers=bearer(admin))
+    headers = bearer(admin)
+    state_purpose(client, referral, headers)
+    response = client.get(fhir_url(referral, "?include_client=true"), headers=headers)
     assert response.status_code == 200
     assert response.mimetype == "application/fhir+json"
     patient = resources(response.json)["Patient"]
     assert patient["identifier"][0]["value"] == CLIENT_FIELDS["client_reference"]
-    [access] = db.session.scalars(select(ReferralView)).all()
+    grant, access = db.session.scalars(select(ReferralView).order_by(ReferralView.id)).all()
+    assert (grant.purpose, grant.client_data_shown) == ("break_glass", False)
     assert (access.user_id, access.channel, access.purpose) == (admin.id, "api", "fhir_export")
     assert access.client_data_shown is True
 
@@ -405,11 +428,16 @@ def test_an_export_without_client_data_is_recorded_as_such(client, network, role
 
 def test_the_export_shows_in_the_subject_access_record(client, network):
     referral = referral_in(network, states.ACCEPTED, **CLIENT_FIELDS)
-    client.get(fhir_url(referral, "?include_client=1"), headers=bearer(network.users[ADMIN_ROLE]))
+    headers = bearer(network.users[ADMIN_ROLE])
+    state_purpose(client, referral, headers)
+    client.get(fhir_url(referral, "?include_client=1"), headers=headers)
     reference = CLIENT_FIELDS["client_reference"]
     export = export_for_subject(reference, referrals_about(reference), utcnow())
     accessed = export["referrals"][0]["accessed"]
-    assert [(a["purpose"], a["client_data_shown"]) for a in accessed] == [("fhir_export", True)]
+    assert [(a["purpose"], a["client_data_shown"]) for a in accessed] == [
+        ("break_glass", False),
+        ("fhir_export", True),
+    ]
 
 
 def test_no_client_data_after_consent_is_withdrawn(client, network):

@@ -12,6 +12,7 @@ from directory.referrals.models import ReferralView
 from tests.support.referral_network import bearer, build_network, client_as, csrf_token, referral_in
 
 REFERENCE = "SUBJEK-7781"
+PURPOSE = "Permintaan akses subjek data, surat No. 12/2026"
 CONTACT = "0813 7777 1212"
 SAFE = "Hanya lewat kakak perempuannya"
 
@@ -60,7 +61,9 @@ def test_sending_is_recorded_as_a_change(app):
 def search(app, network, reference):
     admin = client_as(app, network, "admin")
     token = csrf_token(admin, "/admin/privasi")
-    page = admin.post("/admin/privasi", data={"csrf_token": token, "reference": reference})
+    page = admin.post(
+        "/admin/privasi", data={"csrf_token": token, "reference": reference, "purpose": PURPOSE}
+    )
     return admin, token, page
 
 
@@ -101,7 +104,8 @@ def test_the_export_leaves_out_what_could_endanger_the_client(app):
     client_as(app, network, "receiver_partner").get(f"/rujukan/{referral.id}")
     admin, token, _page = search(app, network, REFERENCE)
     response = admin.post(
-        "/admin/privasi/ekspor", data={"csrf_token": token, "reference": REFERENCE}
+        "/admin/privasi/ekspor",
+        data={"csrf_token": token, "reference": REFERENCE, "purpose": PURPOSE},
     )
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
@@ -125,7 +129,8 @@ def test_a_confidential_receiver_is_not_named_in_the_export(app):
     referral = referral_in(network, "sent", client_reference=REFERENCE)
     admin, token, _page = search(app, network, REFERENCE)
     text = admin.post(
-        "/admin/privasi/ekspor", data={"csrf_token": token, "reference": REFERENCE}
+        "/admin/privasi/ekspor",
+        data={"csrf_token": token, "reference": REFERENCE, "purpose": PURPOSE},
     ).get_data(as_text=True)
     assert referral.reference_number in text
     assert "UPTD PPA Kota Serang (uji)" not in text

@@ -35,6 +35,10 @@ def network(app):
     return build_network()
 
 
+# Consent recorded yesterday morning (consent older than a year is refused).
+CONSENT_DAY = (utcnow() - timedelta(days=1)).date().isoformat()
+
+
 def form_data(network, **overrides):
     data = {
         "service_id": network.service.id,
@@ -49,7 +53,7 @@ def form_data(network, **overrides):
         "client_safe_contact": "Hubungi lewat kakaknya.",
         "consent_given": "y",
         "consent_method": "verbal",
-        "consent_recorded_at": "2025-05-02T09:30",
+        "consent_recorded_at": f"{CONSENT_DAY}T09:30",
     }
     data.update(overrides)
     return data
@@ -70,7 +74,7 @@ def test_a_counsellor_sends_from_the_form(app, network):
     assert referral.status == "sent" and referral.urgency == "emergency"
     assert {term.id for term in referral.problem_terms} == {t.id for t in network.problem_terms[:2]}
     # 09:30 in Kota Serang (WIB) is 02:30 UTC.
-    assert referral.consent_recorded_at.isoformat() == "2025-05-02T02:30:00+00:00"
+    assert referral.consent_recorded_at.isoformat() == f"{CONSENT_DAY}T02:30:00+00:00"
     assert referral.client_contact is None
     # Emergency: four hours to answer.
     assert referral.due_at - referral.sent_at == timedelta(hours=4)
@@ -148,7 +152,9 @@ def test_the_admin_sees_the_course_but_no_client_data(app, network):
     assert "Rujukan disetujui" in text
     for secret in (referral.client_reference, referral.reason):
         assert secret not in text
-    assert 'action="/rujukan/' not in text
+    # No action on the referral; only the break-glass form (a stated purpose) is offered.
+    actions = re.findall(r'action="(/rujukan/[^"]+)"', text)
+    assert actions == [f"/rujukan/{referral.id}/akses-darurat"]
 
 
 def test_outsiders_get_404(app, network):

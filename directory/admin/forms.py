@@ -300,16 +300,30 @@ class PasswordResetForm(FlaskForm):
     )
 
 
+# The audit trail's dates: nothing was recorded before, and a day after the last one
+# would fall off the calendar.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
 def parse_day(raw: str | None) -> date | None:
+    """A day between FIRST_DAY and LAST_DAY written TTTT-BB-HH, else None."""
     try:
-        return datetime.strptime((raw or "").strip(), "%Y-%m-%d").date()
+        day = datetime.strptime((raw or "").strip(), "%Y-%m-%d").date()
     except ValueError:
         return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def _day(form: Any, field: Field) -> None:
     if (field.data or "").strip() and parse_day(field.data) is None:
-        raise ValidationError(_l("Tulis tanggal sebagai TTTT-BB-HH."))
+        raise ValidationError(
+            _l(
+                "Tulis tanggal sebagai TTTT-BB-HH, antara %(first)s dan %(last)s.",
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+            )
+        )
 
 
 class AuditFilterForm(FlaskForm):

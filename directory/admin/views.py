@@ -19,6 +19,7 @@ from sqlalchemy.orm import contains_eager
 
 from directory.admin import forms
 from directory.admin import operations as ops
+from directory.api.params import list_page
 from directory.audit.models import MetadataEntry
 from directory.auth.models import ROLES, User
 from directory.extensions import db, login_manager
@@ -35,6 +36,7 @@ from directory.institutions.models import (
     TaxonomyTerm,
 )
 from directory.public.helpers import SERVICE_STATUS_LABELS
+from directory.referrals import break_glass
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -84,14 +86,12 @@ def actor() -> User:
 
 
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    if raw.isascii() and raw.isdigit() and len(raw) <= 5:
-        return min(max(int(raw), 1), MAX_PAGE)
-    return 1
+    return list_page(request.args, maximum=MAX_PAGE)
 
 
 def search_text() -> str:
-    return (request.args.get("q") or "").strip()[:MAX_SEARCH]
+    # NUL cannot reach PostgreSQL in a text comparison.
+    return (request.args.get("q") or "").replace("\x00", "").strip()[:MAX_SEARCH]
 
 
 def matching(column: Any, text: str) -> Any:
@@ -659,6 +659,12 @@ def act(kind: str, record_id: uuid.UUID, action: str) -> ResponseReturnValue:
 # Audit trail
 
 
+@bp.get("/akses-darurat")
+def break_glass_report() -> ResponseReturnValue:
+    """Every administrator's break-glass grant and refusal, newest first."""
+    return render_template("admin/break_glass.html", page=paged(break_glass.report()))
+
+
 AUDIT_FILTERS = ("resource_type", "organization_id", "account", "date_from", "date_to")
 
 
@@ -688,10 +694,9 @@ def audit() -> ResponseReturnValue:
             statement = statement.where(MetadataEntry.resource_type == form.resource_type.data)
         if form.organization_id.data:
             statement = statement.where(MetadataEntry.organization_id == form.organization_id.data)
-        if (form.account.data or "").strip():
-            statement = statement.where(
-                matching(MetadataEntry.updated_by, form.account.data.strip())
-            )
+        account = (form.account.data or "").replace("\x00", "").strip()
+        if account:
+            statement = statement.where(matching(MetadataEntry.updated_by, account))
         if start := forms.parse_day(form.date_from.data):
             statement = statement.where(MetadataEntry.last_action_date >= _day_start(start))
         if end := forms.parse_day(form.date_to.data):

@@ -5,4 +5,12 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 
 # Each module adds its routes to the blueprint.
-from directory.api import auth, fhir, places, referrals, reports, views  # noqa: E402,F401
+from directory.api import (  # noqa: E402,F401
+    auth,
+    break_glass,
+    fhir,
+    places,
+    referrals,
+    reports,
+    views,
+)

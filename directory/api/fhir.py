@@ -1,8 +1,9 @@
 """``GET /api/v1/referrals/{id}/fhir``: a referral as an HL7 FHIR R4 Bundle.
 
 Seen by whoever may see the referral (``GET /referrals/{id}``: 401, 404 for outsiders).
-Client data only on request (``include_client=true``) and only for an administrator while
-the client's consent stands and the data is not purged; asking otherwise is a 403 naming
+Client data only on request (``include_client=true``) and only for an administrator within
+a break-glass window (a stated purpose, ``POST /referrals/{id}/break-glass``) while the
+client's consent stands and the data is not purged; asking otherwise is a 403 naming
 the reason. Every export is recorded as an access to the referral (purpose
 ``fhir_export``), with whether client data went out, so that a subject access request
 shows it. Unlike opening the referral, an export does not mark it received.
@@ -25,7 +26,7 @@ from directory.database import utcnow
 from directory.errors import ApiError
 from directory.extensions import db
 from directory.interop import fhir
-from directory.referrals import operations
+from directory.referrals import break_glass, operations
 from directory.request_transactions import writes_on_get
 
 # ReferralView.purpose of an export.
@@ -43,6 +44,10 @@ def _refusal_message(reason: str) -> str:
         fhir.CONSENT_WITHDRAWN: _(
             "Klien telah mencabut persetujuannya; data klien tidak dapat diekspor."
         ),
+        fhir.NO_PURPOSE: _(
+            "Nyatakan dahulu tujuan membuka data klien (akses darurat: "
+            "POST /api/v1/referrals/{id}/break-glass)."
+        ),
         fhir.NO_CONSENT: _(
             "Persetujuan klien (dan wali untuk anak) tidak tercatat; data klien tidak dapat "
             "diekspor."
@@ -59,12 +64,14 @@ def referral_fhir(referral_id: str) -> ResponseReturnValue:
     include_client = bool(reader.boolean(INCLUDE_CLIENT))
     reader.raise_if_invalid()
     referral = visible_referral(referral_id, user)
+    now = utcnow()
     if include_client:
-        refusal = fhir.client_export_refusal(referral, user)
+        refusal = fhir.client_export_refusal(
+            referral, user, purpose_stated=break_glass.active_grant(referral, user, now) is not None
+        )
         if refusal is not None:
             message = _refusal_message(refusal)
             raise ApiError(message, status=403, code="forbidden", fields={INCLUDE_CLIENT: message})
-    now = utcnow()
     access = operations.record_access(referral, user, operations.API, FHIR_EXPORT, now)
     access.client_data_shown = include_client
     bundle = fhir.referral_bundle(referral, now, include_client=include_client)
@@ -121,8 +128,9 @@ describe(
                     "in": "query",
                     "required": False,
                     "description": "true: add the client as a `Patient` and the reason as a "
-                    "note. Administrators only, while the client's consent stands and the "
-                    "data is not purged; otherwise 403.",
+                    "note. Administrators only, within a break-glass window "
+                    "(`POST /referrals/{id}/break-glass`), while the client's consent "
+                    "stands and the data is not purged; otherwise 403.",
                     "schema": {"type": "boolean"},
                 }
             ],

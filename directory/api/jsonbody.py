@@ -3,13 +3,20 @@
 Bad bodies answer 400 with ``error.fields`` naming each field (dotted: ``client.initials``);
 a body that is not JSON at all answers 415, on every API endpoint that takes a body
 (``require_json_bodies`` runs before each API request).
+
+Before parsing, a body is held to ``API_MAX_JSON_BYTES`` (413) and to
+``API_MAX_JSON_DEPTH`` levels of nested arrays and objects (400): Python's parser recurses
+once per level, and a megabyte of ``[`` would exhaust its stack. A parsed body whose
+strings hold a lone UTF-16 surrogate (``"\\ud800"``, valid JSON but no text) is a 400 too.
 """
 
 from __future__ import annotations
 
+import re
+from itertools import accumulate
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
@@ -36,21 +43,86 @@ def require_json_bodies() -> None:
         raise _unsupported()
 
 
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+# Lone UTF-16 surrogates, and NUL (PostgreSQL cannot store it in text).
+_SURROGATE = re.compile("[\ud800-\udfff\x00]")
+
+
+def json_depth(raw: bytes) -> int:
+    """How deeply arrays and objects nest in ``raw`` (brackets inside strings do not count)."""
+    steps = (
+        1 if bracket in (b"[", b"{") else -1 for bracket in _BRACKET.findall(_STRING.sub(b"", raw))
+    )
+    return max(accumulate(steps, initial=0))
+
+
+def _invalid_body(message: str) -> ApiError:
+    return ApiError(
+        _("Badan permintaan harus berupa objek JSON yang sah."),
+        code="invalid_body",
+        fields={BODY: message},
+    )
+
+
+def _with_surrogates(value: Any, path: list[Any]) -> dict[str, str]:
+    """Fields whose strings (or keys) hold a lone surrogate."""
+    found: dict[str, str] = {}
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            found[_name(path)] = _(
+                "Berisi karakter yang tidak sah (NUL atau surrogate UTF-16 tunggal)."
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if _SURROGATE.search(key):
+                found[BODY] = _(
+                    "Berisi karakter yang tidak sah (NUL atau surrogate UTF-16 tunggal)."
+                )
+            else:
+                found.update(_with_surrogates(item, [*path, key]))
+    elif isinstance(value, list):
+        for item in value:
+            found.update(_with_surrogates(item, path))
+    return found
+
+
 def json_object() -> dict[str, Any]:
     """The request's JSON object.
 
-    :raises ApiError: 415 unless the body is declared JSON; 400 unless it parses into an object.
+    :raises ApiError: 415 unless the body is declared JSON; 413 when it is larger than
+        ``API_MAX_JSON_BYTES``; 400 unless it parses into an object nested at most
+        ``API_MAX_JSON_DEPTH`` levels, whose text holds no lone surrogate.
     """
     if not request.is_json:
         raise _unsupported()
-    data = request.get_json(silent=True)
+    limit = int(current_app.config["API_MAX_JSON_BYTES"])
+    if (request.content_length or 0) > limit:
+        raise _too_large(limit)
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise _too_large(limit)
+    depth = int(current_app.config["API_MAX_JSON_DEPTH"])
+    if json_depth(raw) > depth:
+        raise _invalid_body(_("Bersarang terlalu dalam: paling banyak %(n)s tingkat.", n=depth))
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
     if not isinstance(data, dict):
-        raise ApiError(
-            _("Badan permintaan harus berupa objek JSON yang sah."),
-            code="invalid_body",
-            fields={BODY: _("Bukan objek JSON yang sah.")},
-        )
+        raise _invalid_body(_("Bukan objek JSON yang sah."))
+    surrogates = _with_surrogates(data, [])
+    if surrogates:
+        raise ApiError(_("Badan permintaan tidak sah."), code="invalid_body", fields=surrogates)
     return data
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(
+        _("Badan permintaan terlalu besar: paling banyak %(n)s bita.", n=limit),
+        status=413,
+        code="payload_too_large",
+    )
 
 
 def _name(path: list[Any]) -> str:

@@ -28,6 +28,8 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 # Beyond this a page number is a mistake, and its offset would overflow SQL integers.
 MAX_PAGE = 1_000_000
+# The pages' lists (inbox, outbox, notifications, review queue, administration).
+MAX_LIST_PAGE = 10_000
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
@@ -87,6 +89,15 @@ class Reader:
 
         result = self._convert(name, convert)
         return default if result is None else result
+
+    def page(self, name: str = "page", *, maximum: int = MAX_LIST_PAGE) -> int:
+        """The page number of an HTML list: a link may be stale or typed by hand, so what is
+        not a page number is the first page and beyond ``maximum`` is the last allowed."""
+        raw = self.value(name)
+        self.errors.pop(name, None)
+        if raw is None or not re.fullmatch(r"[+]?\d{1,30}", raw):
+            return 1
+        return min(max(int(raw), 1), maximum)
 
     def boolean(self, name: str) -> bool | None:
         return self._convert(name, parse_boolean)
@@ -201,6 +212,11 @@ def parse_language_code(raw: str) -> str:
 class Paging:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+
+
+def list_page(args: MultiDict[str, str], *, maximum: int = MAX_LIST_PAGE) -> int:
+    """``?page=`` of an HTML list page (see :meth:`Reader.page`)."""
+    return Reader(args).page(maximum=maximum)
 
 
 def read_paging(reader: Reader, *, default_per_page: int, max_per_page: int) -> Paging:

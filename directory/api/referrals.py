@@ -23,7 +23,8 @@ from directory.auth.models import User
 from directory.database import utcnow
 from directory.errors import ApiError
 from directory.extensions import db
-from directory.referrals import operations, states, vocabulary
+from directory.idempotency.web import idempotent_api, remember
+from directory.referrals import break_glass, operations, states, vocabulary
 from directory.referrals.models import Referral
 from directory.referrals.serialize import referral_to_json
 from directory.request_transactions import writes_on_get
@@ -148,8 +149,13 @@ def _parse_recorded_at(raw: str) -> datetime:
         ) from None
     if value.tzinfo is None:
         raise _invalid({"consent.recorded_at": _("Sertakan zona waktu (mis. +07:00).")})
-    # In UTC, as it is stored and read back.
-    return value.astimezone(UTC)
+    # In UTC, as it is stored and read back. Year 1 or 9999 with an offset falls off the
+    # calendar; the operation refuses anything that far anyway.
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        message = str(operations.consent_time_message())
+        raise _invalid({"consent.recorded_at": message}) from None
 
 
 def draft_from_json(body: dict[str, Any]) -> operations.ReferralDraft:
@@ -219,6 +225,7 @@ def _conflict(message: str) -> ApiError:
 
 
 @bp.post("/referrals")
+@idempotent_api
 def create_referral() -> ResponseReturnValue:
     user = api_user()
     if not user.can_send_referrals():
@@ -234,9 +241,10 @@ def create_referral() -> ResponseReturnValue:
     # The answer is built from the written state before the commit: the commit expires
     # every loaded record, and reading the referral back would take a second transaction
     # (a second write lock on SQLite) for the same values.
-    response = jsonify(referral_to_json(referral, user, utcnow(), with_events=True))
+    response = jsonify(referral_to_json(referral, user, utcnow(), with_events=True, break_glass=[]))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_referral", referral_id=referral.id)
+    remember(response)
     db.session.commit()
     return response
 
@@ -289,10 +297,21 @@ def get_referral(referral_id: str) -> ResponseReturnValue:
         referral = visible_referral(referral_id, user)
         operations.open_referral(referral, user, operations.API)
         db.session.commit()
-    return jsonify(referral_to_json(referral, user, utcnow(), with_events=True))
+    now = utcnow()
+    return jsonify(
+        referral_to_json(
+            referral,
+            user,
+            now,
+            with_events=True,
+            detailed=break_glass.client_visible(referral, user, now),
+            break_glass=break_glass.accesses_of(referral),
+        )
+    )
 
 
 @bp.post("/referrals/<referral_id>/transitions")
+@idempotent_api
 def transition(referral_id: str) -> ResponseReturnValue:
     user = api_user()
     referral = visible_referral(referral_id, user)
@@ -321,7 +340,16 @@ def transition(referral_id: str) -> ResponseReturnValue:
         db.session.rollback()
         raise _invalid(error.messages()) from None
     # Built before the commit, as in create_referral.
-    response = jsonify(referral_to_json(referral, user, utcnow(), with_events=True))
+    response = jsonify(
+        referral_to_json(
+            referral,
+            user,
+            utcnow(),
+            with_events=True,
+            break_glass=break_glass.accesses_of(referral),
+        )
+    )
+    remember(response)
     db.session.commit()
     return response
 
@@ -330,7 +358,21 @@ REFERRALS = "referrals"
 REFERRAL_RESULT = {
     "type": "object",
     "description": "A referral. `client`, `consent`, `reason` and free text are null unless "
-    "the caller belongs to the sending or the receiving organization.",
+    "the caller belongs to the sending or the receiving organization, or is an "
+    "administrator within a break-glass window (`POST /referrals/{id}/break-glass`). "
+    "`GET /referrals/{id}` also carries `break_glass`: every administrator's stated "
+    "purpose for reading the client data (who, when, purpose, window, refused).",
+}
+
+
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any 1-255 visible ASCII characters (a UUID, say). The same key (per "
+    "account) with the same request within 24 hours answers the first result again "
+    "(`Idempotent-Replayed: true`) and changes nothing; with another request, 422.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
 }
 
 
@@ -341,7 +383,9 @@ def _errors(*statuses: str) -> dict[str, Any]:
         "403": "Your organization may not do this.",
         "404": "No such referral, or not yours to see.",
         "409": "Not possible from the current status, or the version is stale.",
+        "413": "The body is too large.",
         "415": "The body is not JSON.",
+        "422": "The Idempotency-Key came with another request within 24 hours.",
     }
     return {status: json_response(meanings[status], ref("schemas", "Error")) for status in statuses}
 
@@ -352,13 +396,14 @@ describe(
             "summary": "Send a referral (counsellors). The client's recorded consent is "
             "required; for a child (age group under 18) a guardian's too.",
             "tags": [REFERRALS],
+            "parameters": [IDEMPOTENCY_KEY],
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": REFERRAL_SCHEMA}},
             },
             "responses": {
                 "201": json_response("The new referral, `status: sent`.", REFERRAL_RESULT),
-                **_errors("400", "401", "403", "415"),
+                **_errors("400", "401", "403", "409", "413", "415", "422"),
             },
         },
         "GET /referrals": {
@@ -400,13 +445,14 @@ describe(
             "(outcome) for the receiving organization; withdraw (reason) for the sending one. "
             "Give `version` to act only on the version you saw.",
             "tags": [REFERRALS],
+            "parameters": [IDEMPOTENCY_KEY],
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": TRANSITION_SCHEMA}},
             },
             "responses": {
                 "200": json_response("The referral after the action.", REFERRAL_RESULT),
-                **_errors("400", "401", "403", "404", "409", "415"),
+                **_errors("400", "401", "403", "404", "409", "413", "415", "422"),
             },
         },
     }

@@ -76,6 +76,7 @@ GENDER = {"female": "female", "male": "male"}
 NOT_ADMIN = "not_admin"
 NO_CONSENT = "no_consent"
 CONSENT_WITHDRAWN = "consent_withdrawn"
+NO_PURPOSE = "no_purpose"
 CLIENT_DATA_PURGED = "client_data_purged"
 
 
@@ -91,12 +92,15 @@ def service_request_status(referral: Referral) -> str:
     return SERVICE_REQUEST_STATUS[referral.status]
 
 
-def client_export_refusal(referral: Referral, user: User) -> str | None:
+def client_export_refusal(
+    referral: Referral, user: User, *, purpose_stated: bool = False
+) -> str | None:
     """Why the client data may not be exported to ``user``, or None when it may.
 
     Only an administrator (for a subject access or a court, say) takes client data out
     of the network this way, and only while the client's recorded consent (a guardian's
-    too for a child) stands and the data still exists.
+    too for a child) stands and the data still exists, within a break-glass window
+    (``purpose_stated``: see :mod:`directory.referrals.break_glass`).
     """
     if not (user.is_authenticated and user.is_active and user.is_admin):
         return NOT_ADMIN
@@ -107,6 +111,8 @@ def client_export_refusal(referral: Referral, user: User) -> str | None:
     guardian_needed = referral.client_age_group in CHILD_AGE_GROUPS
     if not referral.consent_given or (guardian_needed and not referral.guardian_consent_given):
         return NO_CONSENT
+    if not purpose_stated:
+        return NO_PURPOSE
     return None
 
 

@@ -13,13 +13,14 @@ import uuid
 from datetime import datetime
 
 import click
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from directory.api.params import list_page
 from directory.auth.models import User
 from directory.database import utcnow
 from directory.extensions import db
@@ -263,7 +264,11 @@ def queue() -> ResponseReturnValue:
     if not user().is_admin:
         abort(403)
     page = db.paginate(
-        operations.pending_changes(), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False
+        operations.pending_changes(),
+        page=list_page(request.args),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+        error_out=False,
     )
     changes = list(page.items)
     return render_template(

@@ -18,7 +18,7 @@ from directory.database import utcnow
 from directory.extensions import db
 from directory.listings.stale import remind_stale
 from directory.notifications.mail import deliverer_for, send_pending
-from directory.privacy.commands import purge_now
+from directory.privacy.commands import purge_idempotency_keys, purge_now
 
 notifications_cli = AppGroup("notifications", help="Send notification e-mail.")
 
@@ -68,4 +68,7 @@ def worker_round() -> list[str]:
     forgotten = purge_attempts_now()
     if forgotten:
         lines.append(f"sign-in attempts: deleted {forgotten} past retention")
+    keys = purge_idempotency_keys()
+    if keys:
+        lines.append(f"idempotency: forgot {keys} keys older than 24 hours")
     return lines

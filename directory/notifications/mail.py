@@ -56,10 +56,22 @@ months and is flagged in the directory. Please check it, correct what has change
 press "Data masih benar" (the data is still correct) at the link above.
 """
 
+BREAK_GLASS_SUBJECT = "Jejaring Rujukan: batas akses darurat terlampaui / break-glass limit reached"
+BREAK_GLASS_BODY = """\
+Seorang administrator meminta membuka data klien lebih sering daripada yang diizinkan
+dalam satu jam; permintaan itu ditolak dan dicatat. Periksa laporan akses darurat:
+
+    {link}
+
+An administrator asked to read client data more often than allowed in an hour; the
+request was refused and recorded. Please review the break-glass report at the link above.
+"""
+
 # The fixed text of each kind of e-mail: (subject, body with a {link}).
 TEXTS = {
     "referral": (SUBJECT, BODY),
     "listing_stale": (LISTING_STALE_SUBJECT, LISTING_STALE_BODY),
+    "break_glass_flag": (BREAK_GLASS_SUBJECT, BREAK_GLASS_BODY),
 }
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from directory.api.params import list_page
 from directory.extensions import db
 from directory.notifications.models import Notification
 from directory.notifications.operations import mark_all_read, mark_read, unread_count
@@ -20,6 +21,9 @@ bp = Blueprint("notifications", __name__)
 
 PER_PAGE = 30
 # Notifications about an organization's listing rather than a referral.
+BREAK_GLASS_LABELS = {
+    "break_glass_flag": _l("Batas akses darurat terlampaui oleh administrator lain"),
+}
 LISTING_LABELS = {
     "listing_stale": _l("Data lembaga perlu diverifikasi"),
     "listing_approved": _l("Usulan perubahan data disetujui"),
@@ -38,6 +42,7 @@ def index() -> ResponseReturnValue:
         select(Notification)
         .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id),
+        page=list_page(request.args),
         per_page=PER_PAGE,
         max_per_page=PER_PAGE,
         error_out=False,
@@ -45,7 +50,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "notifications/index.html",
         page=page,
-        labels={**EVENT_LABELS, **LISTING_LABELS},
+        labels={**EVENT_LABELS, **LISTING_LABELS, **BREAK_GLASS_LABELS},
         form=MarkForm(),
     )
 

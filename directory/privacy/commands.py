@@ -11,6 +11,7 @@ from sqlalchemy import Table, select, update
 
 from directory.database import utcnow
 from directory.extensions import db
+from directory.idempotency import operations as idempotency
 from directory.privacy.crypto import EncryptedText, cipher, generate_key
 from directory.privacy.retention import purge_expired
 from directory.referrals.guards import rewriting_event_texts
@@ -84,3 +85,17 @@ def purge_command() -> None:
     count = purge_now()
     days = current_app.config["RETENTION_DAYS"]
     click.echo(f"purged client data of {count} referrals ended over {days} days ago")
+
+
+def purge_idempotency_keys(now: datetime | None = None) -> int:
+    """Forget idempotency keys (and the answers they keep) older than 24 hours; commit."""
+    count = idempotency.purge_expired(now or utcnow())
+    db.session.commit()
+    return count
+
+
+@privacy_cli.command("purge-keys")
+def purge_keys_command() -> None:
+    """Forget idempotency keys older than 24 hours (the worker does this every round)."""
+    count = purge_idempotency_keys()
+    click.echo(f"forgot {count} idempotency keys older than 24 hours")

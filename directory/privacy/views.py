@@ -18,7 +18,8 @@ from directory.auth.models import User
 from directory.database import utcnow
 from directory.extensions import db
 from directory.privacy import subject
-from directory.referrals import operations
+from directory.referrals import break_glass, operations
+from directory.referrals import views as referral_views
 from directory.referrals.models import Referral
 from directory.referrals.vocabulary import MAX_REFERENCE
 
@@ -36,13 +37,46 @@ def _reference() -> str:
     return (request.form.get("reference") or "").strip()[:MAX_REFERENCE]
 
 
+class Refused(Exception):
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
 def _found(actor: User, reference: str) -> list[Referral]:
-    referrals = subject.referrals_about(reference)
+    """The referrals about ``reference``: a break-glass read, for the purpose stated in the
+    form (recorded on each, shown to both organizations, limited per hour).
+
+    :raises Refused: no or a token purpose (400), or past the hourly limit (429).
+    """
     now = utcnow()
+    purpose = request.form.get("purpose")
+    try:
+        break_glass.check_purpose(purpose)
+    except break_glass.PurposeInvalid as error:
+        raise Refused(str(error.message), 400) from None
+    referrals = subject.referrals_about(reference)
+    try:
+        break_glass.break_glass_for_subject(
+            referrals, actor, purpose, now, referral_views.break_glass_limits()
+        )
+    except break_glass.TooMany as error:
+        db.session.commit()
+        message = _(
+            "Batas akses darurat tercapai: paling banyak %(n)s dalam satu jam. Permintaan ini "
+            "ditolak, dicatat dan dilaporkan kepada administrator lain.",
+            n=error.limit,
+        )
+        raise Refused(message, 429) from None
     for referral in referrals:
         operations.record_access(referral, actor, operations.WEB, operations.SUBJECT_ACCESS, now)
     db.session.commit()
     return referrals
+
+
+def _purpose() -> str:
+    return " ".join((request.form.get("purpose") or "").split())[: break_glass.MAX_PURPOSE]
 
 
 @bp.route("/admin/privasi", methods=["GET", "POST"])
@@ -50,14 +84,25 @@ def _found(actor: User, reference: str) -> list[Referral]:
 def subject_access() -> ResponseReturnValue:
     actor = admin()
     reference = _reference() if request.method == "POST" else ""
-    referrals = _found(actor, reference) if reference else []
-    return render_template(
-        "privacy/subject.html",
-        reference=reference,
-        searched=request.method == "POST",
-        referrals=referrals,
-        accesses={referral.id: subject.accesses(referral) for referral in referrals},
-        omitted=subject.OMITTED,
+    problem, status = None, 200
+    referrals: list[Referral] = []
+    if reference:
+        try:
+            referrals = _found(actor, reference)
+        except Refused as refused:
+            problem, status = refused.message, refused.status
+    return (
+        render_template(
+            "privacy/subject.html",
+            reference=reference,
+            purpose=_purpose() if request.method == "POST" else "",
+            searched=request.method == "POST" and problem is None,
+            problem=problem,
+            referrals=referrals,
+            accesses={referral.id: subject.accesses(referral) for referral in referrals},
+            omitted=subject.OMITTED,
+        ),
+        status,
     )
 
 
@@ -69,7 +114,11 @@ def export() -> ResponseReturnValue:
     reference = _reference()
     if not reference:
         abort(400)
-    body = subject.export_for_subject(reference, _found(actor, reference), utcnow())
+    try:
+        found = _found(actor, reference)
+    except Refused as refused:
+        abort(refused.status, refused.message)
+    body = subject.export_for_subject(reference, found, utcnow())
     return Response(
         json.dumps(body, ensure_ascii=False, indent=2),
         mimetype="application/json",

@@ -274,3 +274,27 @@ class ReferralView(Model):
     )
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class BreakGlassAccess(Model):
+    """An administrator "breaking the glass": the purpose they stated to read one
+    referral's client data, and the short window it opened; or, past the hourly limit, the
+    refusal (``refused``), which is flagged to the other administrators.
+
+    Shown to both organizations in the referral's access history and listed in the
+    administrators' report. The purpose is free text and encrypted like the client data.
+    """
+
+    __tablename__ = "break_glass_access"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[str | None] = mapped_column(EncryptedText)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The end of the window; None when refused.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    refused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+
+    user: Mapped[User] = relationship(lazy="joined")
+    referral: Mapped[Referral] = relationship(lazy="joined")

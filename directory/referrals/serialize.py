@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from directory.auth.models import User
-from directory.referrals.models import Referral, ReferralEvent
+from directory.referrals.models import BreakGlassAccess, Referral, ReferralEvent
 
 
 def _time(value: datetime | None) -> str | None:
@@ -37,10 +37,33 @@ def event_to_json(event: ReferralEvent, *, detailed: bool) -> dict[str, Any]:
     return body
 
 
+def break_glass_to_json(access: BreakGlassAccess) -> dict[str, Any]:
+    return {
+        "id": access.id,
+        "referral_id": access.referral_id,
+        "reference_number": access.referral.reference_number,
+        "user": _named(access.user),
+        "purpose": access.purpose,
+        "requested_at": _time(access.requested_at),
+        "expires_at": _time(access.expires_at),
+        "refused": access.refused,
+    }
+
+
 def referral_to_json(
-    referral: Referral, viewer: User, now: datetime, *, with_events: bool = False
+    referral: Referral,
+    viewer: User,
+    now: datetime,
+    *,
+    with_events: bool = False,
+    detailed: bool | None = None,
+    break_glass: list[BreakGlassAccess] | None = None,
 ) -> dict[str, Any]:
-    detailed = referral.can_see_client(viewer)
+    """``detailed``: whether the client data is shown (default: ``can_see_client``; an
+    administrator's break-glass window is decided by the caller). ``break_glass``: the
+    referral's break-glass record, for its access history."""
+    if detailed is None:
+        detailed = referral.can_see_client(viewer)
     body: dict[str, Any] = {
         "id": referral.id,
         "reference_number": referral.reference_number,
@@ -110,4 +133,6 @@ def referral_to_json(
         }
     if with_events:
         body["events"] = [event_to_json(event, detailed=detailed) for event in referral.events]
+    if break_glass is not None:
+        body["break_glass"] = [break_glass_to_json(access) for access in break_glass]
     return body

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -22,11 +22,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
+from directory.api.params import list_page
 from directory.auth.models import User
 from directory.database import utcnow
 from directory.extensions import db
 from directory.finder.views import distance_text
 from directory.geo.timezones import zone_info
+from directory.idempotency.web import FORM_FIELD, new_form_key, once_per_form, remember
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
     Attribute,
@@ -34,7 +36,7 @@ from directory.institutions.models import (
     ServiceAtLocation,
     TaxonomyTerm,
 )
-from directory.referrals import operations, states, vocabulary
+from directory.referrals import break_glass, operations, states, vocabulary
 from directory.referrals.forms import ReferralForm, TransitionForm, choices
 from directory.referrals.models import Referral, ReferralView
 from directory.referrals.privacy import keep_rows_out_of_logs
@@ -127,7 +129,13 @@ def _box(box: str) -> ResponseReturnValue:
         statement = statement.where(
             Referral.status.in_(states.AWAITING_RESPONSE), Referral.due_at < now
         )
-    page = db.paginate(statement, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        statement,
+        page=list_page(request.args),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+        error_out=False,
+    )
     return render_template(
         "referrals/box.html",
         box=box,
@@ -208,8 +216,16 @@ def _by_id(model: type[T], raw: str | None) -> T | None:
     return db.session.get(model, record_id)
 
 
+@bp.app_context_processor
+def one_time_keys() -> dict[str, object]:
+    """``one_time_key()``: the hidden key of a form that sends or acts (see
+    :func:`directory.idempotency.web.once_per_form`)."""
+    return {"one_time_key": new_form_key, "one_time_key_field": FORM_FIELD}
+
+
 @bp.route("/rujukan/baru", methods=["GET", "POST"])
 @login_required
+@once_per_form(lambda **_: url_for("referrals.outbox"))
 def new() -> ResponseReturnValue:
     actor = user()
     if not actor.can_send_referrals():
@@ -256,6 +272,8 @@ def new() -> ResponseReturnValue:
                     field.errors = [*field.errors, message]
             status = 400
         else:
+            response = redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+            remember(response)
             db.session.commit()
             flash(
                 _(
@@ -265,7 +283,7 @@ def new() -> ResponseReturnValue:
                 ),
                 "success",
             )
-            return redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+            return response
     else:
         status = 400
     accepting = service.status == "active" and service.accepting_referrals
@@ -323,6 +341,8 @@ def _render_referral(
     status: int = 200,
 ) -> ResponseReturnValue:
     actor = user()
+    now = utcnow()
+    client_visible = break_glass.client_visible(referral, actor, now)
     views: Sequence[ReferralView] = []
     if referral.can_see_client(actor) or actor.is_admin:
         views = db.session.scalars(
@@ -337,8 +357,17 @@ def _render_referral(
             referral=referral,
             forms=forms if forms is not None else _action_forms(referral, actor),
             problem=problem,
-            now=utcnow(),
-            can_see_client=referral.can_see_client(actor),
+            now=now,
+            can_see_client=client_visible,
+            can_break_glass=(
+                not client_visible
+                and break_glass.needs_break_glass(referral, actor)
+                and referral.consent_withdrawn_at is None
+                and referral.client_data_purged_at is None
+            ),
+            break_glass_grant=break_glass.active_grant(referral, actor, now),
+            break_glass_accesses=break_glass.accesses_of(referral),
+            break_glass_limits=break_glass_limits(),
             can_rerefer=referral.can_rerefer(actor),
             can_withdraw_consent=(
                 referral.consent_withdrawn_at is None
@@ -380,8 +409,13 @@ def _transition_request(form: TransitionForm, action: str) -> operations.Transit
     )
 
 
+def _referral_page(referral_id: uuid.UUID, **_: object) -> str:
+    return url_for("referrals.show", referral_id=referral_id)
+
+
 @bp.post("/rujukan/<uuid:referral_id>/tindakan/<action>")
 @login_required
+@once_per_form(_referral_page)
 def act(referral_id: uuid.UUID, action: str) -> ResponseReturnValue:
     referral = visible_or_404(referral_id)
     actor = user()
@@ -430,13 +464,16 @@ def act(referral_id: uuid.UUID, action: str) -> ResponseReturnValue:
         return _render_referral(
             referral, forms=forms, problem=_("Periksa isian tindakan."), status=400
         )
+    response = redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+    remember(response)
     db.session.commit()
     flash(_("Tersimpan: %(what)s.", what=vocabulary.EVENT_LABELS[action]), "success")
-    return redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+    return response
 
 
 @bp.post("/rujukan/<uuid:referral_id>/cabut-persetujuan")
 @login_required
+@once_per_form(_referral_page)
 def withdraw_consent(referral_id: uuid.UUID) -> ResponseReturnValue:
     """The sender records that the client withdrew consent (CSRF-checked form post)."""
     referral = visible_or_404(referral_id)
@@ -455,8 +492,55 @@ def withdraw_consent(referral_id: uuid.UUID) -> ResponseReturnValue:
     except operations.ReferralInvalid as error:
         db.session.rollback()
         return _render_referral(referral, problem="; ".join(error.messages().values()), status=400)
+    response = redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+    remember(response)
     db.session.commit()
     flash(_("Tersimpan: persetujuan klien dicabut."), "success")
+    return response
+
+
+def break_glass_limits() -> break_glass.Limits:
+    config = current_app.config
+    return break_glass.Limits(
+        window=timedelta(minutes=int(config["BREAK_GLASS_MINUTES"])),
+        per_hour=int(config["BREAK_GLASS_MAX_PER_HOUR"]),
+    )
+
+
+@bp.post("/rujukan/<uuid:referral_id>/akses-darurat")
+@login_required
+def open_break_glass(referral_id: uuid.UUID) -> ResponseReturnValue:
+    """An administrator states why they must read the client data (CSRF-checked form)."""
+    referral = visible_or_404(referral_id)
+    actor = user()
+    limits = break_glass_limits()
+    try:
+        break_glass.break_glass(
+            referral, actor, request.form.get("purpose"), operations.WEB, utcnow(), limits
+        )
+    except break_glass.NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except break_glass.PurposeInvalid as error:
+        db.session.rollback()
+        return _render_referral(referral, problem=str(error.message), status=400)
+    except break_glass.TooMany as error:
+        db.session.commit()
+        referral = visible_or_404(referral_id)
+        message = _(
+            "Batas akses darurat tercapai: paling banyak %(n)s dalam satu jam. Permintaan ini "
+            "ditolak, dicatat dan dilaporkan kepada administrator lain.",
+            n=error.limit,
+        )
+        return _render_referral(referral, problem=message, status=429)
+    db.session.commit()
+    flash(
+        _(
+            "Akses darurat dicatat. Data klien terbuka untuk Anda selama %(n)s menit.",
+            n=int(limits.window.total_seconds() // 60),
+        ),
+        "success",
+    )
     return redirect(url_for("referrals.show", referral_id=referral.id), code=303)
 
 

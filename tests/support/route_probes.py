@@ -86,6 +86,13 @@ class Probe:
     public: bool = False
 
 
+# A subject access search is a break-glass read: it needs a stated purpose.
+SUBJECT_PURPOSE = "Permintaan akses subjek data, surat No. 3/2026"
+# Matches no referral: a search that finds the world's referrals would open their client
+# data to the administrator (a recorded break-glass read) for the probes that follow.
+SUBJECT_REFERENCE = "SUBJEK-TIDAK-ADA"
+
+
 def everyone(status: int) -> dict[str, int]:
     return dict.fromkeys(ROLES, status)
 
@@ -229,12 +236,14 @@ PROBES: dict[tuple[str, str], Probe] = {
     # Administrators: the data subject's access request and legal holds.
     ("privacy.subject_access", "GET"): Probe(lambda w: "/admin/privasi", signed_in(403, admin=200)),
     ("privacy.subject_access", "POST"): Probe(
-        lambda w: "/admin/privasi", signed_in(403, admin=200), form=lambda w: {"reference": CANARY}
+        lambda w: "/admin/privasi",
+        signed_in(403, admin=200),
+        form=lambda w: {"reference": SUBJECT_REFERENCE, "purpose": SUBJECT_PURPOSE},
     ),
     ("privacy.export", "POST"): Probe(
         lambda w: "/admin/privasi/ekspor",
         signed_in(403, admin=200),
-        form=lambda w: {"reference": CANARY},
+        form=lambda w: {"reference": SUBJECT_REFERENCE, "purpose": SUBJECT_PURPOSE},
     ),
     ("privacy.legal_hold", "POST"): Probe(
         lambda w: f"/admin/privasi/rujukan/{w.declined.id}/penahanan",
@@ -403,9 +412,28 @@ PROBES: dict[tuple[str, str], Probe] = {
         public=True,
     ),
     # FHIR export of a referral: seen as GET /referrals/{id} is; client data (asked for
-    # here) for administrators only, the two organizations are refused with a 403.
+    # here) for administrators only and only after stating a purpose (break-glass), so
+    # without one every role is refused with a 403.
     ("api.referral_fhir", "GET"): Probe(
         lambda w: f"/api/v1/referrals/{w.referral.id}/fhir?include_client=true",
-        sides_only(403, admin=200, anonymous=401),
+        sides_only(403, admin=403, anonymous=401),
+    ),
+    # Break-glass (issue 16): an administrator states a purpose to read the client data;
+    # the organizations see it already (403), outsiders see nothing (404).
+    ("referrals.open_break_glass", "POST"): Probe(
+        lambda w: f"/rujukan/{w.fresh_referral('received').id}/akses-darurat",
+        sides_only(403, admin=303),
+        form=lambda w: {"purpose": "Permintaan Pengadilan Agama No. 1/2026"},
+    ),
+    ("api.open_break_glass", "POST"): Probe(
+        lambda w: f"/api/v1/referrals/{w.fresh_referral('received').id}/break-glass",
+        sides_only(403, admin=201, anonymous=401),
+        json=lambda w: {"purpose": "Permintaan Pengadilan Agama No. 1/2026"},
+    ),
+    ("admin.break_glass_report", "GET"): Probe(
+        lambda w: "/admin/akses-darurat", signed_in(403, admin=200)
+    ),
+    ("api.break_glass_report", "GET"): Probe(
+        lambda w: "/api/v1/reports/break-glass", signed_in(403, 401, admin=200)
     ),
 }

@@ -1,0 +1,1 @@
+"""Safe retries: an ``Idempotency-Key`` makes a referral-changing request happen once."""
