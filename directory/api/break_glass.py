@@ -20,6 +20,7 @@ from directory.api import bp
 from directory.api.auth import api_user
 from directory.api.jsonbody import check, json_object
 from directory.api.openapi import describe, json_response, page_of, ref
+from directory.api.paging import paginated
 from directory.api.params import Reader, read_paging
 from directory.api.referrals import visible_referral
 from directory.database import utcnow
@@ -115,25 +116,7 @@ def break_glass_report() -> ResponseReturnValue:
     reader = Reader(request.args)
     paging = read_paging(reader, default_per_page=20, max_per_page=100)
     reader.raise_if_invalid()
-    page = db.paginate(
-        break_glass.report(),
-        page=paging.page,
-        per_page=paging.per_page,
-        max_per_page=None,
-        error_out=False,
-    )
-    contents = [break_glass_to_json(access) for access in page.items]
-    total_pages = page.pages
-    return jsonify(
-        total_items=int(page.total or 0),
-        total_pages=total_pages,
-        page_number=paging.page,
-        size=len(contents),
-        first_page=paging.page == 1,
-        last_page=paging.page >= total_pages,
-        empty=not contents,
-        contents=contents,
-    )
+    return jsonify(paginated(break_glass.report(), paging, break_glass_to_json))
 
 
 NULLABLE_TIME = {"type": ["string", "null"]}

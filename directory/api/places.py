@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from directory.api import bp
 from directory.api.openapi import PARAMETERS, describe, json_response, page_of, params
+from directory.api.paging import page_wrapper
 from directory.api.params import Reader
 from directory.api.views import public_json
 from directory.errors import ApiError
@@ -50,16 +51,9 @@ def places() -> ResponseReturnValue:
         for candidate in found
     ]
     return public_json(
-        {
-            "total_items": len(contents),
-            "total_pages": 1 if contents else 0,
-            "page_number": 1,
-            "size": len(contents),
-            "first_page": True,
-            "last_page": True,
-            "empty": not contents,
-            "contents": contents,
-        }
+        page_wrapper(
+            contents, page_number=1, total_items=len(contents), total_pages=1 if contents else 0
+        )
     )
 
 

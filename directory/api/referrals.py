@@ -18,6 +18,7 @@ from directory.api import bp
 from directory.api.auth import api_user
 from directory.api.jsonbody import check, json_object
 from directory.api.openapi import describe, json_response, page_of, ref
+from directory.api.paging import paginated
 from directory.api.params import Reader, parse_id, read_paging
 from directory.auth.models import User
 from directory.database import utcnow
@@ -261,25 +262,13 @@ def list_referrals() -> ResponseReturnValue:
         reader.errors["status"] = _("Yang sah: %(values)s.", values=", ".join(states.STATUSES))
     paging = read_paging(reader, default_per_page=20, max_per_page=100)
     reader.raise_if_invalid()
-    page = db.paginate(
-        operations.visible_referrals(user, box, status),
-        page=paging.page,
-        per_page=paging.per_page,
-        max_per_page=None,
-        error_out=False,
-    )
     now = utcnow()
-    contents = [referral_to_json(referral, user, now) for referral in page.items]
-    total_pages = page.pages
     return jsonify(
-        total_items=int(page.total or 0),
-        total_pages=total_pages,
-        page_number=paging.page,
-        size=len(contents),
-        first_page=paging.page == 1,
-        last_page=paging.page >= total_pages,
-        empty=not contents,
-        contents=contents,
+        paginated(
+            operations.visible_referrals(user, box, status),
+            paging,
+            lambda referral: referral_to_json(referral, user, now),
+        )
     )
 
 

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from directory.api import params
+from directory.api.paging import page_wrapper
 from directory.errors import ApiError
 from directory.extensions import db
 from directory.geo.ranking import Criteria
@@ -115,17 +116,12 @@ def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict
             entry["distance_km"] = round(item.distance_km, 2)
         contents.append(entry)
     total = answer.page.total
-    total_pages = -(-total // paging.per_page) if total else 0
-    page = {
-        "total_items": total,
-        "total_pages": total_pages,
-        "page_number": paging.page,
-        "size": len(contents),
-        "first_page": paging.page == 1,
-        "last_page": paging.page >= total_pages,
-        "empty": not contents,
-        "contents": contents,
-    }
+    page = page_wrapper(
+        contents,
+        page_number=paging.page,
+        total_items=total,
+        total_pages=-(-total // paging.per_page) if total else 0,
+    )
     if answer.degraded:
         page["degraded"] = True
     # By addition to the HSDS page: what the words were read as, the services the

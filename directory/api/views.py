@@ -14,11 +14,11 @@ from typing import Any
 from flask import Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 
 from directory.api import bp, params, search
 from directory.api.openapi import build_openapi
+from directory.api.paging import paginated
 from directory.errors import ApiError
 from directory.extensions import db
 from directory.hsds import serialize
@@ -80,25 +80,8 @@ def paging_limits() -> dict[str, int]:
 def hsds_page(
     statement: Select[Any], paging: params.Paging, serialize_item: Callable[[Any], Any]
 ) -> Response:
-    """One page of ``statement`` in the HSDS page wrapper."""
-    pagination: Pagination = db.paginate(
-        statement, page=paging.page, per_page=paging.per_page, max_per_page=None, error_out=False
-    )
-    contents = [serialize_item(item) for item in pagination.items]
-    total = int(pagination.total or 0)
-    total_pages = pagination.pages
-    return public_json(
-        {
-            "total_items": total,
-            "total_pages": total_pages,
-            "page_number": paging.page,
-            "size": len(contents),
-            "first_page": paging.page == 1,
-            "last_page": paging.page >= total_pages,
-            "empty": not contents,
-            "contents": contents,
-        }
-    )
+    """One page of ``statement`` in the HSDS page wrapper, publicly cacheable."""
+    return public_json(paginated(statement, paging, serialize_item))
 
 
 def one_or_404(statement: Select[Any], message: str) -> Any:
