@@ -242,6 +242,8 @@ def test_a_plain_pip_install_runs_from_anywhere(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'directory.sqlite'}",
         "DIRECTORY_INSTANCE_PATH": str(tmp_path / "instance"),
         "FLASK_SEARCH_AUTO_FOLLOW": "false",
+        # A demonstration: in production it would rightly refuse to start without secrets.
+        "DIRECTORY_DEMO": "1",
     }
 
     def run(*args: str | Path) -> str:

@@ -141,6 +141,10 @@ def test_signing_in_stays_on_the_site(client, value):
             "next": value,
         },
     )
+    if "\x00" in value:
+        # A NUL in any posted field is refused before the view (directory/input_guard.py).
+        assert response.status_code == 400
+        return
     assert response.status_code == 302
     assert response.headers["Location"] == "/rujukan/keluar"
 
