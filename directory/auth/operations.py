@@ -99,23 +99,21 @@ def seconds_to_wait(email: str, ip_address: str, now: datetime) -> float:
     cap = float(config["LOGIN_MAX_DELAY_SECONDS"])
     last_success = _last_success(email)
     account_since = max(since, last_success) if last_success else since
-    failures, last = _recent_failures(LoginAttempt.email, email, account_since)
-    account_wait = throttle.seconds_to_wait(
-        failures,
-        last,
-        now,
-        free=int(config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]),
-        base_seconds=base,
-        max_seconds=cap,
-    )
-    failures, last = _recent_failures(LoginAttempt.ip_address, ip_address, since)
-    address_wait = throttle.seconds_to_wait(
-        failures,
-        last,
-        now,
-        free=int(config["LOGIN_FREE_FAILURES_PER_ADDRESS"]),
-        base_seconds=base,
-        max_seconds=cap,
+
+    def wait(column: Any, value: str, counted_since: datetime, free_setting: str) -> float:
+        failures, last = _recent_failures(column, value, counted_since)
+        return throttle.seconds_to_wait(
+            failures,
+            last,
+            now,
+            free=int(config[free_setting]),
+            base_seconds=base,
+            max_seconds=cap,
+        )
+
+    account_wait = wait(LoginAttempt.email, email, account_since, "LOGIN_FREE_FAILURES_PER_ACCOUNT")
+    address_wait = wait(
+        LoginAttempt.ip_address, ip_address, since, "LOGIN_FREE_FAILURES_PER_ADDRESS"
     )
     return max(account_wait, address_wait)
 
