@@ -62,6 +62,21 @@ def api_user() -> User:
     return current_user._get_current_object()
 
 
+def api_report_reader() -> User:
+    """The signed-in administrator asking for a report.
+
+    :raises ApiError: 401 without valid credentials, 403 for anyone but an admin.
+    """
+    user = api_user()
+    if not user.is_admin:
+        raise ApiError(
+            _("Hanya administrator jejaring yang dapat melihat laporan."),
+            status=403,
+            code="forbidden",
+        )
+    return user
+
+
 @bp.after_request
 def announce_bearer(response: Response) -> Response:
     """A 401 says how to authenticate (RFC 6750)."""

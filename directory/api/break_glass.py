@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from directory.api import bp
-from directory.api.auth import api_user
+from directory.api.auth import api_report_reader, api_user
 from directory.api.jsonbody import check, json_object
 from directory.api.openapi import describe, json_response, page_of, ref
 from directory.api.paging import paginated
@@ -106,13 +106,7 @@ def open_break_glass(referral_id: str) -> ResponseReturnValue:
 
 @bp.get("/reports/break-glass")
 def break_glass_report() -> ResponseReturnValue:
-    user = api_user()
-    if not user.is_admin:
-        raise ApiError(
-            _("Hanya administrator jejaring yang dapat melihat laporan."),
-            status=403,
-            code="forbidden",
-        )
+    api_report_reader()
     reader = Reader(request.args)
     paging = read_paging(reader, default_per_page=20, max_per_page=100)
     reader.raise_if_invalid()

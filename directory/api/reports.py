@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from directory.api import bp
-from directory.api.auth import api_user
+from directory.api.auth import api_report_reader
 from directory.api.openapi import describe, json_response, ref
 from directory.database import utcnow
 from directory.errors import ApiError
@@ -26,13 +26,7 @@ from directory.reports.presentation import report_to_json
 
 @bp.get("/reports/referrals")
 def referral_report() -> ResponseReturnValue:
-    user = api_user()
-    if not user.is_admin:
-        raise ApiError(
-            _("Hanya administrator jejaring yang dapat melihat laporan."),
-            status=403,
-            code="forbidden",
-        )
+    api_report_reader()
     filters, errors = read_filters(request.args)
     if errors:
         raise ApiError(_("Parameter tidak valid."), code="invalid_parameter", fields=errors)
