@@ -121,7 +121,7 @@ def service_codes() -> dict[str, frozenset[str]]:
 
 def evaluate(judgements: Sequence[Judgement], cities: Sequence[str] = CITIES) -> Scores:
     """Search every query from every city; needs an app context with the seed indexed."""
-    from directory.geo.ranking import Criteria
+    from directory.search.ranking import Criteria
     from directory.search.service import Query, find_services, resolve_origin, state_of
 
     codes = service_codes()

@@ -24,10 +24,10 @@ from directory.api import params
 from directory.api.paging import page_wrapper
 from directory.errors import ApiError
 from directory.extensions import db
-from directory.geo.ranking import Criteria
 from directory.hsds import serialize
 from directory.institutions import queries
 from directory.institutions.models import Service
+from directory.search.ranking import Criteria
 from directory.search.service import (
     HOTLINES,
     Answer,

@@ -21,7 +21,6 @@ from directory.geo import confidential as confidentiality
 from directory.geo.gazetteer import likeliest
 from directory.geo.hours import OpenState
 from directory.geo.models import Region
-from directory.geo.ranking import Criteria, Origin, Ranked
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
     TAXONOMY_SERVICE_TYPES,
@@ -35,6 +34,7 @@ from directory.institutions.models import (
 from directory.map.folium_maps import MapPoint, small_map
 from directory.public.helpers import term_name
 from directory.public.queries import home_regency, regions_by_code
+from directory.search.ranking import Criteria, Origin, Ranked
 from directory.search.service import (
     Answer,
     Query,
