@@ -128,16 +128,16 @@ def register_input_guard(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from directory.admin.views import bp as admin_bp
-    from directory.api import bp as api_bp
+    from directory.api.views import bp as api_bp
     from directory.auth.views import bp as auth_bp
-    from directory.finder import bp as finder_bp
-    from directory.gaps import bp as gaps_bp
+    from directory.finder.views import bp as finder_bp
+    from directory.gaps.views import bp as gaps_bp
     from directory.i18n import bp as i18n_bp
     from directory.listings.views import bp as listings_bp
-    from directory.map import bp as map_bp
+    from directory.map.views import bp as map_bp
     from directory.notifications.views import bp as notifications_bp
     from directory.privacy.views import bp as privacy_bp
-    from directory.public import bp as public_bp
+    from directory.public.views import bp as public_bp
     from directory.referrals.views import bp as referrals_bp
     from directory.reports.views import bp as reports_bp
 

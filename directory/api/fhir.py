@@ -17,8 +17,8 @@ from flask import current_app, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from directory.api import bp
 from directory.api.auth import api_user
+from directory.api.blueprint import bp
 from directory.api.openapi import describe, json_response, ref
 from directory.api.params import Reader
 from directory.api.referrals import visible_referral

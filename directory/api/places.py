@@ -11,11 +11,11 @@ from flask import request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from directory.api import bp
+from directory.api.blueprint import bp
+from directory.api.caching import public_json
 from directory.api.openapi import PARAMETERS, describe, json_response, page_of, params
 from directory.api.paging import page_wrapper
 from directory.api.params import Reader
-from directory.api.views import public_json
 from directory.errors import ApiError
 from directory.geo.geocoding import gazetteer
 

@@ -14,8 +14,8 @@ from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from directory.api import bp
 from directory.api.auth import api_user
+from directory.api.blueprint import bp
 from directory.api.jsonbody import check, json_object
 from directory.api.openapi import describe, json_response, page_of, ref
 from directory.api.paging import paginated

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
-from directory.finder import bp
 from directory.finder.form import PER_PAGE, RADII_KM, FinderForm, read_form
 from directory.geo import confidential as confidentiality
 from directory.geo.gazetteer import likeliest
@@ -45,6 +44,8 @@ from directory.search.service import (
     resolve_origin,
 )
 from directory.search_cache import cached, current_minute
+
+bp = Blueprint("finder", __name__)
 
 
 def term_options(taxonomy_id: str) -> list[TaxonomyTerm]:

@@ -11,48 +11,22 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from functools import cached_property
 from time import perf_counter
 from typing import Any
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from directory.extensions import db
-from directory.gaps import analysis, bp, data
+from directory.gaps import analysis, data
 from directory.gaps.forms import ALL_PROBLEMS, GapForm
 from directory.gaps.maps import gap_map
+from directory.gaps.report import GapReport
 from directory.public.helpers import display_locale
 
-
-@dataclass
-class GapReport:
-    """The analysis for one choice of problem (or all) and distance."""
-
-    problems: list[data.Problem]
-    distance_km: int
-    result: dict[str, list[analysis.Coverage]]
-    seconds: float
-
-    def rows(self, problem_id: str) -> list[analysis.Coverage]:
-        """Every regency for one problem, gaps first (:func:`analysis.gap_order`)."""
-        return analysis.gap_order(self.result[problem_id])
-
-    @cached_property
-    def summary(self) -> list[analysis.RegencyGaps]:
-        return analysis.summarise(self.result)
-
-    @property
-    def regency_count(self) -> int:
-        return len(self.summary)
-
-    @property
-    def gap_count(self) -> int:
-        """Regencies lacking a suitable service for at least one of the problems."""
-        return sum(1 for item in self.summary if item.gap_problem_ids)
+bp = Blueprint("gaps", __name__)
 
 
 def _admin_only() -> None:
