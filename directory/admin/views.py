@@ -19,7 +19,6 @@ from sqlalchemy.orm import contains_eager
 
 from directory.admin import forms
 from directory.admin import operations as ops
-from directory.api.params import list_page
 from directory.audit.models import MetadataEntry
 from directory.auth.models import ROLES, User
 from directory.extensions import db, login_manager
@@ -36,6 +35,7 @@ from directory.institutions.models import (
     TaxonomyTerm,
 )
 from directory.public.helpers import SERVICE_STATUS_LABELS
+from directory.querystring import list_page
 from directory.referrals import break_glass
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -21,11 +21,11 @@ from directory.api.blueprint import bp
 from directory.api.jsonbody import check, json_object
 from directory.api.openapi import describe, json_response, page_of, ref
 from directory.api.paging import paginated
-from directory.api.params import Reader, read_paging
 from directory.api.referrals import visible_referral
 from directory.database import utcnow
 from directory.errors import ApiError
 from directory.extensions import db
+from directory.querystring import QueryReader, read_paging
 from directory.referrals import break_glass, operations
 from directory.referrals.serialize import break_glass_to_json
 
@@ -107,7 +107,7 @@ def open_break_glass(referral_id: str) -> ResponseReturnValue:
 @bp.get("/reports/break-glass")
 def break_glass_report() -> ResponseReturnValue:
     api_report_reader()
-    reader = Reader(request.args)
+    reader = QueryReader(request.args)
     paging = read_paging(reader, default_per_page=20, max_per_page=100)
     reader.raise_if_invalid()
     return jsonify(paginated(break_glass.report(), paging, break_glass_to_json))

@@ -20,7 +20,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from directory.api.params import list_page
 from directory.auth.models import User
 from directory.database import utcnow
 from directory.extensions import db
@@ -37,6 +36,7 @@ from directory.listings.forms import (
     ServiceListingForm,
 )
 from directory.listings.models import APPROVED, REJECTED, ListingChange
+from directory.querystring import list_page
 
 bp = Blueprint("listings", __name__, cli_group="listings")
 

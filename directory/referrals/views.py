@@ -22,7 +22,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from directory.api.params import list_page
 from directory.auth.models import User
 from directory.database import utcnow
 from directory.extensions import db
@@ -36,6 +35,7 @@ from directory.institutions.models import (
     ServiceAtLocation,
     TaxonomyTerm,
 )
+from directory.querystring import list_page
 from directory.referrals import break_glass, operations, states, vocabulary
 from directory.referrals.forms import ReferralForm, TransitionForm, choices
 from directory.referrals.models import Referral, ReferralView
