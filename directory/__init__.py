@@ -10,9 +10,9 @@ from typing import Any
 from flask import Flask
 
 from directory.config import DEFAULTS
+from directory.crypto import init_client_data
 from directory.demonstration import check_demo_data
 from directory.extensions import babel, csrf, db, migrate
-from directory.privacy.crypto import init_client_data
 from directory.resources import PROJECT_ROOT, default_instance_path, resource_dir
 from directory.security import check_deployment, init_proxies, init_security, is_production
 

@@ -13,9 +13,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask_migrate import downgrade, upgrade
 
 from directory import create_app
+from directory.crypto import EXTENSION, ClientDataCipher, ClientDataKeyError
 from directory.extensions import db
 from directory.geo.regions import load_regions
-from directory.privacy.crypto import EXTENSION, ClientDataCipher, ClientDataKeyError
 from directory.privacy.subject import referrals_about
 from directory.referrals import operations
 from directory.referrals.models import Referral, ReferralEvent
