@@ -9,14 +9,17 @@ def register(app: Flask) -> None:
     from directory.auth.cli import user_cli
     from directory.hsds.commands import hsds_cli
     from directory.maintenance.commands import backup_command, restore_command
-    from directory.notifications.cli import notifications_cli
+    from directory.notifications.commands import notifications_cli
     from directory.privacy.commands import privacy_cli
     from directory.search.commands import search_cli
     from directory.seeding import seed_cli
+    from directory.worker import worker_command
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(hsds_cli)
     app.cli.add_command(user_cli)
+    # The worker sits at the top (directory/worker.py) but is started as a notifications command.
+    notifications_cli.add_command(worker_command)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(search_cli)
