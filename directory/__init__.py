@@ -90,6 +90,7 @@ def register_extensions(app: Flask) -> None:
     from directory.auth.sessions import init_login
     from directory.database import configure_engine_events
     from directory.i18n import select_locale
+    from directory.notifications import receivers as notification_receivers
     from directory.referrals.guards import install_sqlite_event_guard
     from directory.request_transactions import init_request_transactions
     from directory.search.changelog import register_change_log
@@ -115,6 +116,8 @@ def register_extensions(app: Flask) -> None:
         install_writer_queue(engine) if app.config["WRITER_QUEUE"] else None
     )
     register_change_log(db.session)
+    # Referral events reach notifications through signals (directory/referrals/signals.py).
+    notification_receivers.connect()
     # The search index reads and writes Whoosh's private block format: refuse to start
     # on any other release than the pinned one.
     check_whoosh()

@@ -17,14 +17,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, Table, func, insert, select
+from sqlalchemy import Select, func, select
 
-from directory.auth.models import ADMIN, User
+from directory.auth.models import User
 from directory.extensions import db
-from directory.notifications.models import Notification, OutgoingEmail
+from directory.referrals import signals
 from directory.referrals.models import BreakGlassAccess, Referral, ReferralView
 
 log = logging.getLogger(__name__)
@@ -236,31 +235,12 @@ def check_purpose(purpose: str | None) -> str:
 
 
 def _flag(referral: Referral, actor: User) -> None:
-    """Tell every other active administrator, without client data or the purpose."""
+    """Log the refusal and announce it: the other active administrators are told
+    (:mod:`directory.notifications.receivers`), without client data or the purpose."""
     log.warning(
         "break-glass limit reached: account %s refused on referral %s", actor.id, referral.id
     )
-    others = db.session.execute(
-        select(User.id, User.email).where(
-            User.role == ADMIN, User.active.is_(True), User.id != actor.id
-        )
-    ).all()
-    if not others:
-        return
-    db.session.execute(
-        insert(cast(Table, Notification.__table__)),
-        [
-            {"user_id": row.id, "referral_id": referral.id, "kind": BREAK_GLASS_FLAG}
-            for row in others
-        ],
-    )
-    db.session.execute(
-        insert(cast(Table, OutgoingEmail.__table__)),
-        [
-            {"to_address": row.email, "kind": BREAK_GLASS_FLAG, "link_path": REPORT_PATH}
-            for row in others
-        ],
-    )
+    signals.break_glass_refused.send(referral, actor=actor)
 
 
 def accesses_of(referral: Referral) -> list[BreakGlassAccess]:
