@@ -9,7 +9,6 @@ limit (recorded and flagged). ``GET /api/v1/reports/break-glass``: every grant a
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app, jsonify, request
@@ -47,11 +46,7 @@ BREAK_GLASS_SCHEMA: dict[str, Any] = {
 
 
 def limits() -> break_glass.Limits:
-    config = current_app.config
-    return break_glass.Limits(
-        window=timedelta(minutes=int(config["BREAK_GLASS_MINUTES"])),
-        per_hour=int(config["BREAK_GLASS_MAX_PER_HOUR"]),
-    )
+    return break_glass.Limits.from_config(current_app.config)
 
 
 def too_many_message(limit: int) -> str:

@@ -8,12 +8,13 @@ from datetime import datetime
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from directory.display import distance_text
 from directory.extensions import db
 from directory.finder.form import PER_PAGE, RADII_KM, FinderForm, read_form
 from directory.geo import confidential as confidentiality
@@ -56,12 +57,6 @@ def term_options(taxonomy_id: str) -> list[TaxonomyTerm]:
             .order_by(TaxonomyTerm.name)
         )
     )
-
-
-def distance_text(distance: float) -> str:
-    if distance < 1:
-        return _("%(m)s m", m=format_decimal(round(distance * 1000, -1)))
-    return _("%(km)s km", km=format_decimal(round(distance, 1)))
 
 
 def _clock(moment: datetime) -> str:

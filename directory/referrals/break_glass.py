@@ -15,8 +15,10 @@ Staff of the sending and receiving organizations are unaffected, administrator o
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
@@ -40,6 +42,14 @@ REPORT_PATH = "/admin/akses-darurat"
 class Limits:
     window: timedelta = timedelta(minutes=15)
     per_hour: int = 5
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Limits:
+        """``BREAK_GLASS_MINUTES`` and ``BREAK_GLASS_MAX_PER_HOUR`` of the app's settings."""
+        return cls(
+            window=timedelta(minutes=int(config["BREAK_GLASS_MINUTES"])),
+            per_hour=int(config["BREAK_GLASS_MAX_PER_HOUR"]),
+        )
 
 
 class NotAllowed(Exception):

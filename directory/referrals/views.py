@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -24,8 +24,8 @@ from wtforms import SelectChoice
 
 from directory.auth.models import User
 from directory.database import utcnow
+from directory.display import distance_text
 from directory.extensions import db
-from directory.finder.views import distance_text
 from directory.geo.timezones import zone_info
 from directory.idempotency.web import FORM_FIELD, new_form_key, once_per_form, remember
 from directory.institutions.models import (
@@ -500,11 +500,7 @@ def withdraw_consent(referral_id: uuid.UUID) -> ResponseReturnValue:
 
 
 def break_glass_limits() -> break_glass.Limits:
-    config = current_app.config
-    return break_glass.Limits(
-        window=timedelta(minutes=int(config["BREAK_GLASS_MINUTES"])),
-        per_hour=int(config["BREAK_GLASS_MAX_PER_HOUR"]),
-    )
+    return break_glass.Limits.from_config(current_app.config)
 
 
 @bp.post("/rujukan/<uuid:referral_id>/akses-darurat")
