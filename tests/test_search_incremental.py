@@ -354,7 +354,7 @@ class Directory:
                 )
             ),
             region_codes=tuple(rng.sample(self.regions, rng.choice((0, 0, 1)))),
-            hours=(admin.OpeningHours("MO", time(8), time(rng.randint(12, 17))),),
+            hours=(admin.WeekdayHours("MO", time(8), time(rng.randint(12, 17))),),
             location_ids=tuple(rng.sample(locations, rng.randint(1, min(2, len(locations))))),
         )
 

@@ -46,7 +46,7 @@ WEEKDAY_LABELS = {
     "SU": _l("Minggu"),
 }
 
-# Messages for the problem codes of :class:`directory.admin.operations.Invalid`.
+# Messages for the problem codes of :class:`directory.admin.operations.RecordInvalid`.
 PROBLEMS = {
     "unknown": _l("Pilihan ini tidak dikenal."),
     "taken": _l("Sudah dipakai."),

@@ -74,7 +74,7 @@ def open_break_glass(referral_id: str) -> ResponseReturnValue:
         grant = break_glass.break_glass(
             referral, user, body[PURPOSE], operations.API, now, limits()
         )
-    except break_glass.NotAllowed:
+    except break_glass.BreakGlassNotAllowed:
         db.session.rollback()
         raise ApiError(
             _("Lembaga Anda sudah melihat data klien rujukan ini; akses darurat tidak perlu."),

@@ -14,7 +14,7 @@ from directory.gaps import analysis, data
 class GapReport:
     """The analysis for one choice of problem (or all) and distance."""
 
-    problems: list[data.Problem]
+    problems: list[data.ProblemTerm]
     distance_km: int
     result: dict[str, list[analysis.Coverage]]
     seconds: float

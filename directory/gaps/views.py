@@ -34,7 +34,7 @@ def _admin_only() -> None:
         abort(403)
 
 
-def _form() -> tuple[GapForm, list[data.Problem]]:
+def _form() -> tuple[GapForm, list[data.ProblemTerm]]:
     problems = data.problems(db.session)
     locale = display_locale()
     form = GapForm(formdata=request.args if request.args else None)
@@ -44,7 +44,7 @@ def _form() -> tuple[GapForm, list[data.Problem]]:
     return form, problems
 
 
-def _report(form: GapForm, problems: list[data.Problem]) -> GapReport:
+def _report(form: GapForm, problems: list[data.ProblemTerm]) -> GapReport:
     chosen = [p for p in problems if form.problem_id in (ALL_PROBLEMS, p.id)]
     started = perf_counter()
     result = analysis.analyse(

@@ -52,7 +52,7 @@ class Limits:
         )
 
 
-class NotAllowed(Exception):
+class BreakGlassNotAllowed(Exception):
     """Only an administrator outside both organizations breaks the glass."""
 
 
@@ -146,14 +146,14 @@ def break_glass(
 ) -> BreakGlassAccess:
     """Grant ``actor`` a window on the referral's client data for the stated purpose.
 
-    :raises NotAllowed: not an administrator, or on one of the referral's sides (they see
+    :raises BreakGlassNotAllowed: not an administrator, or on one of the referral's sides (they see
         the client anyway, or after a withdrawal of consent may not).
     :raises PurposeInvalid: no purpose, or too short or long; nothing recorded.
     :raises TooMany: past the hourly limit: the refusal is flushed (commit it) and the
         other administrators are notified.
     """
     if not needs_break_glass(referral, actor):
-        raise NotAllowed
+        raise BreakGlassNotAllowed
     text = _clean_purpose(purpose)
     if grants_in_last_hour(actor, now) >= limits.per_hour:
         db.session.add(
@@ -201,12 +201,12 @@ def break_glass_for_subject(
     referral it finds: one grant each, for the stated purpose; the hourly limit is
     checked once for the search.
 
-    :raises NotAllowed: not an administrator.
+    :raises BreakGlassNotAllowed: not an administrator.
     :raises PurposeInvalid: nothing recorded, nothing searched.
     :raises TooMany: refused, recorded (on the first referral found) and flagged.
     """
     if not (actor.is_authenticated and actor.is_active and actor.is_admin):
-        raise NotAllowed
+        raise BreakGlassNotAllowed
     text = _clean_purpose(purpose)
     # Within a window already opened (the search before an export), nothing new is read.
     referrals = [referral for referral in referrals if active_grant(referral, actor, now) is None]

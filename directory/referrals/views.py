@@ -514,7 +514,7 @@ def open_break_glass(referral_id: uuid.UUID) -> ResponseReturnValue:
         break_glass.break_glass(
             referral, actor, request.form.get("purpose"), operations.WEB, utcnow(), limits
         )
-    except break_glass.NotAllowed:
+    except break_glass.BreakGlassNotAllowed:
         db.session.rollback()
         abort(403)
     except break_glass.PurposeInvalid as error:
