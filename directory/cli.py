@@ -6,7 +6,7 @@ from flask import Flask
 def register(app: Flask) -> None:
     from flask_migrate.cli import db as database_cli
 
-    from directory.auth.cli import user_cli
+    from directory.auth.commands import user_cli
     from directory.hsds.commands import hsds_cli
     from directory.maintenance.commands import backup_command, restore_command
     from directory.notifications.commands import notifications_cli

@@ -15,7 +15,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from directory.auth.cli import purge_attempts_now
+from directory.auth.commands import purge_attempts_now
 from directory.database import utcnow
 from directory.extensions import db
 from directory.listings.stale import remind_stale
