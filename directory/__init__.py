@@ -172,7 +172,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from directory.cli import register
+    from directory.commands import register
 
     register(app)
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from directory.commands import SEED_DIR
 from directory.geo.gazetteer import Gazetteer, Region
 from directory.geo.geocoding import GazetteerGeocoder
 from directory.geo.regions import read_regions
-from directory.seeding import SEED_DIR
 
 
 @pytest.fixture(scope="module")
