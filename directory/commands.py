@@ -105,6 +105,7 @@ def register(app: Flask) -> None:
 
     from directory.auth.commands import user_cli
     from directory.hsds.commands import hsds_cli
+    from directory.listings.commands import listings_cli
     from directory.maintenance.commands import backup_command, restore_command
     from directory.notifications.commands import notifications_cli
     from directory.privacy.commands import privacy_cli
@@ -114,6 +115,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(hsds_cli)
     app.cli.add_command(user_cli)
+    app.cli.add_command(listings_cli)
     # The worker sits at the top (directory/worker.py) but is started as a notifications command.
     notifications_cli.add_command(worker_command)
     app.cli.add_command(notifications_cli)

@@ -366,3 +366,30 @@ def test_no_module_imports_another_features_views():
         and package_of(edge.module) != package_of(edge.target)
     ]
     assert reaching == []
+
+
+# -- Names. -------------------------------------------------------------------------------
+
+
+def test_no_two_classes_share_a_name():
+    """A class name says which thing it is: ``OpeningHours`` is the domain's weekly hours,
+    not also a form's row; an exception is named for its refusal."""
+    defined: dict[str, list[str]] = {}
+    for module, (path, _) in module_files().items():
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ClassDef):
+                defined.setdefault(node.name, []).append(module)
+    assert {name: where for name, where in defined.items() if len(where) > 1} == {}
+
+
+def test_command_modules_are_named_commands():
+    """A feature's ``flask`` commands live in its ``commands.py`` (the app-wide ones, and
+    the registry, in ``directory/commands.py``); the worker is ``directory/worker.py``."""
+    misnamed = []
+    for module, (path, _) in module_files().items():
+        source = path.read_text()
+        name = module.rpartition(".")[2]
+        defines_commands = "AppGroup(" in source or ".cli.command(" in source
+        if name in {"cli", "seeding"} or (defines_commands and name != "commands"):
+            misnamed.append(module)
+    assert misnamed == []

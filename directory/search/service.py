@@ -30,7 +30,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from directory.extensions import db
-from directory.geo.gazetteer import Candidate, Region
+from directory.geo.gazetteer import Candidate, RegionEntry
 from directory.geo.geocoding import gazetteer, resolve_place
 from directory.institutions.models import (
     TAXONOMY_INSTITUTION_TYPES,
@@ -407,7 +407,7 @@ class UnknownPlace(Exception):
         self.candidates = tuple(candidates)
 
 
-def origin_of(region: Region) -> Origin:
+def origin_of(region: RegionEntry) -> Origin:
     """A region's reference point as an origin, with the district holding it."""
     district = (
         region.code
