@@ -11,48 +11,22 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from functools import cached_property
 from time import perf_counter
 from typing import Any
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from directory.extensions import db
-from directory.gaps import analysis, bp, data
+from directory.gaps import analysis, data
 from directory.gaps.forms import ALL_PROBLEMS, GapForm
 from directory.gaps.maps import gap_map
+from directory.gaps.report import GapReport
 from directory.public.helpers import display_locale
 
-
-@dataclass
-class GapReport:
-    """The analysis for one choice of problem (or all) and distance."""
-
-    problems: list[data.Problem]
-    distance_km: int
-    result: dict[str, list[analysis.Coverage]]
-    seconds: float
-
-    def rows(self, problem_id: str) -> list[analysis.Coverage]:
-        """Every regency for one problem, gaps first (:func:`analysis.gap_order`)."""
-        return analysis.gap_order(self.result[problem_id])
-
-    @cached_property
-    def summary(self) -> list[analysis.RegencyGaps]:
-        return analysis.summarise(self.result)
-
-    @property
-    def regency_count(self) -> int:
-        return len(self.summary)
-
-    @property
-    def gap_count(self) -> int:
-        """Regencies lacking a suitable service for at least one of the problems."""
-        return sum(1 for item in self.summary if item.gap_problem_ids)
+bp = Blueprint("gaps", __name__)
 
 
 def _admin_only() -> None:
@@ -60,7 +34,7 @@ def _admin_only() -> None:
         abort(403)
 
 
-def _form() -> tuple[GapForm, list[data.Problem]]:
+def _form() -> tuple[GapForm, list[data.ProblemTerm]]:
     problems = data.problems(db.session)
     locale = display_locale()
     form = GapForm(formdata=request.args if request.args else None)
@@ -70,7 +44,7 @@ def _form() -> tuple[GapForm, list[data.Problem]]:
     return form, problems
 
 
-def _report(form: GapForm, problems: list[data.Problem]) -> GapReport:
+def _report(form: GapForm, problems: list[data.ProblemTerm]) -> GapReport:
     chosen = [p for p in problems if form.problem_id in (ALL_PROBLEMS, p.id)]
     started = perf_counter()
     result = analysis.analyse(

@@ -11,7 +11,8 @@ from flask_babel import get_locale, refresh
 from flask_babel import lazy_gettext as _l
 
 from directory.institutions.models import TaxonomyTerm
-from directory.public import bp, formatting
+from directory.public import formatting
+from directory.public.blueprint import bp
 
 
 def display_locale() -> str:
