@@ -73,7 +73,9 @@ def _typo(rng: random.Random, word: str) -> str:
     if len(word) < 5:
         return word
     i = rng.randrange(1, len(word) - 1)
-    return word[:i] + word[i + 1 :] if rng.random() < 0.5 else word[:i] + word[i] * 2 + word[i + 1 :]
+    return (
+        word[:i] + word[i + 1 :] if rng.random() < 0.5 else word[:i] + word[i] * 2 + word[i + 1 :]
+    )
 
 
 def _messy_regency(rng: random.Random, name: str) -> str:
@@ -121,7 +123,9 @@ def generate(
             org = rng.choice(known)
             line = [
                 str(n),
-                org["name"].upper() if rng.random() < 0.5 else org["name"].replace("Kabupaten", "Kab."),
+                org["name"].upper()
+                if rng.random() < 0.5
+                else org["name"].replace("Kabupaten", "Kab."),
                 "",
                 "",
                 "",

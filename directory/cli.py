@@ -12,8 +12,8 @@ def register(app: Flask) -> None:
     from directory.notifications.cli import notifications_cli
     from directory.privacy.commands import privacy_cli
     from directory.search.commands import search_cli
-    from directory.sheets.commands import directory_cli
     from directory.seeding import seed_cli
+    from directory.sheets.commands import directory_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(hsds_cli)

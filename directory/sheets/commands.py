@@ -100,8 +100,8 @@ def import_sheet_command(
             mapping[header] = field
     click.echo(f"{path.name}: {len(sheet.rows)} baris")
     for header in staged.headers:
-        field = mapping.get(header)
-        click.echo(f"  {header} -> {messages.field_label(field) if field else '(diabaikan)'}")
+        mapped = mapping.get(header)
+        click.echo(f"  {header} -> {messages.field_label(mapped) if mapped else '(diabaikan)'}")
     try:
         with click.progressbar(length=len(sheet.rows), label="Memeriksa", file=sys.stderr) as bar:
             ops.confirm_mapping(actor if actor.id else None, staged, mapping, bar.update)
@@ -174,10 +174,14 @@ def _ask(staged: Any, duplicates: str, ask_places: bool) -> None:
             click.echo(f"Baris {row['n']} ({row['values'].get('name', '')}) mungkin sama dengan:")
             for number, (_, name, why, _score) in enumerate(row["duplicates"], start=1):
                 click.echo(f"  {number}. {name} ({messages.reasons(why)})")
-            answer = click.prompt(
-                "Lewati (l), buat baru (b), atau gabungkan ke nomor",
-                default="l",
-            ).strip().lower()
+            answer = (
+                click.prompt(
+                    "Lewati (l), buat baru (b), atau gabungkan ke nomor",
+                    default="l",
+                )
+                .strip()
+                .lower()
+            )
             if answer == "b":
                 rows[str(row["n"])] = ops.NEW
             elif answer.isdigit() and 1 <= int(answer) <= len(row["duplicates"]):

@@ -39,9 +39,7 @@ def unreadable(code: str, limit: int | None = None) -> str:
         "empty": _l("Berkas kosong: tidak ada baris yang bisa dibaca."),
         "no_rows": _l("Berkas hanya berisi judul kolom, tanpa baris data."),
         "not_xlsx": _l("Berkas ini bukan lembar kerja Excel (.xlsx) yang bisa dibaca."),
-        "not_spreadsheet": _l(
-            "Berkas ini bukan lembar kerja: unggah berkas .xlsx atau .csv."
-        ),
+        "not_spreadsheet": _l("Berkas ini bukan lembar kerja: unggah berkas .xlsx atau .csv."),
         "binary": _l("Berkas ini bukan teks CSV: unggah berkas .xlsx atau .csv."),
         "not_table": _l("Isi berkas tidak berbentuk tabel (kolom dan baris)."),
         "too_large": _l("Berkas terlalu besar untuk dibaca."),
@@ -58,8 +56,7 @@ def mapping_problem(code: str) -> str:
         "twice": _l("Satu isian dipetakan ke lebih dari satu kolom."),
         "missing_name": _l("Pilih kolom yang berisi nama lembaga."),
         "missing_place": _l(
-            "Pilih kolom wilayah: kecamatan, kabupaten/kota atau provinsi (atau lintang dan "
-            "bujur)."
+            "Pilih kolom wilayah: kecamatan, kabupaten/kota atau provinsi (atau lintang dan bujur)."
         ),
     }
     return str(texts.get(code, texts["unknown"]))

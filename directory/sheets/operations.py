@@ -154,9 +154,7 @@ def _terms(taxonomy_id: str) -> list[tuple[str, str]]:
 def _term_for(text: str, terms: list[tuple[str, str]]) -> str | None:
     if not text or not terms:
         return None
-    best = process.extractOne(
-        normalize_name(text), [name for _, name in terms], scorer=fuzz.WRatio
-    )
+    best = process.extractOne(normalize_name(text), [name for _, name in terms], scorer=fuzz.WRatio)
     if best is None or best[1] < TERM_CUTOFF:
         return None
     return terms[best[2]][0]
@@ -172,7 +170,7 @@ def directory_finder() -> Finder:
         )
     ):
         regency = regency_of(code)
-        if regency:
+        if regency and organization_id:
             regencies.setdefault(organization_id, set()).add(regency)
     phones: dict[str, set[str]] = {}
     owner = func.coalesce(Phone.organization_id, Service.organization_id, Location.organization_id)
@@ -188,7 +186,9 @@ def directory_finder() -> Finder:
     for organization_id, email in db.session.execute(select(Organization.id, Organization.email)):
         if email:
             emails.setdefault(organization_id, set()).add(email.strip().lower())
-    for organization_id, email in db.session.execute(select(Service.organization_id, Service.email)):
+    for organization_id, email in db.session.execute(
+        select(Service.organization_id, Service.email)
+    ):
         if email:
             emails.setdefault(organization_id, set()).add(email.strip().lower())
     return Finder(
@@ -221,11 +221,15 @@ def analyze(
     places: dict[str, Any] = {}
     rows = []
     for number, cells in staged.rows:
-        raw = {field: cells[index] if index < len(cells) else "" for field, index in columns.items()}
+        raw = {
+            field: cells[index] if index < len(cells) else "" for field, index in columns.items()
+        }
         checked = check_row(raw)
         problems = [[p.field, p.code, p.severity, p.value] for p in checked.problems]
         values = checked.values
-        key = place_key(values.get("district", ""), values.get("regency", ""), values.get("province", ""))
+        key = place_key(
+            values.get("district", ""), values.get("regency", ""), values.get("province", "")
+        )
         placement = None
         if key.replace("|", "").strip():
             found = placer.place(
@@ -264,11 +268,11 @@ def analyze(
                 )
         candidates = _regencies_of(placement)
         if checked.latitude is not None and not candidates:
-            code = gazetteer.district_at(checked.latitude, checked.longitude or 0.0)
-            candidates = [regency_of(code)] if regency_of(code) else []
+            at = regency_of(gazetteer.district_at(checked.latitude, checked.longitude or 0.0))
+            candidates = [at] if at else []
         emails = [values["email"]] if values.get("email") else []
         digits = [d for d in (phone_digits(p) for p in checked.phones) if d]
-        duplicates = []
+        duplicates: list[list[Any]] = []
         if values.get("name"):
             duplicates = [
                 [m.id, m.name, list(m.reasons), round(m.score)]
@@ -371,9 +375,9 @@ def decision(staged: SheetImport, row: Mapping[str, Any]) -> tuple[str, str | No
         return "error", "problems"
     choices = staged.choices or {}
     place = (staged.analysis or {}).get("places", {}).get(row["place"]) if row["place"] else None
-    if place is not None and place["status"] == AMBIGUOUS:
-        if not choices.get("places", {}).get(row["place"]):
-            return "error", "place_ambiguous"
+    chosen = choices.get("places", {}).get(row["place"])
+    if place is not None and place["status"] == AMBIGUOUS and not chosen:
+        return "error", "place_ambiguous"
     if row["duplicates"]:
         choice = choices.get("rows", {}).get(str(row["n"]), SKIP)
         if choice == NEW:
@@ -449,7 +453,9 @@ def _write_row(context: _Context, staged: SheetImport, row: Mapping[str, Any]) -
     if what in ("skip", "error"):
         return {"outcome": "skipped" if what == "skip" else "error", "reason": detail}
     try:
-        with db.session.begin_nested():
+        # The operations flush what they read back; autoflush on every query of theirs
+        # would flush again and again (most of a row's time).
+        with db.session.begin_nested(), db.session.no_autoflush:
             if what == "merge":
                 organization = db.session.get(Organization, detail)
                 if organization is None:
@@ -529,23 +535,22 @@ def _add_services(
     location: Location | None,
     existing: tuple[str, ...],
 ) -> None:
-    names = list(row["services"]) or ([] if existing else [organization.name])
-    types = list(row.get("service_types") or [None] * len(names))
-    types += [None] * (len(names) - len(types))
-    known = {normalize_name(name) for name in existing}
-    for name, type_id in zip(names, types, strict=True):
-        if normalize_name(name) in known:
-            continue
-        known.add(normalize_name(name))
-        admin_ops.save_service(
-            context.actor,
-            admin_ops.ServiceData(
-                organization_id=organization.id,
-                name=name,
-                service_type_ids=(type_id,) if type_id else (),
-                location_ids=(location.id,) if location is not None else (),
-            ),
-        )
+    """One service for the row, named after the organization, typed by the service types
+    its "Layanan" cell names and described by that cell; none when merging into an
+    organization that has services already."""
+    if existing:
+        return
+    type_ids = tuple(dict.fromkeys(t for t in row.get("service_types") or [] if t))
+    admin_ops.save_service(
+        context.actor,
+        admin_ops.ServiceData(
+            organization_id=organization.id,
+            name=organization.name,
+            description="; ".join(row["services"]),
+            service_type_ids=type_ids,
+            location_ids=(location.id,) if location is not None else (),
+        ),
+    )
 
 
 def _merge(
@@ -582,7 +587,7 @@ def _merge(
         row,
         organization,
         location,
-        existing=tuple(service.name for service in organization.services) or ("",),
+        existing=tuple(service.name for service in organization.services),
     )
 
 

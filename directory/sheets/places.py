@@ -134,10 +134,11 @@ class Placer:
         if not core:
             return []
         core = ALIASES.get(core, core)
-        exact = [p.code for p, name in zip(self.provinces, self.province_cores) if name == core]
+        named = list(zip(self.provinces, self.province_cores, strict=True))
+        exact = [p.code for p, name in named if name == core]
         if exact:
             return exact
-        contained = [p.code for p, name in zip(self.provinces, self.province_cores) if core in name]
+        contained = [p.code for p, name in named if core in name]
         if len(contained) == 1:
             return contained
         found = process.extract(
@@ -173,6 +174,7 @@ class Placer:
         _, core = _strip_words(text, DISTRICT_WORDS)
         if not core:
             return []
+        pool: list[int] | range
         if regency_codes is None:
             pool = range(len(self.districts))
         else:
@@ -232,11 +234,7 @@ class Placer:
                 return self._result(regencies[0], notes)
             return Placement(AMBIGUOUS, candidates=self._choices(regencies))
         if district:
-            within = [
-                r.code
-                for r in self.regencies
-                if not provinces or r.parent_code in provinces
-            ]
+            within = [r.code for r in self.regencies if not provinces or r.parent_code in provinces]
             districts = self.districts_for(district, within, DISTRICT_ANYWHERE_CUTOFF)
             if len(districts) == 1:
                 if regency:

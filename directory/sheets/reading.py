@@ -20,7 +20,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -101,7 +101,10 @@ def read_sheet(
         rows = _csv_rows(data)
     else:
         raise SheetUnreadable("not_spreadsheet")
-    return _with_header(rows, is_header)
+    try:
+        return _with_header(rows, is_header)
+    finally:
+        rows.close()  # the workbook's file, when reading stopped early
 
 
 def _with_header(rows: Iterator[list[str]], is_header: Callable[[tuple[str, ...]], bool]) -> Sheet:
@@ -141,7 +144,7 @@ def _pad(cells: tuple[str, ...], width: int) -> tuple[str, ...]:
     return cells + ("",) * (width - len(cells)) if len(cells) < width else cells
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+def _xlsx_rows(data: bytes) -> Generator[list[str]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         unpacked = sum(info.file_size for info in archive.infolist())
@@ -161,7 +164,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     return _xlsx_cells(workbook, worksheet.iter_rows())
 
 
-def _xlsx_cells(workbook: Any, rows: Iterable[Any]) -> Iterator[list[str]]:
+def _xlsx_cells(workbook: Any, rows: Iterable[Any]) -> Generator[list[str]]:
     try:
         for row in rows:
             cells = []
@@ -195,7 +198,7 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
+def _csv_rows(data: bytes) -> Generator[list[str]]:
     text = _decode(data)
     sample = text[:8192]
     try:
@@ -209,8 +212,11 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
         for cells in reader:
             out = []
             for cell in cells:
-                value = _clean(unguard(cell))
-                out.append(FORMULA if is_formula_text(value) else value)
+                value = _clean(cell)
+                if unguard(value) != value:
+                    out.append(unguard(value))  # the apostrophe marks text
+                else:
+                    out.append(FORMULA if is_formula_text(value) else value)
             while out and not out[-1]:
                 out.pop()
             yield out

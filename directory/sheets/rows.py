@@ -38,7 +38,9 @@ MAX_PHONES = 5
 LATITUDE_RANGE = (-11.5, 6.5)
 LONGITUDE_RANGE = (94.5, 141.5)
 # Placeholders people put in an empty cell.
-BLANKS = frozenset({"-", "--", "—", "–", ".", "0", "n/a", "na", "tidak ada", "tdk ada", "belum ada"})
+BLANKS = frozenset(
+    {"-", "--", "—", "–", ".", "0", "n/a", "na", "tidak ada", "tdk ada", "belum ada"}
+)
 
 _SPLIT = re.compile(r"\s*(?:[;,\n]|\s/\s|/(?=\s*(?:\+|0|62)))\s*")
 _SERVICE_SPLIT = re.compile(r"\s*[;,\n]\s*")
