@@ -124,6 +124,15 @@ def test_a_zip_that_unpacks_too_large_is_refused(monkeypatch):
     assert caught.value.code == "too_large"
 
 
+def test_the_example_sheet_is_labelled_as_demonstration_data():
+    data = (SEED_DIR / "contoh-impor-lembaga.xlsx").read_bytes()
+    sheet = read_sheet(data, "contoh-impor-lembaga.xlsx", looks_like_header)
+    note = sheet.headers.index("Keterangan")
+    assert len(sheet.rows) >= 50
+    assert all("Data demonstrasi" in cells[note] for _, cells in sheet.rows)
+    assert all("example.org" in cells[9] for _, cells in sheet.rows if cells[9])
+
+
 # Mapping
 
 

@@ -83,6 +83,9 @@ def problem(code: str, value: str = "") -> str:
         "province_mismatch": _l("provinsi tidak cocok; dipakai %(value)s"),
         "type_unknown": _l("jenis lembaga tidak dikenal: %(value)s (dikosongkan)"),
         "duplicate": _l("mungkin sama dengan %(value)s"),
+        "refused": _l("ditolak saat disimpan"),
+        "merge_target_gone": _l("lembaga tujuan penggabungan sudah tidak ada"),
+        "problems": _l("ada galat pada baris ini"),
     }
     text = texts.get(code)
     if text is None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from directory.admin import operations as admin_ops
 from directory.auth.models import User
@@ -77,7 +78,7 @@ def stage(actor: User | None, sheet: Sheet, filename: str) -> SheetImport:
     )
     staged = SheetImport(
         created_by_id=actor.id if actor is not None and actor.id else None,
-        filename=filename[:255] or "sheet",
+        filename=filename.replace("\x00", "")[:255] or "sheet",
         status=MAPPING,
         headers=headers,
         rows=[[number, list(cells)] for number, cells in sheet.rows],
@@ -466,6 +467,9 @@ def _write_row(context: _Context, staged: SheetImport, row: Mapping[str, Any]) -
             return {"outcome": "created", "organization_id": organization.id}
     except admin_ops.Invalid as error:
         return {"outcome": "error", "reason": "refused", "fields": sorted(error.fields)}
+    except SQLAlchemyError as error:
+        # Only this row's SAVEPOINT is undone; the next rows go on.
+        return {"outcome": "error", "reason": "refused", "fields": [type(error).__name__]}
 
 
 def _region_code(context: _Context, staged: SheetImport, row: Mapping[str, Any]) -> str | None:

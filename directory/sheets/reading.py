@@ -136,8 +136,18 @@ def _with_header(rows: Iterator[list[str]], is_header: Callable[[tuple[str, ...]
     if not body:
         raise SheetUnreadable("no_rows")
     width = max(len(header), *(len(cells) for _, cells in body))
-    headers = tuple(h or f"Kolom {i + 1}" for i, h in enumerate(_pad(header, width)))
+    headers = _unique(tuple(h or f"Kolom {i + 1}" for i, h in enumerate(_pad(header, width))))
     return Sheet(headers=headers, rows=tuple((n, _pad(cells, width)) for n, cells in body))
+
+
+def _unique(headers: tuple[str, ...]) -> tuple[str, ...]:
+    """Headers name columns: a repeated one becomes ``Telepon (2)``."""
+    seen: dict[str, int] = {}
+    out = []
+    for header in headers:
+        seen[header] = seen.get(header, 0) + 1
+        out.append(header if seen[header] == 1 else f"{header} ({seen[header]})")
+    return tuple(out)
 
 
 def _pad(cells: tuple[str, ...], width: int) -> tuple[str, ...]:

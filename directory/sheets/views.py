@@ -23,6 +23,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from directory.auth.models import User
@@ -37,7 +38,13 @@ from directory.sheets.reading import SheetUnreadable, read_sheet
 bp = Blueprint("sheets", __name__, url_prefix="/admin/impor")
 
 PER_PAGE = 50
-FILTERS = ("semua", "masalah", "duplikat", "ambigu")
+# The rows the preview shows: query value -> label.
+FILTERS = {
+    "semua": _l("semua baris"),
+    "masalah": _l("baris bermasalah"),
+    "duplikat": _l("mungkin duplikat"),
+    "ambigu": _l("wilayah ambigu"),
+}
 
 
 @bp.before_request
