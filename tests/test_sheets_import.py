@@ -23,6 +23,7 @@ from directory.institutions.models import (
 )
 from directory.search import follower
 from directory.search.service import Query, find_services, state_of
+from directory.seeding import SEED_DIR
 from directory.sheets import operations as ops
 from directory.sheets import reading
 from directory.sheets.mapping import looks_like_header
@@ -250,6 +251,21 @@ def test_a_bad_mapping_is_refused_and_checks_nothing(app, admin):
     assert staged.analysis is None
 
 
+def test_the_example_sheet_imports_as_demonstration_data(app, admin):
+    from directory.demonstration import find_demo_data
+    from directory.institutions.models import TERM_DEMONSTRATION_DATA, TaxonomyTerm
+
+    db.session.add(TaxonomyTerm(id=TERM_DEMONSTRATION_DATA, name="Data demonstrasi"))
+    db.session.commit()
+    data = (SEED_DIR / "contoh-impor-lembaga.xlsx").read_bytes()
+    staged = staged_from(admin, data, "contoh-impor-lembaga.xlsx")
+    write(admin, staged)
+    created = ops.result_counts(staged)["created"]
+    assert created > 30
+    # Every institution it created is found as demonstration data.
+    assert len(find_demo_data().organizations) == created
+
+
 # The pages
 
 
@@ -447,7 +463,7 @@ def test_the_command_line_checks_asks_and_imports(app, runner, existing, tmp_pat
     assert count(Organization) == organizations + 3
     assert db.session.scalar(select(func.count()).select_from(Phone)) >= 3
     audited = set(db.session.scalars(select(MetadataEntry.updated_by)))
-    assert audited == {"flask directory import-sheet"}
+    assert audited == {"command: flask directory import-sheet"}
 
 
 def test_the_command_line_refuses_what_it_cannot_read(app, runner, tmp_path):

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from directory.auth.models import User
+from directory.demonstration import CommandActor
 from directory.extensions import db
 from directory.sheets import messages
 from directory.sheets import operations as ops
@@ -19,13 +20,13 @@ from directory.sheets.reading import SheetUnreadable, read_sheet
 
 directory_cli = AppGroup("directory", help="Grow the directory from other lists.")
 
-# The account named in the audit trail when no --admin is given.
-COMMAND_ACTOR = "flask directory import-sheet"
+# Who the audit trail names when no --admin is given (as `seed remove-demo` does).
+COMMAND_ACTOR = "command: flask directory import-sheet"
 
 
 def _actor(email: str | None) -> User:
     if not email:
-        return User(email=COMMAND_ACTOR, role="admin", name=COMMAND_ACTOR)
+        return CommandActor(email=COMMAND_ACTOR)  # type: ignore[return-value]
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.active or not user.is_admin:
         raise click.ClickException(f"{email}: bukan akun admin yang aktif")

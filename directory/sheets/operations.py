@@ -32,6 +32,8 @@ from directory.geo.gazetteer import Gazetteer
 from directory.institutions.models import (
     TAXONOMY_INSTITUTION_TYPES,
     TAXONOMY_SERVICE_TYPES,
+    TERM_DEMONSTRATION_DATA,
+    Attribute,
     Location,
     Organization,
     Phone,
@@ -50,6 +52,8 @@ NEW = "new"
 MERGE = "merge:"
 BATCH = 100
 TERM_CUTOFF = 85.0
+# A row whose notes say this is demonstration data (as seed/contoh-impor-lembaga.xlsx).
+DEMONSTRATION_NOTE = "data demonstrasi"
 # A running import with no sign of life for this long may be resumed.
 STALLED_AFTER = timedelta(minutes=2)
 
@@ -508,6 +512,17 @@ def _create(context: _Context, staged: SheetImport, row: Mapping[str, Any]) -> O
     )
     if values.get("alternate_name"):
         organization.alternate_name = values["alternate_name"]
+    demonstration = DEMONSTRATION_NOTE in values.get("description", "").lower()
+    if demonstration and db.session.get(TaxonomyTerm, TERM_DEMONSTRATION_DATA) is not None:
+        # Labelled as the seed's examples are, so `flask seed remove-demo` and the
+        # production start-up check find it.
+        db.session.add(
+            Attribute(
+                link_entity="organization",
+                link_id=organization.id,
+                taxonomy_term_id=TERM_DEMONSTRATION_DATA,
+            )
+        )
     location = _add_location(context, staged, row, organization)
     _add_services(context, row, organization, location, existing=())
     return organization
