@@ -431,6 +431,19 @@ def test_a_formula_cell_is_an_error_of_its_row_and_column(app, network, admin):
     assert count(Organization) == organizations
 
 
+def test_a_choice_for_every_duplicate_at_once(app, network, admin, existing):
+    rows = [*ROWS, ["6", "LK3 KOTA SERANG", "", "Kab Serang", "", "lk3@contoh.example.org", ""]]
+    staged = staged_from(admin, csv_file(rows))
+    client = client_as(app, network, ADMIN_ROLE)
+    url = f"/admin/impor/{staged.id}"
+    # Row 7 changed on this page to "new"; every other duplicate follows the choice for all.
+    response = post(client, f"{url}/pilihan", {"baris-7": "new", "semua_duplikat": "merge"}, url)
+    assert response.status_code == 303
+    db.session.expire_all()
+    chosen = db.session.get(SheetImport, staged.id).choices["rows"]
+    assert chosen == {"7": "new", "8": f"merge:{existing.id}"}
+
+
 def test_forged_choices_are_refused(app, network, admin):
     staged = staged_from(admin, csv_file(ROWS))
     client = client_as(app, network, ADMIN_ROLE)

@@ -16,6 +16,7 @@ from directory.extensions import db
 from directory.sheets import messages
 from directory.sheets import operations as ops
 from directory.sheets.mapping import FIELDS, looks_like_header
+from directory.sheets.models import SheetImport
 from directory.sheets.reading import SheetUnreadable, read_sheet
 
 directory_cli = AppGroup("directory", help="Grow the directory from other lists.")
@@ -131,7 +132,10 @@ def import_sheet_command(
     db.session.commit()
     with click.progressbar(length=staged.total, label="Mengimpor", file=sys.stderr) as bar:
         while True:
-            handled = ops.write_batch(actor, staged)
+            locked = db.session.get(
+                SheetImport, staged.id, with_for_update=True, populate_existing=True
+            )
+            handled = ops.write_batch(actor, locked) if locked is not None else 0
             db.session.commit()
             if not handled:
                 break

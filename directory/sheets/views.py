@@ -218,14 +218,20 @@ def save_choices(import_id: uuid.UUID) -> ResponseReturnValue:
     }
     everyone = request.form.get("semua_duplikat", "")
     if everyone in (ops.SKIP, ops.NEW, "merge"):
+        # Every possible duplicate, but those whose choice was changed on this page.
+        current = (staged.choices or {}).get("rows", {})
         for row in staged.analysis["rows"] if staged.analysis else []:
-            if row["duplicates"] and str(row["n"]) not in rows:
-                targets = [d[0] for d in row["duplicates"] if not d[0].startswith("row:")]
-                if everyone == "merge":
-                    if targets:
-                        rows[str(row["n"])] = f"{ops.MERGE}{targets[0]}"
-                else:
-                    rows[str(row["n"])] = everyone
+            number = str(row["n"])
+            if not row["duplicates"] or rows.get(number, "") not in (
+                "",
+                current.get(number, ops.SKIP),
+            ):
+                continue
+            targets = [d[0] for d in row["duplicates"] if not d[0].startswith("row:")]
+            if everyone != "merge":
+                rows[number] = everyone
+            elif targets:
+                rows[number] = f"{ops.MERGE}{targets[0]}"
     refused = ops.choose(staged, places, rows)
     if refused:
         db.session.rollback()
@@ -289,7 +295,11 @@ def write_all(import_id: str, actor_id: str) -> None:
     """Write every remaining row, a batch per transaction."""
     actor = db.session.get(User, actor_id)
     while actor is not None:
-        staged = db.session.get(SheetImport, import_id)
+        # Locked for the batch: a resumed import and a slow one never write a row twice
+        # (PostgreSQL; SQLite's writers take turns anyway).
+        staged = db.session.get(
+            SheetImport, import_id, with_for_update=True, populate_existing=True
+        )
         if staged is None:
             return
         handled = ops.write_batch(actor, staged)
