@@ -356,6 +356,29 @@ def test_the_page_shows_progress_while_the_rows_are_written_in_the_background(
     assert count(Organization) == 5 + 2
 
 
+def test_a_stalled_import_is_resumed_from_its_next_row(app, network, admin, existing):
+    from datetime import timedelta
+
+    from directory.database import utcnow
+
+    app.config["SHEET_IMPORT_BACKGROUND"] = False
+    staged = staged_from(admin, csv_file(ROWS))
+    ops.start(staged)
+    ops.write_batch(admin, staged, limit=1)  # then the worker died
+    staged.heartbeat_at = utcnow() - timedelta(minutes=10)
+    db.session.commit()
+    client = client_as(app, network, ADMIN_ROLE)
+    url = f"/admin/impor/{staged.id}"
+    page = client.get(f"{url}/kemajuan").get_data(as_text=True)
+    assert "Impor terhenti." in page and "1 dari 5 baris diproses" in page
+    assert post(client, f"{url}/simpan", {}, f"{url}/kemajuan").status_code == 303
+    db.session.expire_all()
+    resumed = db.session.get(SheetImport, staged.id)
+    assert resumed.status == DONE
+    assert ops.result_counts(resumed) == {"created": 2, "merged": 0, "skipped": 1, "error": 2}
+    assert count(Organization) == 5 + 2
+
+
 @pytest.mark.parametrize("role", [SENDER, RECEIVER, OTHER_PARTNER])
 def test_only_admins_may_import(app, network, role):
     client = client_as(app, network, role)
