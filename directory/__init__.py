@@ -143,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     from directory.public.views import bp as public_bp
     from directory.referrals.views import bp as referrals_bp
     from directory.reports.views import bp as reports_bp
+    from directory.sheets.views import bp as sheets_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(i18n_bp)
@@ -156,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(gaps_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(sheets_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

@@ -110,6 +110,7 @@ def register(app: Flask) -> None:
     from directory.notifications.commands import notifications_cli
     from directory.privacy.commands import privacy_cli
     from directory.search.commands import search_cli
+    from directory.sheets.commands import directory_cli
     from directory.worker import worker_command
 
     app.cli.add_command(seed_cli)
@@ -121,6 +122,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(notifications_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(directory_cli)
     # Backups sit beside Flask-Migrate's `flask db upgrade`: `flask db backup PATH`.
     database_cli.add_command(backup_command)
     database_cli.add_command(restore_command)
