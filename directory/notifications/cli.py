@@ -1,7 +1,8 @@
 """``flask notifications send`` (once) and ``flask notifications worker`` (until stopped).
 
 The worker also runs the retention purge (``flask privacy purge``), the stale-listing
-reminders (``flask listings remind-stale``) and forgets old sign-in attempts (``flask user
+reminders (``flask listings remind-stale``), the overdue referrals' reminders (``flask
+referrals remind-overdue``) and forgets old sign-in attempts (``flask user
 purge-attempts``) every round; each is cheap when there is nothing to do."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from directory.extensions import db
 from directory.listings.stale import remind_stale
 from directory.notifications.mail import deliverer_for, send_pending
 from directory.privacy.commands import purge_idempotency_keys, purge_now
+from directory.referrals.commands import remind_overdue_now
 
 notifications_cli = AppGroup("notifications", help="Send notification e-mail.")
 
@@ -59,6 +61,7 @@ def worker_round() -> list[str]:
     db.session.commit()
     if reminded:
         lines.append(f"listings: reminded the staff of {len(reminded)} stale listing(s)")
+    lines.extend(remind_overdue_now(utcnow()))
     sent, failed = _send_once(100)
     if sent or failed:
         lines.append(f"e-mail: {sent} sent, {failed} failed")
