@@ -323,3 +323,22 @@ def test_the_timeline_shows_the_reminder_as_the_systems(app, network):
     )
     events = answer.get_json()["events"]
     assert [(e["action"], e["actor"]) for e in events][-1] == (REMIND, None)
+
+
+def test_a_coordinator_is_given_a_province_by_command(network, runner):
+    admin = network.users[ADMIN_ROLE]
+    result = runner.invoke(args=["user", "set-province", admin.email, "36"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(admin)
+    assert admin.province_code == "36"
+    for wrong in (["99"], ["36.73"]):
+        refused = runner.invoke(args=["user", "set-province", admin.email, *wrong])
+        assert refused.exit_code != 0 and "not a province code" in refused.output
+    refused = runner.invoke(args=["user", "set-province", network.counsellor.email, "36"])
+    assert refused.exit_code != 0 and "only coordinators" in refused.output
+    assert runner.invoke(args=["user", "set-province", "tidak.ada@example.org", "36"]).exit_code
+    db.session.refresh(admin)
+    assert admin.province_code == "36"
+    assert runner.invoke(args=["user", "set-province", admin.email]).exit_code == 0
+    db.session.refresh(admin)
+    assert admin.province_code is None

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,7 @@ from directory.referrals.vocabulary import ESCALATE, REMIND
 
 # Still unanswered this long after the reminder: the coordinators are told.
 ESCALATE_AFTER = DeadlineRule(working_days=1)
+EARLIEST_ESCALATION = timedelta(days=1)
 # The e-mail texts (directory.notifications.mail.TEXTS) of each step.
 EMAIL_KINDS = {REMIND: "referral_overdue", ESCALATE: "referral_escalated"}
 
@@ -214,12 +215,14 @@ def remind_overdue(now: datetime) -> OverdueRound:
     holidays = holidays_from_config(config["REFERRAL_HOLIDAYS"])
     done = OverdueRound()
     for referral in _overdue(now):
-        region = receiver_region(referral.service_id, referral.receiving_organization_id)
         if referral.reminded_at is None:
             staff = receiver_staff(referral.receiving_organization_id)
             if _record(referral, REMIND, staff, now):
                 done.reminded.append(referral.reference_number)
             continue
+        if now < referral.reminded_at + EARLIEST_ESCALATION:
+            continue  # a working day is a day at least: no need to look further
+        region = receiver_region(referral.service_id, referral.receiving_organization_id)
         escalate_at = response_due_at(referral.reminded_at, ESCALATE_AFTER, _zone(region), holidays)
         if now >= escalate_at and _record(referral, ESCALATE, coordinators_for(region), now):
             done.escalated.append(referral.reference_number)
