@@ -52,7 +52,7 @@ from directory.referrals.paths import referral_path
 
 SEED = 20261205
 # Referrals sent by the two Serang LK3s of the demo accounts, and by each other LK3 chosen.
-SERANG_REFERRALS = {"LK3 Kota Serang": 90, "LK3 Kabupaten Serang": 40}
+SERANG_REFERRALS = {"LK3 Kota Serang": 150, "LK3 Kabupaten Serang": 50}
 OTHER_SENDERS = 10
 OTHER_REFERRALS = 18
 # Receiving services per sender.
@@ -264,7 +264,7 @@ def _follow(
             reason_code=rng.choice(["problem_resolved", "referred_elsewhere", "no_response"]),
         )
         return
-    if fate < 0.32:
+    if fate < 0.34:
         reason = rng.choice(
             ["capacity_full", "not_eligible", "outside_service_area", "service_not_offered"]
         )
@@ -306,6 +306,14 @@ def load_history(now: datetime) -> int:
     services = _services_by_region()
     problems_of, all_problems = _problems_of_services()
     senders = _senders(rng, regions)
+    demo_organizations = set(
+        db.session.scalars(
+            select(User.organization_id).where(
+                User.email.in_([account.email for account in DEMO_ACCOUNTS]),
+                User.organization_id.is_not(None),
+            )
+        )
+    )
     plans: list[tuple[Organization, list[tuple[str, str]], int]] = []
     for organization, count in senders:
         region = regions.get(organization.id, "")
@@ -319,15 +327,21 @@ def load_history(now: datetime) -> int:
                 if s[1] != organization.id
             ]
         if nearby:
-            plans.append((organization, nearby[: RECEIVERS_PER_SENDER * 2], count))
+            # The organizations of the demo partners first: their inboxes and dashboards
+            # then have a history to show.
+            preferred = [s for s in nearby if s[1] in demo_organizations][:RECEIVERS_PER_SENDER]
+            rest = [s for s in nearby[: RECEIVERS_PER_SENDER * 2] if s not in preferred]
+            receivers = preferred + rng.sample(
+                rest, min(RECEIVERS_PER_SENDER - len(preferred), len(rest))
+            )
+            plans.append((organization, receivers, count))
     if not plans or not all_problems:
         return 0
-    acting = {o.id for o, _, _ in plans} | {s[1] for _, nearby, _ in plans for s in nearby}
+    acting = {o.id for o, _, _ in plans} | {s[1] for _, chosen, _ in plans for s in chosen}
     actors = _actors(acting)
     made: list[str] = []
     moments = []
-    for organization, nearby, count in plans:
-        receivers = rng.sample(nearby, min(RECEIVERS_PER_SENDER, len(nearby)))
+    for organization, receivers, count in plans:
         for _ in range(count):
             day = now - timedelta(days=rng.uniform(0.5, HISTORY_DAYS))
             moments.append((_working_time(rng, day), organization.id, rng.choice(receivers)))
