@@ -212,3 +212,16 @@ def test_seed_load_no_demo_leaves_the_history_out(directory_, seed_folder, runne
     assert result.exit_code == 0, result.output
     assert "demonstration referrals" not in result.output
     assert db.session.scalar(select(func.count(Referral.id))) == 0
+
+
+def test_the_permission_ends_with_the_removal(directory_):
+    demonstration.load_history(NOW)
+    db.session.commit()
+    first, second = db.session.scalars(
+        select(Referral.id).where(Referral.demonstration).order_by(Referral.id).limit(2)
+    ).all()
+    with guards.deleting_demonstration_history(db.session):
+        db.session.execute(delete(ReferralEvent).where(ReferralEvent.referral_id == first))
+    with pytest.raises(DBAPIError, match=guards.REFUSAL):
+        db.session.execute(delete(ReferralEvent).where(ReferralEvent.referral_id == second))
+    db.session.rollback()

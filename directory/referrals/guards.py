@@ -188,8 +188,10 @@ def deleting_demonstration_history(session: Session) -> Iterator[None]:
         yield
     finally:
         _deleting_demonstration.reset(token)
-        if postgresql:
-            session.execute(_set_local("off", POSTGRESQL_DEMONSTRATION_SETTING))
+    # Not after a failure: the transaction is then aborted, and its rollback ends the
+    # setting anyway.
+    if postgresql:
+        session.execute(_set_local("off", POSTGRESQL_DEMONSTRATION_SETTING))
 
 
 def _set_local(value: str, setting: str = POSTGRESQL_REWRITE_SETTING) -> TextClause:
