@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from directory.auth.models import User
 from directory.extensions import db
 from directory.notifications.cli import worker_round
 from directory.notifications.mail import compose
@@ -285,6 +286,14 @@ def test_no_client_data_in_notifications_emails_or_the_log(app, network, caplog,
         "sender": network.counsellor.organization.name,
         "hours": 26,
     }
+    # The in-app notifications of the receiver's staff and of the coordinator.
+    banten = db.session.scalar(select(User).where(User.province_code == "36"))
+    for person in (network.partner, banten):
+        client = app.test_client()
+        sign_in(client, person)
+        page = client.get("/notifikasi").get_data(as_text=True)
+        assert referral.reference_number in page
+        texts.append(page)
     for text in texts:
         assert CANARY not in text
         assert "K.X." not in text
