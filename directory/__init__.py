@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     from directory.admin.views import bp as admin_bp
     from directory.api.views import bp as api_bp
     from directory.auth.views import bp as auth_bp
+    from directory.dashboard.views import bp as dashboard_bp
     from directory.finder.views import bp as finder_bp
     from directory.gaps.views import bp as gaps_bp
     from directory.i18n import bp as i18n_bp
@@ -156,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(listings_bp)
     app.register_blueprint(gaps_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(sheets_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

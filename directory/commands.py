@@ -11,9 +11,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from directory.auth.demo import create_demo_accounts
+from directory.database import utcnow
 from directory.extensions import db
 from directory.geo.regions import load_regions
 from directory.hsds.commands import run_import
+from directory.referrals.demonstration import load_history
 from directory.resources import resource_dir
 from directory.search.lay_words import load_lay_words
 from directory.security import is_production
@@ -77,11 +79,15 @@ def load_command(demo: bool | None, demo_institutions: bool | None) -> None:
         for line in create_demo_accounts():
             click.echo(f"demo account {line}")
         db.session.commit()
+        made = load_history(utcnow())
+        db.session.commit()
+        click.echo(f"demonstration referrals: {made} added over the past year")
 
 
 @seed_cli.command("remove-demo")
 def remove_demo_command() -> None:
-    """Remove demo accounts and demonstration institutions (before a production start).
+    """Remove demo accounts, demonstration institutions and the demonstration referrals
+    (before a production start).
 
     Deleted where nothing refers to them; an account that acted, or an institution with
     referrals, is deactivated instead, keeping its history.
@@ -90,6 +96,7 @@ def remove_demo_command() -> None:
 
     removal = remove_demo_data()
     db.session.commit()
+    click.echo(f"demonstration referrals: {removal.deleted_referrals} deleted")
     click.echo(
         f"demo accounts: {len(removal.deleted_accounts)} deleted, "
         f"{len(removal.deactivated_accounts)} deactivated (kept for their history)"
@@ -109,6 +116,7 @@ def register(app: Flask) -> None:
     from directory.maintenance.commands import backup_command, restore_command
     from directory.notifications.commands import notifications_cli
     from directory.privacy.commands import privacy_cli
+    from directory.referrals.commands import referrals_cli
     from directory.search.commands import search_cli
     from directory.sheets.commands import directory_cli
     from directory.worker import worker_command
@@ -122,6 +130,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(notifications_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(referrals_cli)
     app.cli.add_command(directory_cli)
     # Backups sit beside Flask-Migrate's `flask db upgrade`: `flask db backup PATH`.
     database_cli.add_command(backup_command)

@@ -1,12 +1,13 @@
 """The worker: ``flask notifications worker`` runs :func:`worker_round` until stopped.
 
 Each round sends the waiting notification e-mail (``flask notifications send``), runs the
-retention purge (``flask privacy purge``) and the stale-listing reminders (``flask
-listings remind-stale``), and forgets old sign-in attempts (``flask user purge-attempts``);
-each is cheap when there is nothing to do.
+retention purge (``flask privacy purge``), the stale-listing reminders (``flask listings
+remind-stale``) and the overdue referrals' reminders and escalations (``flask referrals
+remind-overdue``), and forgets old sign-in attempts (``flask user purge-attempts``); each
+is cheap when there is nothing to do.
 
 It sits at the top, beside the app factory: it calls into several features (notifications,
-listings, privacy, auth), and none of them knows of it."""
+listings, privacy, referrals, auth), and none of them knows of it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from directory.extensions import db
 from directory.listings.stale import remind_stale
 from directory.notifications.commands import send_once
 from directory.privacy.commands import purge_idempotency_keys, purge_now
+from directory.referrals.commands import remind_overdue_now
 
 
 @click.command("worker")
@@ -46,6 +48,7 @@ def worker_round() -> list[str]:
     db.session.commit()
     if reminded:
         lines.append(f"listings: reminded the staff of {len(reminded)} stale listing(s)")
+    lines.extend(remind_overdue_now(utcnow()))
     sent, failed = send_once(100)
     if sent or failed:
         lines.append(f"e-mail: {sent} sent, {failed} failed")

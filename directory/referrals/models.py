@@ -15,7 +15,19 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DDL, Boolean, Column, ForeignKey, Integer, String, Table, Uuid, event
+from sqlalchemy import (
+    DDL,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Uuid,
+    event,
+    text,
+)
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,6 +80,9 @@ class Referral(Model):
     )
     sending_organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
     counsellor_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Invented history the demonstration seed made (``directory.referrals.demonstration``):
+    # ``flask seed remove-demo`` deletes these, events and all; nothing else may.
+    demonstration: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # Set on a re-referral: the declined (or withdrawn) referral it replaces.
     previous_referral_id: Mapped[str | None] = mapped_column(
         ForeignKey("referral.id"), index=True, default=None
@@ -195,11 +210,13 @@ class ReferralEvent(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
-    # "send" for the first event, then an action of the state table.
+    # "send" for the first event, then an action of the state table; or what the system
+    # did on its own (no actor): "remind", "escalate" (directory.referrals.reminders).
     action: Mapped[str] = mapped_column(String(20))
     from_status: Mapped[str | None] = mapped_column(String(20), default=None)
     to_status: Mapped[str] = mapped_column(String(20))
-    actor_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # None: the system itself (an overdue reminder or escalation).
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     # The actor's organization at the time (an account may move later).
     actor_organization_id: Mapped[str | None] = mapped_column(
         ForeignKey("organization.id"), default=None
@@ -213,7 +230,19 @@ class ReferralEvent(Model):
     outcome_service_delivered: Mapped[bool | None] = mapped_column(Boolean, default=None)
 
     referral: Mapped[Referral] = relationship(back_populates="events")
-    actor: Mapped[User] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    # A referral is reminded once and escalated once, however many runs overlap.
+    __table_args__ = (
+        Index(
+            "uq_referral_event_overdue_once",
+            "referral_id",
+            "action",
+            unique=True,
+            sqlite_where=text("action IN ('remind', 'escalate')"),
+            postgresql_where=text("action IN ('remind', 'escalate')"),
+        ),
+    )
     actor_organization: Mapped[Organization | None] = relationship(lazy="joined")
 
 

@@ -30,3 +30,13 @@ referral_event = _signals.signal("referral-event")
 #: An administrator was refused a break-glass grant (past the hourly limit); the refusal
 #: is added to the session. Sender: the Referral; keyword: ``actor``.
 break_glass_refused = _signals.signal("break-glass-refused")
+
+#: A referral is past a deadline and its step (``remind`` or ``escalate``) was recorded as
+#: an event; flushed already. Sender: the referral's id; keywords: ``action``, ``people``
+#: (the :class:`~directory.auth.models.User` list to tell), ``details`` (the e-mail's
+#: fields as JSON: reference, organizations, hours; never the client) and ``now``.
+referral_overdue = _signals.signal("referral-overdue")
+
+#: These referrals' notifications and e-mails are to be forgotten (an invented
+#: demonstration past, or its removal). Sender: None; keyword: ``referral_ids``.
+referral_notices_forgotten = _signals.signal("referral-notices-forgotten")

@@ -28,8 +28,14 @@ ACTION_LABELS = {
 SEND = "send"
 # Not a transition: the client withdrew consent (the status stays; see operations).
 WITHDRAW_CONSENT = "withdraw_consent"
+# Not transitions either, and no one's action: the system's reminder to the receiver of an
+# overdue referral, and its escalation to the coordinators (directory.referrals.reminders).
+REMIND = "remind"
+ESCALATE = "escalate"
 EVENT_LABELS = {
     SEND: _l("Rujukan dikirim"),
+    REMIND: _l("Pengingat: belum dijawab melewati tenggat"),
+    ESCALATE: _l("Diteruskan ke koordinator jaringan: belum dijawab"),
     states.RECEIVE: _l("Rujukan diterima"),
     states.ACCEPT: _l("Rujukan disetujui"),
     states.DECLINE: _l("Rujukan ditolak"),

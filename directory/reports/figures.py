@@ -350,9 +350,15 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
-def load_rows(session: Session, filters: ReportFilters, now: datetime) -> list[Row]:
-    """The referrals the filters select, as :class:`Row`: four queries whatever the size."""
-    conditions = _period(filters)
+def load_rows(
+    session: Session,
+    filters: ReportFilters,
+    now: datetime,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> list[Row]:
+    """The referrals the filters (and the conditions ``where``, on ``Referral``) select,
+    as :class:`Row`: four queries whatever the size."""
+    conditions = [*_period(filters), *where]
     canonical = _Canonical()
     regions = _sending_regions(session, conditions)
     types = _institution_types(session, conditions, canonical)
@@ -497,13 +503,15 @@ def compute_report(
     term_label: Callable[[TaxonomyTerm], str] = _term_name,
     *,
     with_trend: bool = True,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> Report:
     """The figures of every group of ``filters.group_by``, of all together, and (unless
     ``with_trend`` is false) the monthly trend, the same as the groups when grouping by
-    month. Terms are named by ``term_label`` (the interface language's name)."""
+    month. Terms are named by ``term_label`` (the interface language's name). ``where``
+    narrows the referrals further (an organization's dashboard: its own)."""
     if filters.group_by not in GROUP_BYS:
         raise ValueError(f"unknown grouping {filters.group_by!r}")
-    rows = load_rows(session, filters, now)
+    rows = load_rows(session, filters, now, where)
     groups = _groups(session, rows, filters.group_by, term_label)
     trend: list[Group] = []
     if filters.group_by == MONTH:

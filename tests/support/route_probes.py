@@ -445,6 +445,14 @@ PROBES: dict[tuple[str, str], Probe] = {
         signed_in(403, 401, admin=200),
         public=True,
     ),
+    # Each organization's dashboard (issue 17, part 5): its own staff and the
+    # coordinators only; aggregates, checked for the canary as public answers are.
+    ("dashboard.mine", "GET"): Probe(lambda w: "/dasbor", signed_in(302, admin=200), public=True),
+    ("dashboard.organization", "GET"): Probe(
+        lambda w: f"/dasbor/lembaga/{w.network.counsellor.organization_id}",
+        signed_in(403, sender=200, admin=200),
+        public=True,
+    ),
     # FHIR export of a referral: seen as GET /referrals/{id} is; client data (asked for
     # here) for administrators only and only after stating a purpose (break-glass), so
     # without one every role is refused with a 403.
