@@ -430,7 +430,7 @@ def _check_details(request: TransitionRequest) -> dict[str, object]:
         required = request.reason_code == vocabulary.OTHER
         _check_text(problems, "reason.text", text, vocabulary.MAX_REASON_TEXT, required=required)
     elif request.reason_code is not None or request.reason_text is not None:
-        problems["reason"] = _l("Alasan hanya untuk menolak atau menarik rujukan.")
+        problems["reason"] = _l("Alasan hanya untuk menolak, menarik atau menunda rujukan.")
     outcome = request.outcome
     if action in states.OUTCOME_REQUIRED:
         if outcome is None:
@@ -479,8 +479,11 @@ def transition_referral(
     if action in (states.ACCEPT, states.DECLINE) and referral.responded_at is None:
         changes["responded_at"] = now
     if action in states.REASON_REQUIRED:
-        event["reason_code"] = changes["end_reason_code"] = request.reason_code
-        event["reason_text"] = changes["end_reason_text"] = _clean(request.reason_text)
+        event["reason_code"] = request.reason_code
+        event["reason_text"] = _clean(request.reason_text)
+    if action in states.ENDING_REASON:
+        changes["end_reason_code"] = request.reason_code
+        changes["end_reason_text"] = _clean(request.reason_text)
     if action in states.OUTCOME_REQUIRED and request.outcome is not None:
         outcome = request.outcome
         changes["closed_at"] = now
