@@ -8,6 +8,7 @@ bp = Blueprint("api", __name__)
 from directory.api import (  # noqa: E402,F401
     auth,
     break_glass,
+    conversation,
     fhir,
     places,
     referrals,

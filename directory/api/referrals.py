@@ -264,7 +264,9 @@ def create_referral() -> ResponseReturnValue:
     # The answer is built from the written state before the commit: the commit expires
     # every loaded record, and reading the referral back would take a second transaction
     # (a second write lock on SQLite) for the same values.
-    response = jsonify(referral_to_json(referral, user, utcnow(), with_events=True, break_glass=[]))
+    response = jsonify(
+        referral_to_json(referral, user, utcnow(), with_events=True, break_glass=[], notes=[])
+    )
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_referral", referral_id=referral.id)
     remember(response)
@@ -317,6 +319,7 @@ def get_referral(referral_id: str) -> ResponseReturnValue:
             with_events=True,
             detailed=break_glass.client_visible(referral, user, now),
             break_glass=break_glass.accesses_of(referral),
+            notes=operations.notes_of(referral),
         )
     )
 
@@ -358,6 +361,7 @@ def transition(referral_id: str) -> ResponseReturnValue:
             utcnow(),
             with_events=True,
             break_glass=break_glass.accesses_of(referral),
+            notes=operations.notes_of(referral),
         )
     )
     remember(response)
@@ -372,7 +376,9 @@ REFERRAL_RESULT = {
     "the caller belongs to the sending or the receiving organization, or is an "
     "administrator within a break-glass window (`POST /referrals/{id}/break-glass`). "
     "`GET /referrals/{id}` also carries `break_glass`: every administrator's stated "
-    "purpose for reading the client data (who, when, purpose, window, refused).",
+    "purpose for reading the client data (who, when, purpose, window, refused), and "
+    "`notes`: the notes between the two organizations, oldest first (`text` as the client "
+    "data: null where that is hidden).",
 }
 
 
