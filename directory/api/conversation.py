@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -34,6 +34,10 @@ NOTE_SCHEMA: dict[str, Any] = {
         "text": {"type": "string", "minLength": 1, "maxLength": vocabulary.MAX_NOTE_TEXT}
     },
 }
+
+
+# POST /links takes no body; a JSON one may only be empty.
+EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "additionalProperties": False}
 
 
 def _forbidden(message: str) -> ApiError:
@@ -81,6 +85,8 @@ def add_note(referral_id: str) -> ResponseReturnValue:
 def create_link(referral_id: str) -> ResponseReturnValue:
     user = api_user()
     referral = visible_referral(referral_id, user)
+    if request.is_json:
+        check(EMPTY_SCHEMA, json_object())
     try:
         raw, link = operations.create_link(referral, user)
     except operations.NotAllowed:

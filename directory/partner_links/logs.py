@@ -11,8 +11,9 @@ import logging
 import re
 
 REQUEST_LOGGERS = ("werkzeug", "gunicorn.access")
-TOKEN_IN_PATH = re.compile(r"/tautan/[^/\s?\"']+")
-REDACTED = "/tautan/[token]"
+# The path, also where it is quoted in a query (``/bahasa/en?next=%2Ftautan%2F...``).
+TOKEN_IN_PATH = re.compile(r"(/|%2F)tautan(/|%2F)[^/\s?&\"'%]+", re.IGNORECASE)
+REDACTED = r"\1tautan\2[token]"
 
 
 class RedactLinkTokens(logging.Filter):

@@ -58,10 +58,10 @@ ANSWER_SCHEMA: dict[str, Any] = {
 
 @bp.after_request
 def private(response: BaseResponse) -> BaseResponse:
-    """Nothing of a link page is kept by a cache or search engine, nor sent on as a
-    Referer (the token is in the address)."""
+    """Nothing of a link page is kept by a cache or search engine. (Nor sent on as a
+    Referer: the pages say ``no-referrer`` in a meta element, which overrides the app's
+    ``same-origin`` header that flask-talisman sets after every view.)"""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
