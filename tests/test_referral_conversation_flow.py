@@ -79,6 +79,8 @@ def test_sent_opened_accepted_by_link_held_resumed_noted_and_closed(app):
         data={"csrf_token": token, "text": "Sudah, sesi pertama Kamis."},
     )
     assert replied.status_code == 303
+    timeline = browser.get(f"/rujukan/{referral_id}").get_data(as_text=True)
+    assert "melalui tautan: Bu Rina" in timeline
 
     # Closed with an outcome.
     closed = api.post(
@@ -112,6 +114,9 @@ def test_sent_opened_accepted_by_link_held_resumed_noted_and_closed(app):
         for notification in db.session.scalars(db.select(Notification))
     }
     assert (network.partner.id, "note") in kinds and (network.counsellor.id, "note") in kinds
-    assert db.session.scalar(
-        db.select(db.func.count(ReferralEvent.id)).where(ReferralEvent.actor_id.is_(None))
-    ) == 2
+    assert (
+        db.session.scalar(
+            db.select(db.func.count(ReferralEvent.id)).where(ReferralEvent.actor_id.is_(None))
+        )
+        == 2
+    )

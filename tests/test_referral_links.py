@@ -199,6 +199,14 @@ def test_a_second_receive_is_409(client, network):
     assert client.post(url, json={"action": "receive"}).status_code == 409
 
 
+def test_a_double_click_on_accept_answers_the_second_with_the_neutral_410(client, network):
+    referral = referral_in(network, states.SENT)
+    url = path_of(make_link(client, network, referral))
+    assert client.post(url, data={"action": "accept", "name": "Bu Sari"}).status_code == 200
+    again = client.post(url, data={"action": "accept", "name": "Bu Sari"})
+    assert again.status_code == 410 and "sudah tidak berlaku" in again.get_data(as_text=True)
+
+
 def test_the_page_form_flow(app, client, network):
     referral = referral_in(network, states.SENT)
     url = path_of(make_link(client, network, referral))

@@ -181,7 +181,11 @@ def answer(token: str) -> ResponseReturnValue:
         message = _("Tindakan ini tidak dapat dilakukan pada status rujukan sekarang.")
         if as_json:
             raise _json_error(409, "conflict", message) from None
-        link = operations.link_for_token(token)
+        try:
+            link = operations.link_for_token(token)
+        except (operations.LinkUnknown, operations.LinkGone):
+            # Answered in the meantime (by someone else, or a double click).
+            return _gone()
         return _page(link, status=409, problem=message)
     status = link.referral.status
     db.session.commit()
