@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from directory.listings.views import bp as listings_bp
     from directory.map.views import bp as map_bp
     from directory.notifications.views import bp as notifications_bp
+    from directory.partner_links.views import bp as partner_links_bp
     from directory.privacy.views import bp as privacy_bp
     from directory.public.views import bp as public_bp
     from directory.referrals.views import bp as referrals_bp
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(referrals_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(partner_links_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(listings_bp)
     app.register_blueprint(gaps_bp)

@@ -118,8 +118,8 @@ describe(
             "summary": "The referral as an HL7 FHIR R4 Bundle (`collection`): its "
             "`ServiceRequest` and the `Task` tracking it. Task.status: sent -> requested, "
             "received -> received, accepted -> accepted, declined -> rejected, in_progress "
-            "-> in-progress, closed -> completed (successful outcome) or failed, withdrawn "
-            "-> cancelled. No client data: `ServiceRequest.subject` is masked "
+            "-> in-progress, on_hold -> on-hold, closed -> completed (successful outcome) or "
+            "failed, withdrawn -> cancelled. No client data: `ServiceRequest.subject` is masked "
             "(data-absent-reason), reasons travel as codes only. Every export is recorded.",
             "tags": ["referrals"],
             "parameters": [

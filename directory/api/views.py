@@ -20,6 +20,7 @@ from sqlalchemy import Select
 from directory.api import (  # noqa: F401
     auth,
     break_glass,
+    conversation,
     fhir,
     jsonbody,
     params,

@@ -23,7 +23,7 @@ from directory.referrals.paths import referral_path
 from directory.referrals.reminders import EMAIL_KINDS
 
 
-def on_referral_event(referral: Referral, *, kind: str, actor: User, **_: Any) -> None:
+def on_referral_event(referral: Referral, *, kind: str, actor: User | None, **_: Any) -> None:
     """An in-app notification and a queued e-mail for each party to hear of it."""
     notify_referral_event(referral, kind, actor)
 

@@ -44,6 +44,8 @@ from directory.referrals.models import (
     BreakGlassAccess,
     Referral,
     ReferralEvent,
+    ReferralLink,
+    ReferralNote,
     ReferralView,
     referral_problem_term,
 )
@@ -383,7 +385,7 @@ def remove_history() -> int:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         _forget_notifications(chunk)
-        for table in (ReferralView, BreakGlassAccess):
+        for table in (ReferralView, BreakGlassAccess, ReferralNote, ReferralLink):
             db.session.execute(delete(table).where(table.referral_id.in_(chunk)))
         db.session.execute(
             delete(referral_problem_term).where(referral_problem_term.c.referral_id.in_(chunk))

@@ -76,6 +76,7 @@ FIXED_EVENT_COLUMNS = (
     "reason_code",
     "outcome_result",
     "outcome_service_delivered",
+    "link_actor_name",
 )
 EVENT_TEXTS = ("note", "reason_text", "outcome_reason")
 

@@ -215,7 +215,8 @@ class ReferralEvent(Model):
     action: Mapped[str] = mapped_column(String(20))
     from_status: Mapped[str | None] = mapped_column(String(20), default=None)
     to_status: Mapped[str] = mapped_column(String(20))
-    # None: the system itself (an overdue reminder or escalation).
+    # None: the system itself (an overdue reminder or escalation), or an action through a
+    # partner link (``link_actor_name`` says who, as given).
     actor_id: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     # The actor's organization at the time (an account may move later).
     actor_organization_id: Mapped[str | None] = mapped_column(
@@ -228,6 +229,8 @@ class ReferralEvent(Model):
     outcome_result: Mapped[str | None] = mapped_column(String(20), default=None)
     outcome_reason: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     outcome_service_delivered: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # Through a partner link (no account): the name the person gave.
+    link_actor_name: Mapped[str | None] = mapped_column(String(100), default=None)
 
     referral: Mapped[Referral] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship(lazy="joined")
@@ -326,4 +329,47 @@ class BreakGlassAccess(Model):
     refused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     user: Mapped[User] = relationship(lazy="joined")
+    referral: Mapped[Referral] = relationship(lazy="joined")
+
+
+class ReferralNote(Model):
+    """A note one organization leaves the other on a referral: client data (encrypted,
+    purged with the rest by retention, never in a notification, a log or an export)."""
+
+    __tablename__ = "referral_note"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The author's organization at the time (an account may move later).
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # None once purged after retention.
+    text: Mapped[str | None] = mapped_column(EncryptedText)
+
+    author: Mapped[User] = relationship(lazy="joined")
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+
+class ReferralLink(Model):
+    """A link by which the receiving organization answers a referral without an account.
+
+    Only the SHA-256 of its token is kept: the token itself is shown once, to the sender
+    who made it. Bound to one referral and to the organization receiving it when it was
+    made; it works until ``expires_at``, until revoked (by the sender, or by a newer
+    link), and only while the referral waits for an answer (sent or received).
+    """
+
+    __tablename__ = "referral_link"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    receiving_organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
     referral: Mapped[Referral] = relationship(lazy="joined")

@@ -23,8 +23,9 @@ from blinker import Namespace
 _signals = Namespace()
 
 #: A referral was sent, or an action of the state table was taken on it; flushed already.
-#: Sender: the :class:`~directory.referrals.models.Referral`; keywords: ``kind`` (``send``
-#: or the action) and ``actor`` (the :class:`~directory.auth.models.User` who did it).
+#: Sender: the :class:`~directory.referrals.models.Referral`; keywords: ``kind`` (``send``,
+#: the action, or ``note``) and ``actor`` (the :class:`~directory.auth.models.User` who did
+#: it; None for someone acting through a partner link).
 referral_event = _signals.signal("referral-event")
 
 #: An administrator was refused a break-glass grant (past the hourly limit); the refusal

@@ -21,8 +21,9 @@ Definitions (tested in ``tests/test_reports_figures.py``):
 - **Period**: ``date_from``/``date_to`` are calendar days in Asia/Jakarta, both
   inclusive, applied to ``sent_at``.
 - **sent**: every referral of the group (all were sent). **accepted**: referrals the
-  receiver accepted, including those now ``in_progress`` or ``closed``. **declined** (by
-  ``end_reason_code``), **withdrawn**, **closed** (by ``outcome_result``): their status.
+  receiver accepted, including those now ``in_progress``, ``on_hold`` or ``closed``.
+  **declined** (by ``end_reason_code``), **withdrawn**, **closed** (by
+  ``outcome_result``): their status.
   **overdue**: still awaiting an answer after the response deadline at ``now``
   (:func:`directory.referrals.deadlines.is_overdue`).
 - **acceptance_rate**: accepted / (accepted + declined), i.e. of the referrals that were
@@ -81,7 +82,7 @@ GROUP_BYS = (PROVINCE, REGENCY, ORGANIZATION_TYPE, PROBLEM, URGENCY, MONTH)
 SMALLEST_PUBLISHED = 5
 SUPPRESSED = "<5"
 
-ACCEPTED_STATUSES = frozenset({states.ACCEPTED, states.IN_PROGRESS, states.CLOSED})
+ACCEPTED_STATUSES = frozenset({states.ACCEPTED, states.IN_PROGRESS, states.ON_HOLD, states.CLOSED})
 
 Count = int | str
 

@@ -18,6 +18,7 @@ from directory.extensions import db
 from directory.institutions.models import TAXONOMY_PROBLEMS
 from directory.listings.models import ListingChange
 from directory.notifications.models import Notification
+from directory.referrals import operations
 from directory.referrals.models import Referral
 from tests.support.referral_network import (
     ADMIN_ROLE,
@@ -132,6 +133,22 @@ def sides_only(ok: int, *, admin: int, anonymous: int = 302, outsiders: int = 40
     }
     expect.update({_role(name): code for name, code in roles.items()})
     return expect
+
+
+def _fresh_link(world: World) -> str:
+    """A partner link to a fresh referral whose client data is all canary."""
+    referral = referral_in(
+        world.network,
+        "sent",
+        client_reference=CANARY,
+        client_initials="K.N.",
+        client_contact=CANARY,
+        client_safe_contact=CANARY,
+        reason=f"Alasan rahasia {CANARY}",
+    )
+    raw, _link = operations.create_link(referral, world.network.counsellor)
+    db.session.commit()
+    return f"/tautan/{raw}"
 
 
 def _transition_form(world: World) -> dict[str, Any]:
@@ -477,5 +494,44 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     ("api.break_glass_report", "GET"): Probe(
         lambda w: "/api/v1/reports/break-glass", signed_in(403, 401, admin=200)
+    ),
+    # The conversation around a referral (issue 17): notes for the staff of both
+    # organizations; partner links made and revoked by the sending one.
+    ("referrals.add_note", "POST"): Probe(
+        lambda w: f"/rujukan/{w.referral.id}/catatan",
+        sides_only(303, admin=403),
+        form=lambda w: {"text": "Klien datang besok pagi."},
+    ),
+    ("referrals.create_link", "POST"): Probe(
+        lambda w: f"/rujukan/{w.fresh_referral('received').id}/tautan",
+        sides_only(200, admin=403, receiver=403),
+        form=lambda w: {},
+    ),
+    ("referrals.revoke_link", "POST"): Probe(
+        lambda w: f"/rujukan/{w.referral.id}/tautan/cabut",
+        sides_only(303, admin=403, receiver=403),
+        form=lambda w: {},
+    ),
+    ("api.add_note", "POST"): Probe(
+        lambda w: f"/api/v1/referrals/{w.referral.id}/notes",
+        sides_only(201, admin=403, anonymous=401),
+        json=lambda w: {"text": "Klien datang besok pagi."},
+    ),
+    ("api.create_link", "POST"): Probe(
+        lambda w: f"/api/v1/referrals/{w.fresh_referral('received').id}/links",
+        sides_only(201, admin=403, receiver=403, anonymous=401),
+        json=lambda w: {},
+    ),
+    ("api.revoke_links", "DELETE"): Probe(
+        lambda w: f"/api/v1/referrals/{w.referral.id}/links",
+        sides_only(204, admin=403, receiver=403, anonymous=401),
+    ),
+    # Whoever holds a partner link, signed in or not: never the client data (canary).
+    ("partner_links.page", "GET"): Probe(_fresh_link, everyone(200), public=True),
+    ("partner_links.answer", "POST"): Probe(
+        _fresh_link,
+        everyone(200),
+        json=lambda w: {"action": "accept", "name": "Petugas Piket"},
+        public=True,
     ),
 }
