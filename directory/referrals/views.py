@@ -36,6 +36,7 @@ from directory.institutions.models import (
     ServiceAtLocation,
     TaxonomyTerm,
 )
+from directory.public.helpers import term_name
 from directory.referrals import break_glass, operations, states, vocabulary
 from directory.referrals.forms import ReferralForm, TransitionForm, choices
 from directory.referrals.models import Referral, ReferralView
@@ -169,7 +170,9 @@ def _problem_choices() -> list[SelectChoice]:
         .where(TaxonomyTerm.taxonomy_id == TAXONOMY_PROBLEMS, TaxonomyTerm.active.is_(True))
         .order_by(TaxonomyTerm.name)
     )
-    return [SelectChoice(term.id, term.name) for term in terms]
+    # In the interface language, in its alphabetical order.
+    named = sorted(((term_name(term), term.id) for term in terms), key=lambda pair: pair[0].lower())
+    return [SelectChoice(term_id, name) for name, term_id in named]
 
 
 def _parse_local(raw: str | None, zone: tzinfo) -> datetime | None:
