@@ -189,6 +189,8 @@ def test_public_search_service_and_quick_exit(
     expect(hours).to_contain_text("Buka 24 jam")
     assert "00.00–00.00" not in hours.inner_text() and "23.59" not in hours.inner_text()
     checked(page, axe_source, artifacts, "public-service", size)
+    page.locator("#hours-heading").scroll_into_view_if_needed()
+    shot(page, artifacts, "public-service-hours", size)
 
     # Quick exit: the Escape key on one size, the button on the other; either way the
     # neutral site replaces this page, so "back" does not come back here.
@@ -261,8 +263,9 @@ def test_counsellor_sends_a_referral_after_a_failed_submit(
     page.get_by_label("Kata kunci").fill("kekerasan")
     page.get_by_role("button", name="Cari", exact=True).click()
     page.wait_for_load_state("networkidle")
-    result = page.locator(".finder-result").filter(has_text=cast.receiver_organization)
-    result.get_by_role("link", name="Rujuk klien ke layanan ini").click()
+    refer = page.locator(f'.finder-result a.refer-link[href$="{cast.receiver_service_id}"]')
+    expect(refer).to_have_text("Rujuk klien ke layanan ini")
+    refer.click()
     page.wait_for_load_state("networkidle")
     expect(page.get_by_role("heading", name="Kirim rujukan")).to_be_visible()
     # Required fields are marked, for the eye and for assistive technology.
@@ -290,7 +293,7 @@ def test_counsellor_sends_a_referral_after_a_failed_submit(
     page.get_by_label(re.compile(r"^Inisial klien")).fill("A.B.")
     page.get_by_label(re.compile(r"^Kelompok usia")).select_option("25-59")
     page.get_by_label("Perempuan").check()
-    page.get_by_label(re.compile(r"^Klien sudah memberi persetujuan")).check()
+    page.locator("#consent_given").check()
     page.get_by_label(re.compile(r"^Cara persetujuan")).select_option("written")
     page.get_by_role("button", name="Kirim rujukan").click()
     page.wait_for_load_state("networkidle")
@@ -341,6 +344,7 @@ def test_partner_opens_and_accepts_and_reads_it_in_english(
     # Declining ends it: behind a step; accepting is one press.
     expect(page.get_by_role("button", name="Ya, tolak rujukan")).to_be_hidden()
     checked(page, axe_source, artifacts, "partner-opened", size)
+    shot(page, artifacts, "partner-opened-whole", size, full_page=True)
     page.get_by_role("button", name="Setujui rujukan").click()
     page.wait_for_load_state("networkidle")
     expect(page.locator(".referral-status")).to_have_text("Disetujui")
