@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from directory.admin.waiting import waiting
 from directory.database import utcnow
@@ -58,9 +58,10 @@ class Cast:
 
 
 @pytest.fixture(scope="module")
-def cast(live_site: LiveSite) -> Cast:
+def cast(live_site: LiveSite) -> Iterator[Cast]:
     """A counsellor at the seed's first LK3 in Kota Serang, a partner at another, an
-    administrator; referrals between them; a listing change waiting for review."""
+    administrator; referrals between them; a listing change waiting for review (deleted
+    afterwards; the referrals stay, as referral events cannot be deleted)."""
     with live_site.app.app_context():
         sender = db.session.get(Organization, live_site.seed.organization_id)
         receiver = db.session.scalars(
@@ -106,7 +107,11 @@ def cast(live_site: LiveSite) -> Cast:
             just_sent=just_sent.id,
         )
         db.session.remove()
-    return made
+    yield made
+    with live_site.app.app_context():
+        db.session.execute(delete(ListingChange))
+        db.session.commit()
+        db.session.remove()
 
 
 @pytest.fixture(params=list(SIZES))
