@@ -79,11 +79,11 @@ def read_judgements(path: Path = JUDGEMENTS) -> list[Judgement]:
 def load_seed() -> None:
     """The seed's terms, directory and lay words into the app's database (regions must
     be there), and a fresh index. Needs an app context."""
+    from directory.commands import LAY_WORDS_FILE, SEED_DIR, SEED_HSDS_FILES
     from directory.extensions import db
     from directory.hsds.commands import run_import
     from directory.search.lay_words import load_lay_words
     from directory.search.service import keep_current, state_of
-    from directory.seeding import LAY_WORDS_FILE, SEED_DIR, SEED_HSDS_FILES
 
     for name in SEED_HSDS_FILES:
         run_import(SEED_DIR / name, brief=True)
@@ -121,7 +121,7 @@ def service_codes() -> dict[str, frozenset[str]]:
 
 def evaluate(judgements: Sequence[Judgement], cities: Sequence[str] = CITIES) -> Scores:
     """Search every query from every city; needs an app context with the seed indexed."""
-    from directory.geo.ranking import Criteria
+    from directory.search.ranking import Criteria
     from directory.search.service import Query, find_services, resolve_origin, state_of
 
     codes = service_codes()
@@ -176,9 +176,9 @@ def evaluate(judgements: Sequence[Judgement], cities: Sequence[str] = CITIES) ->
 
 def main() -> int:
     from directory import create_app
+    from directory.commands import SEED_DIR
     from directory.extensions import db
     from directory.geo.regions import load_regions
-    from directory.seeding import SEED_DIR
 
     folder = Path(tempfile.mkdtemp(prefix="bench-relevance-"))
     try:

@@ -26,6 +26,9 @@ DEFAULTS: dict[str, object] = {
     "API_MAX_PER_PAGE": 100,
     "API_DEFAULT_PER_PAGE": 20,
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+    # Spreadsheet onboarding (/admin/impor): write the confirmed rows in a thread of the
+    # worker while the page shows progress; off, in the request that confirms.
+    "SHEET_IMPORT_BACKGROUND": True,
     # A JSON body of the API: at most this many bytes (413) and levels of nesting (400).
     "API_MAX_JSON_BYTES": 64 * 1024,
     "API_MAX_JSON_DEPTH": 20,

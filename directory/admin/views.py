@@ -19,7 +19,6 @@ from sqlalchemy.orm import contains_eager
 
 from directory.admin import forms, waiting
 from directory.admin import operations as ops
-from directory.api.params import list_page
 from directory.audit.models import MetadataEntry
 from directory.auth.models import ROLES, User
 from directory.database import utcnow
@@ -39,6 +38,7 @@ from directory.institutions.models import (
 from directory.listings.models import PENDING as LISTING_PENDING
 from directory.listings.models import ListingChange
 from directory.public.helpers import SERVICE_STATUS_LABELS
+from directory.querystring import list_page
 from directory.referrals import break_glass
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -147,7 +147,7 @@ def location_choices(organization_id: str | None) -> list[tuple[str, str]]:
     return [(loc.id, loc.name or _("(tanpa nama)")) for loc in locations]
 
 
-def show_problems(form: Any, error: ops.Invalid) -> None:
+def show_problems(form: Any, error: ops.RecordInvalid) -> None:
     for name, code in error.fields.items():
         field = getattr(form, name, None)
         message = forms.problem_message(code)
@@ -213,7 +213,7 @@ def try_save(form: Any, save: Callable[[], Any]) -> Any | None:
     """Run ``save``: its record, or ``None`` after rolling back and showing its problems."""
     try:
         return save()
-    except ops.Invalid as error:
+    except ops.RecordInvalid as error:
         db.session.rollback()
         show_problems(form, error)
         return None
@@ -337,7 +337,7 @@ def _service_initial(service: Service) -> dict[str, Any]:
 
 def _service_data(form: forms.ServiceForm) -> ops.ServiceData:
     hours = tuple(
-        ops.OpeningHours(day, opens, closes)
+        ops.WeekdayHours(day, opens, closes)
         for day in WEEKDAYS
         if (opens := forms.parse_clock(form[f"opens_{day}"].data))
         and (closes := forms.parse_clock(form[f"closes_{day}"].data))
@@ -670,7 +670,7 @@ def act(kind: str, record_id: uuid.UUID, action: str) -> ResponseReturnValue:
             "error",
         )
         return redirect(back, 303)
-    except ops.Invalid as error:
+    except ops.RecordInvalid as error:
         db.session.rollback()
         flash(", ".join(forms.problem_message(code) for code in error.fields.values()), "error")
         return redirect(back, 303)

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from directory.api import bp
+from directory.api.blueprint import bp
 from directory.errors import ApiError
 
 BODY = "body"

@@ -14,17 +14,18 @@ from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from directory.api import bp
 from directory.api.auth import api_user
+from directory.api.blueprint import bp
 from directory.api.jsonbody import check, json_object
 from directory.api.openapi import describe, json_response, page_of, ref
 from directory.api.paging import paginated
-from directory.api.params import Reader, parse_id, read_paging
+from directory.api.params import parse_id
 from directory.auth.models import User
 from directory.database import utcnow
 from directory.errors import ApiError
 from directory.extensions import db
 from directory.idempotency.web import idempotent_api, remember
+from directory.querystring import QueryReader, read_paging
 from directory.referrals import break_glass, operations, states, vocabulary
 from directory.referrals.models import Referral
 from directory.referrals.serialize import referral_to_json
@@ -253,7 +254,7 @@ def create_referral() -> ResponseReturnValue:
 @bp.get("/referrals")
 def list_referrals() -> ResponseReturnValue:
     user = api_user()
-    reader = Reader(request.args)
+    reader = QueryReader(request.args)
     box = reader.value("box")
     if box is not None and box not in operations.BOXES:
         reader.errors["box"] = _("Yang sah: %(values)s.", values=", ".join(operations.BOXES))

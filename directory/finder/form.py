@@ -4,11 +4,12 @@ the page, never an error page. Pure: no Flask request state."""
 from __future__ import annotations
 
 import math
-import uuid
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
+
+from directory.querystring import QueryReader, parse_uuid
 
 RADII_KM = (5, 10, 25, 50, 100, 250)
 PER_PAGE = 10
@@ -50,7 +51,7 @@ def _uuid(raw: str | None) -> str | None:
     if not raw:
         return None
     try:
-        return str(uuid.UUID(raw))
+        return parse_uuid(raw)
     except ValueError:
         return None
 
@@ -90,6 +91,5 @@ def read_form(args: MultiDict[str, str]) -> FinderForm:
     form.free = args.get("gratis") == "1"
     form.accepting = args.get("rujukan") == "1"
     form.include_out_of_area = args.get("semua_wilayah") == "1"
-    page = args.get("halaman", "1")
-    form.page = min(int(page), MAX_PAGE) if page.isdigit() and int(page) >= 1 else 1
+    form.page = QueryReader(args).page("halaman", maximum=MAX_PAGE)
     return form

@@ -6,22 +6,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from directory.display import distance_text
 from directory.extensions import db
-from directory.finder import bp
 from directory.finder.form import PER_PAGE, RADII_KM, FinderForm, read_form
 from directory.geo import confidential as confidentiality
-from directory.geo.gazetteer import likeliest
 from directory.geo.hours import OpenState
 from directory.geo.models import Region
-from directory.geo.ranking import Criteria, Origin, Ranked
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
     TAXONOMY_SERVICE_TYPES,
@@ -35,16 +33,12 @@ from directory.institutions.models import (
 from directory.map.folium_maps import MapPoint, small_map
 from directory.public.helpers import term_name
 from directory.public.queries import home_regency, regions_by_code
-from directory.search.service import (
-    Answer,
-    Query,
-    UnknownPlace,
-    find_beyond,
-    find_services,
-    origin_of,
-    resolve_origin,
-)
+from directory.search.operations import SearchRequest, search_directory
+from directory.search.ranking import Criteria, Ranked
+from directory.search.service import Answer, Beyond, Query, UnknownPlace, find_services
 from directory.search_cache import cached, current_minute
+
+bp = Blueprint("finder", __name__)
 
 
 def term_options(taxonomy_id: str) -> list[TaxonomyTerm]:
@@ -55,12 +49,6 @@ def term_options(taxonomy_id: str) -> list[TaxonomyTerm]:
             .order_by(TaxonomyTerm.name)
         )
     )
-
-
-def distance_text(distance: float) -> str:
-    if distance < 1:
-        return _("%(m)s m", m=format_decimal(round(distance * 1000, -1)))
-    return _("%(km)s km", km=format_decimal(round(distance, 1)))
 
 
 def _clock(moment: datetime) -> str:
@@ -170,10 +158,9 @@ def phones_of(service: Service) -> list[Phone]:
     return found or list(service.organization.phones)
 
 
-def dead_end(query: Query, answer: Answer, regencies: dict[str, Region]) -> dict[str, object]:
+def dead_end(beyond: Beyond, regencies: dict[str, Region]) -> dict[str, object]:
     """What a search that found nothing offers: the nearest matches beyond the range
     with their distance, and the problems and service types the words resemble."""
-    beyond = find_beyond(query, answer)
     services = load_services([item.id for item in beyond.nearest])
     regencies = regencies | regions_by_code(
         item.place.region_code
@@ -229,40 +216,40 @@ def search() -> ResponseReturnValue:
             form.place = staff_place() or ""
         return render_template("finder/search.html", **context)
 
-    origin: Origin | None = None
-    origin_label: str | None = None
-    try:
-        origin = resolve_origin(form.latitude, form.longitude, form.place or None)
-    except UnknownPlace as unknown:
-        chosen_place = likeliest(unknown.candidates)
-        if chosen_place is None:
-            form.errors["tempat"] = _(
-                "Tempat tidak dikenal. Coba nama kabupaten, kota atau kecamatan."
-            )
-            return render_template("finder/search.html", **context)
-        # The likeliest place answers; the others are offered.
-        origin = origin_of(chosen_place.region)
-        origin_label = chosen_place.label
-        context["candidates"] = [c for c in unknown.candidates if c != chosen_place][:8]
-        context["place_chosen"] = chosen_place.label
-    if origin is not None and origin_label is None:
-        origin_label = form.place or _("lokasi Anda")
-
     chosen = [
         term for term in problems + service_types if term.id in (form.problem, form.service_type)
     ]
-    query = Query(
+    asked = SearchRequest(
         text=form.text or None,
         criteria=criteria_of(form),
-        origin=origin,
-        sort="distance" if origin is not None else "relevance",
-        offset=(form.page - 1) * PER_PAGE,
-        limit=PER_PAGE,
+        page=form.page,
+        per_page=PER_PAGE,
+        latitude=form.latitude,
+        longitude=form.longitude,
+        place=form.place or None,
+        guess_place=True,
     )
-    # The ranked page shows opening hours: shared between requests of the same minute.
-    answer = cached(
-        ("finder", query, current_minute()), lambda: find_services(query), _not_degraded
-    )
+
+    def find(query: Query) -> Answer:
+        # The ranked page shows opening hours: shared between requests of the same minute.
+        return cached(
+            ("finder", query, current_minute()), lambda: find_services(query), _not_degraded
+        )
+
+    try:
+        outcome = search_directory(asked, find=find)
+    except UnknownPlace:
+        form.errors["tempat"] = _("Tempat tidak dikenal. Coba nama kabupaten, kota atau kecamatan.")
+        return render_template("finder/search.html", **context)
+    origin, answer = outcome.origin, outcome.answer
+    origin_label: str | None = None
+    if outcome.place_chosen is not None:
+        # The likeliest place answers; the others are offered.
+        origin_label = outcome.place_chosen.label
+        context["candidates"] = list(outcome.other_places[:8])
+        context["place_chosen"] = outcome.place_chosen.label
+    if origin is not None and origin_label is None:
+        origin_label = form.place or _("lokasi Anda")
     services = load_services([item.id for item in answer.page.items])
     regencies = regions_by_code(
         item.place.region_code
@@ -292,8 +279,8 @@ def search() -> ResponseReturnValue:
         if place is not None and not place.confidential and place.has_coordinates:
             points.append(MapPoint(place.latitude, place.longitude, service.name))  # type: ignore[arg-type]
     beyond = None
-    if not answer.page.total:
-        beyond = dead_end(query, answer, regencies)
+    if outcome.beyond is not None:
+        beyond = dead_end(outcome.beyond, regencies)
     context.update(
         understood=[term.name for term in answer.understood],
         hidden_out_of_area=answer.page.hidden_out_of_area,

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# See directory/geo/ranking.py: the spherical error is below 0.56% in Indonesia.
+# See directory/search/ranking.py: the spherical error is below 0.56% in Indonesia.
 SPHERE_ERROR = 0.01
 CANDIDATE_FACTOR = (1 + SPHERE_ERROR) / (1 - SPHERE_ERROR)
 # An angle from its cosine is good to about 1e-8 radians (0.1 m); allow 1e-6 (6 m).

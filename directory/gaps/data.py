@@ -27,7 +27,7 @@ REGENCY_LEVELS = ("kabupaten", "kota")
 
 
 @dataclass(frozen=True)
-class Problem:
+class ProblemTerm:
     id: str
     name: str
     name_en: str | None
@@ -56,14 +56,14 @@ def provinces(session: Session) -> list[tuple[str, str]]:
     return [(code, name) for code, name in rows]
 
 
-def problems(session: Session) -> list[Problem]:
+def problems(session: Session) -> list[ProblemTerm]:
     """The active terms of the problem taxonomy, by name."""
     rows = session.execute(
         select(TaxonomyTerm.id, TaxonomyTerm.name, TaxonomyTerm.name_en)
         .where(TaxonomyTerm.taxonomy_id == TAXONOMY_PROBLEMS, TaxonomyTerm.active.is_(True))
         .order_by(TaxonomyTerm.name)
     )
-    return [Problem(id, name, name_en) for id, name, name_en in rows]
+    return [ProblemTerm(id, name, name_en) for id, name, name_en in rows]
 
 
 def service_points(session: Session) -> list[ServicePoint]:

@@ -11,49 +11,22 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from functools import cached_property
 from time import perf_counter
 from typing import Any
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from directory.extensions import db
-from directory.gaps import analysis, bp, data
+from directory.gaps import analysis, data
 from directory.gaps.forms import ALL_PROBLEMS, ALL_PROVINCES, GapForm
 from directory.gaps.maps import gap_map
+from directory.gaps.report import GapReport
 from directory.public.helpers import display_locale
 
-
-@dataclass
-class GapReport:
-    """The analysis for one choice of problem (or all) and distance."""
-
-    problems: list[data.Problem]
-    distance_km: int
-    province: str | None  # its name; None: every province
-    result: dict[str, list[analysis.Coverage]]
-    seconds: float
-
-    def rows(self, problem_id: str) -> list[analysis.Coverage]:
-        """Every regency for one problem, gaps first (:func:`analysis.gap_order`)."""
-        return analysis.gap_order(self.result[problem_id])
-
-    @cached_property
-    def summary(self) -> list[analysis.RegencyGaps]:
-        return analysis.summarise(self.result)
-
-    @property
-    def regency_count(self) -> int:
-        return len(self.summary)
-
-    @property
-    def gap_count(self) -> int:
-        """Regencies lacking a suitable service for at least one of the problems."""
-        return sum(1 for item in self.summary if item.gap_problem_ids)
+bp = Blueprint("gaps", __name__)
 
 
 def _admin_only() -> None:
@@ -61,7 +34,7 @@ def _admin_only() -> None:
         abort(403)
 
 
-def _form() -> tuple[GapForm, list[data.Problem], list[analysis.ServicePoint]]:
+def _form() -> tuple[GapForm, list[data.ProblemTerm], list[analysis.ServicePoint]]:
     """The form, the problems and the suitable places. Opened without a choice, the page
     starts on the problem offered at the most places, every province: "every regency
     lacks some service" (the answer for all problems at once) is no place to start."""
@@ -81,7 +54,7 @@ def _form() -> tuple[GapForm, list[data.Problem], list[analysis.ServicePoint]]:
 
 
 def _report(
-    form: GapForm, problems: list[data.Problem], points: list[analysis.ServicePoint]
+    form: GapForm, problems: list[data.ProblemTerm], points: list[analysis.ServicePoint]
 ) -> GapReport:
     chosen = [p for p in problems if form.problem_id in (ALL_PROBLEMS, p.id)]
     started = perf_counter()
@@ -94,7 +67,7 @@ def _report(
     )
     names = dict(form.provinsi.choices or [])
     province = names.get(form.province_code) if form.province_code else None
-    return GapReport(chosen, form.distance_km, province, result, perf_counter() - started)
+    return GapReport(chosen, form.distance_km, result, perf_counter() - started, province=province)
 
 
 def _cell(text: str) -> str:

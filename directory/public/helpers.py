@@ -14,7 +14,8 @@ from flask_login import current_user
 
 from directory.geo.timezones import zone_name
 from directory.institutions.models import TaxonomyTerm
-from directory.public import bp, formatting
+from directory.public import formatting
+from directory.public.blueprint import bp
 
 
 def display_locale() -> str:

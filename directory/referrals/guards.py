@@ -6,7 +6,7 @@ factories. **Plain statements** (``session.execute(insert/update(...))``, no uni
 ``send_referral``, ``transition_referral`` and ``open_referral`` in
 :mod:`directory.referrals.operations` (``_insert_as_loaded``, ``_update_unless_stale``,
 ``_append_event``, ``_INSERT_VIEW``), their notifications
-(``notify_referral_event``), the purge of the events' texts
+(``notify_referral_event``, a receiver of the referral signals), the purge of the events' texts
 (:func:`directory.privacy.retention.purge_client_data`) and the key rotation
 (:func:`directory.privacy.commands.reencrypt_all`). A mapper or session event guards the
 first path only; so each rule names what holds it on each path:

@@ -20,10 +20,10 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.auth.models import User
+from directory.crypto import EncryptedText, cipher
 from directory.database import new_id, utcnow
 from directory.extensions import Model, db
 from directory.institutions.models import Organization, Service, TaxonomyTerm
-from directory.privacy.crypto import EncryptedText, cipher
 from directory.referrals import guards, states
 from directory.referrals.deadlines import is_overdue
 from directory.referrals.vocabulary import CHILD_AGE_GROUPS

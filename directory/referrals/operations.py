@@ -1,6 +1,7 @@
 """Referral use cases: send, open, act. Each checks, changes, records an event and
-notifications, and writes them in the open transaction; the caller commits once, so a
-refusal stores nothing.
+announces it (:mod:`directory.referrals.signals`: the notifications are written by their
+receivers), all in the open transaction; the caller commits once, so a refusal stores
+nothing.
 
 The writes of send, open and act are plain statements (``_update_unless_stale``,
 ``_insert_as_loaded``, ``_append_event``): every API write goes through them, and the unit
@@ -37,8 +38,7 @@ from directory.institutions.models import (
     ServiceAtLocation,
     TaxonomyTerm,
 )
-from directory.notifications.operations import notify_referral_event
-from directory.referrals import break_glass, states, vocabulary
+from directory.referrals import break_glass, signals, states, vocabulary
 from directory.referrals.deadlines import (
     holidays_from_config,
     response_due_at,
@@ -414,7 +414,7 @@ def send_referral(
         referral, _event_values(referral, actor, vocabulary.SEND, None, states.INITIAL_STATUS, now)
     )
     db.session.execute(_INSERT_VIEW, _access_values(referral, actor, channel, vocabulary.SEND, now))
-    notify_referral_event(referral, vocabulary.SEND, actor)
+    signals.referral_event.send(referral, kind=vocabulary.SEND, actor=actor)
     return referral
 
 
@@ -491,7 +491,7 @@ def transition_referral(
         )
     _update_unless_stale(referral, changes)
     recorded = _append_event(referral, event)
-    notify_referral_event(referral, action, actor)
+    signals.referral_event.send(referral, kind=action, actor=actor)
     return recorded
 
 

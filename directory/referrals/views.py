@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -22,11 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from directory.api.params import list_page
 from directory.auth.models import User
 from directory.database import utcnow
+from directory.display import distance_text, term_label
 from directory.extensions import db
-from directory.finder.views import distance_text
 from directory.geo.timezones import zone_info
 from directory.idempotency.web import FORM_FIELD, new_form_key, once_per_form, remember
 from directory.institutions.models import (
@@ -36,7 +35,7 @@ from directory.institutions.models import (
     ServiceAtLocation,
     TaxonomyTerm,
 )
-from directory.public.helpers import term_name
+from directory.querystring import list_page
 from directory.referrals import break_glass, operations, states, vocabulary
 from directory.referrals.forms import ReferralForm, TransitionForm, choices
 from directory.referrals.models import Referral, ReferralView
@@ -171,7 +170,9 @@ def _problem_choices() -> list[SelectChoice]:
         .order_by(TaxonomyTerm.name)
     )
     # In the interface language, in its alphabetical order.
-    named = sorted(((term_name(term), term.id) for term in terms), key=lambda pair: pair[0].lower())
+    named = sorted(
+        ((term_label(term), term.id) for term in terms), key=lambda pair: pair[0].lower()
+    )
     return [SelectChoice(term_id, name) for name, term_id in named]
 
 
@@ -503,11 +504,7 @@ def withdraw_consent(referral_id: uuid.UUID) -> ResponseReturnValue:
 
 
 def break_glass_limits() -> break_glass.Limits:
-    config = current_app.config
-    return break_glass.Limits(
-        window=timedelta(minutes=int(config["BREAK_GLASS_MINUTES"])),
-        per_hour=int(config["BREAK_GLASS_MAX_PER_HOUR"]),
-    )
+    return break_glass.Limits.from_config(current_app.config)
 
 
 @bp.post("/rujukan/<uuid:referral_id>/akses-darurat")
@@ -521,7 +518,7 @@ def open_break_glass(referral_id: uuid.UUID) -> ResponseReturnValue:
         break_glass.break_glass(
             referral, actor, request.form.get("purpose"), operations.WEB, utcnow(), limits
         )
-    except break_glass.NotAllowed:
+    except break_glass.BreakGlassNotAllowed:
         db.session.rollback()
         abort(403)
     except break_glass.PurposeInvalid as error:

@@ -51,7 +51,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, select, type_coerce
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from directory.geo.models import Region
@@ -65,6 +65,7 @@ from directory.referrals import states
 from directory.referrals.deadlines import is_overdue
 from directory.referrals.models import Referral, referral_problem_term
 from directory.referrals.vocabulary import CLOSE_RESULTS, DECLINE_REASONS, URGENCIES
+from directory.sqltypes import raw_id
 
 ZONE = ZoneInfo("Asia/Jakarta")
 
@@ -291,13 +292,6 @@ def _period(filters: ReportFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _raw(column: Any) -> Any:
-    """An id column as the driver gives it, without the per-row UUID conversion (most of the
-    time at 10,000 referrals). Such ids are only matched with each other; the terms that
-    become group keys are made canonical by :class:`_Canonical`, once per term."""
-    return type_coerce(column, String)
-
-
 class _Canonical(dict[Any, str]):
     """Raw id (hex string on SQLite, ``UUID`` on PostgreSQL) -> canonical UUID string."""
 
@@ -310,7 +304,7 @@ def _sending_regions(session: Session, conditions: list[ColumnElement[bool]]) ->
     senders = select(Referral.sending_organization_id).where(*conditions)
     found: dict[Any, str] = {}
     for organization_id, code in session.execute(
-        select(_raw(Location.organization_id), Location.region_code)
+        select(raw_id(Location.organization_id), Location.region_code)
         .where(Location.region_code.is_not(None), Location.organization_id.in_(senders))
         .order_by(Location.organization_id, Location.name, Location.id)
     ):
@@ -324,7 +318,7 @@ def _institution_types(
     receivers = select(Referral.receiving_organization_id).where(*conditions)
     found: defaultdict[Any, list[str]] = defaultdict(list)
     for organization_id, term_id in session.execute(
-        select(_raw(Attribute.link_id), _raw(Attribute.taxonomy_term_id))
+        select(raw_id(Attribute.link_id), raw_id(Attribute.taxonomy_term_id))
         .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
         .where(
             Attribute.link_entity == "organization",
@@ -344,7 +338,7 @@ def _problems(
     link = referral_problem_term.c
     found: defaultdict[Any, list[str]] = defaultdict(list)
     for referral_id, term_id in session.execute(
-        select(_raw(link.referral_id), _raw(link.taxonomy_term_id)).where(
+        select(raw_id(link.referral_id), raw_id(link.taxonomy_term_id)).where(
             link.referral_id.in_(counted)
         )
     ):
@@ -366,7 +360,7 @@ def load_rows(session: Session, filters: ReportFilters, now: datetime) -> list[R
     rows = []
     for item in session.execute(
         select(
-            _raw(Referral.id).label("id"),
+            raw_id(Referral.id).label("id"),
             Referral.status,
             Referral.urgency,
             Referral.sent_at,
@@ -375,8 +369,8 @@ def load_rows(session: Session, filters: ReportFilters, now: datetime) -> list[R
             Referral.due_at,
             Referral.end_reason_code,
             Referral.outcome_result,
-            _raw(Referral.sending_organization_id).label("sending_organization_id"),
-            _raw(Referral.receiving_organization_id).label("receiving_organization_id"),
+            raw_id(Referral.sending_organization_id).label("sending_organization_id"),
+            raw_id(Referral.receiving_organization_id).label("receiving_organization_id"),
         ).where(*conditions)
     ):
         sent_at = item.sent_at

@@ -34,6 +34,8 @@ from tests.support.referral_network import (
 )
 
 CANARY = "KANARI-7c1e9b"
+# No staged spreadsheet import has this id.
+UNKNOWN_IMPORT = "00000000-0000-4000-8000-00000000beef"
 SIGNED_IN = tuple(role for role in ROLES if role != ANONYMOUS)
 
 
@@ -366,6 +368,38 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     ("admin.audit", "GET"): Probe(
         lambda w: "/admin/jejak-audit?resource_type=service", signed_in(403, admin=200)
+    ),
+    # Spreadsheet onboarding: administrators only. An import of another id is a 404.
+    ("sheets.upload_page", "GET"): Probe(lambda w: "/admin/impor", signed_in(403, admin=200)),
+    ("sheets.upload", "POST"): Probe(
+        lambda w: "/admin/impor", signed_in(403, admin=400), form=lambda w: {}
+    ),
+    ("sheets.mapping_page", "GET"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}/kolom", signed_in(403, admin=404)
+    ),
+    ("sheets.save_mapping", "POST"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}/kolom",
+        signed_in(403, admin=404),
+        form=lambda w: {},
+    ),
+    ("sheets.preview", "GET"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}", signed_in(403, admin=404)
+    ),
+    ("sheets.save_choices", "POST"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}/pilihan",
+        signed_in(403, admin=404),
+        form=lambda w: {},
+    ),
+    ("sheets.confirm", "POST"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}/simpan",
+        signed_in(403, admin=404),
+        form=lambda w: {},
+    ),
+    ("sheets.progress", "GET"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}/kemajuan", signed_in(403, admin=404)
+    ),
+    ("sheets.progress_json", "GET"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}/kemajuan.json", signed_in(403, admin=404)
     ),
     # Gap analysis: administrators only (it counts confidential places, so it is kept
     # from counsellors and partners); it holds no client data (checked for the canary).

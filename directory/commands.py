@@ -1,9 +1,13 @@
-"""``flask seed load``: the gazetteer, the taxonomies and the demonstration directory."""
+"""The command line: ``flask --app directory <group> <command>``.
+
+:func:`register` adds every feature's commands (each in its ``<feature>/commands.py``) and
+the worker (:mod:`directory.worker`) to the app. The app-wide ``flask seed load`` lives
+here: the gazetteer, the taxonomies and the demonstration directory."""
 
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from directory.auth.demo import create_demo_accounts
@@ -94,3 +98,31 @@ def remove_demo_command() -> None:
         f"demonstration institutions: {len(removal.deleted_organizations)} deleted, "
         f"{len(removal.deactivated_organizations)} deactivated (they have referrals)"
     )
+
+
+def register(app: Flask) -> None:
+    from flask_migrate.cli import db as database_cli
+
+    from directory.auth.commands import user_cli
+    from directory.hsds.commands import hsds_cli
+    from directory.listings.commands import listings_cli
+    from directory.maintenance.commands import backup_command, restore_command
+    from directory.notifications.commands import notifications_cli
+    from directory.privacy.commands import privacy_cli
+    from directory.search.commands import search_cli
+    from directory.sheets.commands import directory_cli
+    from directory.worker import worker_command
+
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(hsds_cli)
+    app.cli.add_command(user_cli)
+    app.cli.add_command(listings_cli)
+    # The worker sits at the top (directory/worker.py) but is started as a notifications command.
+    notifications_cli.add_command(worker_command)
+    app.cli.add_command(notifications_cli)
+    app.cli.add_command(privacy_cli)
+    app.cli.add_command(search_cli)
+    app.cli.add_command(directory_cli)
+    # Backups sit beside Flask-Migrate's `flask db upgrade`: `flask db backup PATH`.
+    database_cli.add_command(backup_command)
+    database_cli.add_command(restore_command)
