@@ -20,6 +20,9 @@ DEFAULTS: dict[str, object] = {
     "BABEL_DEFAULT_LOCALE": "id",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
     "LANGUAGES": {"id": "Bahasa Indonesia", "en": "English"},
+    # Where "Keluar cepat" (and the Escape key) takes a visitor of the public pages: a
+    # neutral page that says nothing of why they left (templates/_quick_exit.html).
+    "QUICK_EXIT_URL": "https://www.google.com/search?q=cuaca+hari+ini",
     "API_MAX_PER_PAGE": 100,
     "API_DEFAULT_PER_PAGE": 20,
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,

@@ -17,10 +17,11 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import contains_eager
 
-from directory.admin import forms
+from directory.admin import forms, waiting
 from directory.admin import operations as ops
 from directory.audit.models import MetadataEntry
 from directory.auth.models import ROLES, User
+from directory.database import utcnow
 from directory.extensions import db, login_manager
 from directory.institutions.models import (
     SERVICE_STATUSES,
@@ -34,6 +35,8 @@ from directory.institutions.models import (
     Taxonomy,
     TaxonomyTerm,
 )
+from directory.listings.models import PENDING as LISTING_PENDING
+from directory.listings.models import ListingChange
 from directory.public.helpers import SERVICE_STATUS_LABELS
 from directory.querystring import list_page
 from directory.referrals import break_glass
@@ -175,10 +178,24 @@ def edit_page(
             record=record,
             title=title,
             history=history_of(record.id) if record is not None else [],
+            pending_changes=pending_changes_of(record),
             **context,
         ),
         status,
     )
+
+
+def pending_changes_of(record: Any) -> list[ListingChange]:
+    """Partners' changes to this organization's or service's listing that wait for
+    review: the edit page says so, so that an administrator does not edit past them."""
+    if not isinstance(record, Organization | Service):
+        return []
+    statement = select(ListingChange).where(ListingChange.status == LISTING_PENDING)
+    if isinstance(record, Organization):
+        statement = statement.where(ListingChange.organization_id == record.id)
+    else:
+        statement = statement.where(ListingChange.resource_id == record.id)
+    return list(db.session.scalars(statement.order_by(ListingChange.submitted_at)))
 
 
 def saved(endpoint: str, record_id: str) -> ResponseReturnValue:
@@ -220,7 +237,13 @@ def search_list(
 
 @bp.get("")
 def dashboard() -> ResponseReturnValue:
-    return render_template("admin/dashboard.html", endpoints=current_app.view_functions)
+    """The administrators' landing page: what waits for them, then every tool."""
+    return render_template(
+        "admin/dashboard.html",
+        endpoints=current_app.view_functions,
+        waiting=waiting.waiting(db.session, utcnow()),
+        break_glass_days=waiting.BREAK_GLASS_DAYS,
+    )
 
 
 # Organizations

@@ -48,6 +48,14 @@ def regencies(session: Session) -> list[Regency]:
     return [Regency(code, name, parent, lat, lon) for code, name, parent, lat, lon in rows]
 
 
+def provinces(session: Session) -> list[tuple[str, str]]:
+    """Every province as (code, name), by name."""
+    rows = session.execute(
+        select(Region.code, Region.name).where(Region.level == "provinsi").order_by(Region.name)
+    )
+    return [(code, name) for code, name in rows]
+
+
 def problems(session: Session) -> list[ProblemTerm]:
     """The active terms of the problem taxonomy, by name."""
     rows = session.execute(

@@ -18,6 +18,7 @@ class GapReport:
     distance_km: int
     result: dict[str, list[analysis.Coverage]]
     seconds: float
+    province: str | None = None  # its name; None: every province
 
     def rows(self, problem_id: str) -> list[analysis.Coverage]:
         """Every regency for one problem, gaps first (:func:`analysis.gap_order`)."""

@@ -24,7 +24,7 @@ from wtforms import SelectChoice
 
 from directory.auth.models import User
 from directory.database import utcnow
-from directory.display import distance_text
+from directory.display import distance_text, term_label
 from directory.extensions import db
 from directory.geo.timezones import zone_info
 from directory.idempotency.web import FORM_FIELD, new_form_key, once_per_form, remember
@@ -170,7 +170,11 @@ def _problem_choices() -> list[SelectChoice]:
         .where(TaxonomyTerm.taxonomy_id == TAXONOMY_PROBLEMS, TaxonomyTerm.active.is_(True))
         .order_by(TaxonomyTerm.name)
     )
-    return [SelectChoice(term.id, term.name) for term in terms]
+    # In the interface language, in its alphabetical order.
+    named = sorted(
+        ((term_label(term), term.id) for term in terms), key=lambda pair: pair[0].lower()
+    )
+    return [SelectChoice(term_id, name) for name, term_id in named]
 
 
 def _parse_local(raw: str | None, zone: tzinfo) -> datetime | None:

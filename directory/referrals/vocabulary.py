@@ -8,7 +8,8 @@ from directory.referrals import states
 
 STATUS_LABELS = {
     states.SENT: _l("Terkirim"),
-    states.RECEIVED: _l("Diterima (dibuka)"),
+    # Only opened by the receiver: nothing is decided yet (not "diterima", accepted).
+    states.RECEIVED: _l("Dibuka"),
     states.ACCEPTED: _l("Disetujui"),
     states.DECLINED: _l("Ditolak"),
     states.IN_PROGRESS: _l("Sedang ditangani"),
@@ -18,7 +19,7 @@ STATUS_LABELS = {
 }
 
 ACTION_LABELS = {
-    states.RECEIVE: _l("Tandai sudah diterima"),
+    states.RECEIVE: _l("Tandai sudah dibuka"),
     states.ACCEPT: _l("Setujui rujukan"),
     states.DECLINE: _l("Tolak rujukan"),
     states.START: _l("Mulai penanganan"),
@@ -41,7 +42,7 @@ EVENT_LABELS = {
     SEND: _l("Rujukan dikirim"),
     REMIND: _l("Pengingat: belum dijawab melewati tenggat"),
     ESCALATE: _l("Diteruskan ke koordinator jaringan: belum dijawab"),
-    states.RECEIVE: _l("Rujukan diterima"),
+    states.RECEIVE: _l("Rujukan dibuka"),
     states.ACCEPT: _l("Rujukan disetujui"),
     states.DECLINE: _l("Rujukan ditolak"),
     states.START: _l("Penanganan dimulai"),
