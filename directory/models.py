@@ -5,15 +5,20 @@ from directory.auth.models import ApiToken, LoginAttempt, User
 from directory.geo.models import Region
 from directory.idempotency.models import IdempotencyKey
 from directory.institutions.models import (
+    Accessibility,
     Address,
     Attribute,
     ChangeLogEntry,
     Contact,
     CostOption,
+    Funding,
     Language,
     Location,
     Organization,
+    OrganizationIdentifier,
     Phone,
+    Program,
+    RequiredDocument,
     Schedule,
     Service,
     ServiceArea,
@@ -26,6 +31,7 @@ from directory.notifications.models import Notification, OutgoingEmail
 from directory.referrals.models import BreakGlassAccess, Referral, ReferralEvent, ReferralView
 
 __all__ = [
+    "Accessibility",
     "Address",
     "ApiToken",
     "Attribute",
@@ -33,6 +39,7 @@ __all__ = [
     "ChangeLogEntry",
     "Contact",
     "CostOption",
+    "Funding",
     "IdempotencyKey",
     "Language",
     "ListingChange",
@@ -41,10 +48,13 @@ __all__ = [
     "MetadataEntry",
     "Notification",
     "Organization",
+    "OrganizationIdentifier",
     "OutgoingEmail",
     "Phone",
+    "Program",
     "Referral",
     "ReferralEvent",
+    "RequiredDocument",
     "ReferralView",
     "Region",
     "Schedule",
