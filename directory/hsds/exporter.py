@@ -12,6 +12,7 @@ Verification dates go both ways: services' ``assured_date`` and ``assurer_email`
 HSDS fields; an organization's ``verified_at`` is its HSDS ``metadata`` (``metadata.csv``),
 built from the audit trail's verifications (``serialize.verification_metadata``).
 
+The CSV files and their columns come from the HSDS table (``directory.hsds.fields``).
 Both are built from ``directory.hsds.serialize``, the same dictionaries the API serves,
 so the CSV rows are the JSON objects laid flat. A directory export is public material:
 by default a confidential location (safe house) is written as the public API shows it
@@ -113,12 +114,12 @@ def organizations_to_hsds(
             .options(*organization_full_options())
             .order_by(Organization.name, Organization.id)
         )
-        verifications = _verifications(session, chunk)
+        verified = verifications(session, chunk)
         for organization in session.scalars(query):
             yield organization_to_hsds(
                 organization,
                 public=not include_confidential,
-                metadata=verifications.get(organization.id, []),
+                metadata=verified.get(organization.id, []),
             )
             if progress is not None:
                 progress(1)
@@ -228,7 +229,7 @@ def flatten(
             flatten(many.kind, child, tables, link=(many.link or "link_id", kind, row["id"]))
 
 
-def _verifications(session: Session, organization_ids: list[str]) -> dict[str, list[MetadataEntry]]:
+def verifications(session: Session, organization_ids: list[str]) -> dict[str, list[MetadataEntry]]:
     """The audit trail's verifications of these organizations, by organization."""
     query = select(MetadataEntry).where(
         MetadataEntry.resource_type == "organization",

@@ -57,6 +57,11 @@ Rules of the import:
 - Every row created or changed is appended to the change log (``change_log``), for
   whatever follows it (the search index, the map's cache).
 
+What is read of each object (its keys, references, nests and CSV files) comes from the
+one HSDS table, ``directory.hsds.fields``: programs, funding, required documents,
+accessibility and organization identifiers included. Rows are written through
+``directory.institutions.operations`` (``write_rows``, ``log_upserts``).
+
 Nothing here reads Flask's request or prints: the caller passes a session, commits, and
 may pass ``progress`` (called with the number of records just written) to drive a
 progress bar.
@@ -90,9 +95,7 @@ from sqlalchemy import (
     String,
     Time,
     Uuid,
-    insert,
     select,
-    update,
 )
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -102,30 +105,12 @@ from directory.geo.models import Region
 from directory.hsds import fields as hsds_fields
 from directory.hsds import formulas
 from directory.hsds.serialize import CONFIDENTIAL_NOTE, KEMENDAGRI_URN_PREFIX, VERIFIED_AT
+from directory.institutions import operations as directory_writes
 from directory.institutions.models import (
     SERVICE_STATUSES,
     WEEKDAYS,
-    Accessibility,
-    Address,
-    Attribute,
-    ChangeLogEntry,
-    Contact,
-    CostOption,
-    Funding,
-    Language,
-    Location,
-    Organization,
-    OrganizationIdentifier,
-    Phone,
-    Program,
-    RequiredDocument,
-    Schedule,
-    Service,
-    ServiceArea,
-    ServiceAtLocation,
-    Taxonomy,
-    TaxonomyTerm,
 )
+from directory.institutions.operations import MODELS
 
 LOCATION_TYPES = ("physical", "postal", "virtual")
 # What an attribute may describe (its ``link_entity``).
@@ -177,30 +162,6 @@ class Kind:
     renames: tuple[tuple[str, str], ...] = ()
 
 
-# The model holding each HSDS object.
-MODELS: dict[str, type[Any]] = {
-    "taxonomy": Taxonomy,
-    "taxonomy_term": TaxonomyTerm,
-    "organization": Organization,
-    "organization_identifier": OrganizationIdentifier,
-    "program": Program,
-    "location": Location,
-    "accessibility": Accessibility,
-    "service": Service,
-    "service_at_location": ServiceAtLocation,
-    "contact": Contact,
-    "phone": Phone,
-    "address": Address,
-    "schedule": Schedule,
-    "language": Language,
-    "funding": Funding,
-    "required_document": RequiredDocument,
-    "cost_option": CostOption,
-    "service_area": ServiceArea,
-    "attribute": Attribute,
-}
-
-
 def _kind(name: str) -> Kind:
     """What the import reads of one object, from the HSDS table (``hsds.fields``)."""
     obj = hsds_fields.OBJECTS[name]
@@ -228,6 +189,9 @@ def _kind(name: str) -> Kind:
 
 
 KINDS: dict[str, Kind] = {name: _kind(name) for name in MODELS}
+
+# ``details.source`` of the change log entries an import appends.
+SOURCE = "hsds import"
 
 # Kinds a record may have at the top of a file, in the order they are applied.
 TOP_LEVEL = ("taxonomy", "taxonomy_term", "organization", "location", "service")
@@ -1493,27 +1457,15 @@ def _execute(session: Session, changes: list[tuple[_Row, bool, dict[str, Any]]])
     order so that what a row points at is written before it; and log each change."""
     in_order = sorted(changes, key=lambda change: _table_rank(change[0].kind))  # stable
     for kind, group in groupby(in_order, key=lambda change: change[0].kind):
-        model = KINDS[kind].model
         inserts: list[dict[str, Any]] = []
+        updates: list[tuple[str, dict[str, Any]]] = []
         for row, new, diff in group:
             if new:
                 inserts.append({"id": row.id, **diff})
             else:
-                session.execute(update(model).where(model.id == row.id).values(diff))
-        if inserts:
-            session.execute(insert(model), inserts)
-    session.execute(
-        insert(ChangeLogEntry),
-        [
-            {
-                "entity": row.kind,
-                "entity_id": row.id,
-                "operation": "upsert",
-                "details": {"source": "hsds import"},
-            }
-            for row, _, _ in changes
-        ],
-    )
+                updates.append((row.id, diff))
+        directory_writes.write_rows(session, kind, inserts, updates)
+    directory_writes.log_upserts(session, [(row.kind, row.id) for row, _, _ in changes], SOURCE)
 
 
 def _rows_in_order(rows: list[_Row]) -> list[_Row]:

@@ -404,7 +404,7 @@ def _parse_instant(text: str) -> datetime | None:
 
 
 def verification_metadata(
-    organization: Organization, entries: Sequence[MetadataEntry]
+    organization: Organization, entries: Sequence[MetadataEntry], *, anonymous: bool = False
 ) -> list[HsdsDict]:
     """The organization's verifications as HSDS ``metadata``, oldest first.
 
@@ -421,6 +421,11 @@ def verification_metadata(
     ]
     kept.sort(key=lambda entry: (entry.last_action_date, entry.id))
     metadata = [metadata_to_hsds(entry) for entry in kept]
+    if anonymous:
+        # Who verified stays with the directory: a staff member's e-mail address is not
+        # for anyone who asks the API.
+        for entry in metadata:
+            entry["updated_by"] = DIRECTORY_NAME
     verified_at = organization.verified_at
     if verified_at is not None and all(
         _parse_instant(entry.replacement_value) != verified_at for entry in kept
@@ -448,6 +453,7 @@ def organization_to_hsds(
     public: bool = True,
     include_services: bool = True,
     metadata: Sequence[MetadataEntry] | None = None,
+    anonymous_metadata: bool = False,
 ) -> HsdsDict:
     """The whole nested organization (``compiled/organization.json``), with its services
     nested in full (each without the organization again). Given its audit rows
@@ -465,7 +471,9 @@ def organization_to_hsds(
     fields["phones"] = _all(phone_to_hsds, organization.phones)
     fields["attributes"] = _all(attribute_to_hsds, organization.attributes)
     if metadata is not None:
-        fields["metadata"] = verification_metadata(organization, metadata)
+        fields["metadata"] = verification_metadata(
+            organization, metadata, anonymous=anonymous_metadata
+        )
     if include_services:
         fields["services"] = [
             service_to_hsds(service, public=public, include_organization=False)
