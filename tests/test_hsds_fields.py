@@ -1,4 +1,4 @@
-"""The HSDS table (``directory.hsds.fields``) against the standard, and the answers
+"""The HSDS table (``directory.institutions.hsds_fields``) against the standard, and the answers
 against the table.
 
 The standard is read from the vendored copy only (``tests/vendor/hsds-3.0``):
@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect
 
-from directory.hsds import fields
 from directory.hsds.exporter import CSV_COLUMNS
 from directory.hsds.importer import CSV_FILES, KINDS, MODELS
 from directory.hsds.serialize import (
@@ -25,6 +24,7 @@ from directory.hsds.serialize import (
     service_at_location_to_hsds,
     service_to_hsds,
 )
+from directory.institutions import hsds_fields as fields
 from tests.factories import full_service
 
 STANDARD = Path(__file__).parent / "vendor" / "hsds-3.0"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from directory.hsds import fields as hsds_fields
+from directory.institutions import hsds_fields
 from directory.institutions import operations as directory_writes
 from directory.models import (
     Accessibility,
@@ -37,7 +37,8 @@ WRITERS = (
     "listings/stale.py",
     "hsds/importer.py",
     "demonstration.py",
-    "seeding.py",
+    "commands.py",
+    "sheets/operations.py",
 )
 # Names these modules give directory records.
 RECORD_NAMES = {

@@ -12,7 +12,7 @@ Verification dates go both ways: services' ``assured_date`` and ``assurer_email`
 HSDS fields; an organization's ``verified_at`` is its HSDS ``metadata`` (``metadata.csv``),
 built from the audit trail's verifications (``serialize.verification_metadata``).
 
-The CSV files and their columns come from the HSDS table (``directory.hsds.fields``).
+The CSV files and their columns come from the HSDS table (``directory.institutions.hsds_fields``).
 Both are built from ``directory.hsds.serialize``, the same dictionaries the API serves,
 so the CSV rows are the JSON objects laid flat. A directory export is public material:
 by default a confidential location (safe house) is written as the public API shows it
@@ -37,7 +37,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from directory.audit.models import ACTION_VERIFY, MetadataEntry
-from directory.hsds import fields as hsds_fields
 from directory.hsds import formulas
 from directory.hsds.importer import CSV_FILES, KINDS, TABLE_ORDER
 from directory.hsds.serialize import (
@@ -46,11 +45,12 @@ from directory.hsds.serialize import (
     taxonomy_term_to_hsds,
     taxonomy_to_hsds,
 )
+from directory.institutions import hsds_fields
 from directory.institutions.models import Location, Organization, Taxonomy, TaxonomyTerm
 from directory.institutions.queries import organization_full_options
 
 # The columns of each CSV file: HSDS ``simple/schema.csv`` (tables we hold), then ours;
-# from the HSDS table (``directory.hsds.fields``).
+# from the HSDS table (``directory.institutions.hsds_fields``).
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     name: hsds_fields.OBJECTS[name].columns for name in (*TABLE_ORDER, hsds_fields.METADATA)
 }

@@ -58,7 +58,7 @@ Rules of the import:
   whatever follows it (the search index, the map's cache).
 
 What is read of each object (its keys, references, nests and CSV files) comes from the
-one HSDS table, ``directory.hsds.fields``: programs, funding, required documents,
+one HSDS table, ``directory.institutions.hsds_fields``: programs, funding, required documents,
 accessibility and organization identifiers included. Rows are written through
 ``directory.institutions.operations`` (``write_rows``, ``log_upserts``).
 
@@ -102,9 +102,9 @@ from sqlalchemy.orm import Session
 
 from directory.audit.models import ACTION_VERIFY
 from directory.geo.models import Region
-from directory.hsds import fields as hsds_fields
 from directory.hsds import formulas
 from directory.hsds.serialize import CONFIDENTIAL_NOTE, KEMENDAGRI_URN_PREFIX, VERIFIED_AT
+from directory.institutions import hsds_fields
 from directory.institutions import operations as directory_writes
 from directory.institutions.models import (
     SERVICE_STATUSES,
@@ -163,7 +163,7 @@ class Kind:
 
 
 def _kind(name: str) -> Kind:
-    """What the import reads of one object, from the HSDS table (``hsds.fields``)."""
+    """What the import reads of one object, from the HSDS table (``institutions.hsds_fields``)."""
     obj = hsds_fields.OBJECTS[name]
     stored = obj.stored
     return Kind(

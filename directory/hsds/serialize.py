@@ -30,7 +30,7 @@ from typing import Any
 from directory.audit.models import ACTION_VERIFY, MetadataEntry
 from directory.audit.record import as_text
 from directory.geo import confidential as confidentiality
-from directory.hsds.fields import OBJECTS, order
+from directory.institutions.hsds_fields import OBJECTS, order
 from directory.institutions.models import (
     Accessibility,
     Address,

@@ -19,7 +19,7 @@ What a write produces beyond the row:
   append their change log entries themselves.
 
 What is deleted with a record is read from the HSDS table
-(:func:`directory.hsds.fields.owned_parts`): the lists it owns, each row with the lists
+(:func:`directory.institutions.hsds_fields.owned_parts`): the lists it owns, each row with the lists
 it owns in turn (a phone with its languages, a contact with its phones).
 
 Nothing here audits, checks permissions or commits: callers audit (the audit trail names
@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from directory.hsds import fields as hsds_fields
+from directory.institutions import hsds_fields
 from directory.institutions.models import (
     Accessibility,
     Address,

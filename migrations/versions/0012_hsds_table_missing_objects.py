@@ -4,8 +4,8 @@ Programs, funding, required documents, accessibility of locations and organizati
 identifiers (SIKS-NG id, AHU registration, izin operasional), and a service's
 ``program_id``.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-05 02:00:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0009"
-down_revision = "0008"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
