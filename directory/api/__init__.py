@@ -10,6 +10,7 @@ from directory.api import (  # noqa: E402,F401
     break_glass,
     fhir,
     places,
+    profile,
     referrals,
     reports,
     views,

@@ -14,20 +14,22 @@ entries, so a new search loads only the services no recent answer showed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from flask import Response
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from directory.api import params
+from directory.api import params, streaming
 from directory.api.paging import page_wrapper
 from directory.errors import ApiError
 from directory.extensions import db
 from directory.geo.ranking import Criteria
 from directory.hsds import serialize
 from directory.institutions import queries
-from directory.institutions.models import Service
+from directory.institutions.models import Service, TaxonomyTerm
 from directory.search.service import (
     HOTLINES,
     Answer,
@@ -40,8 +42,22 @@ from directory.search.service import (
 from directory.search_cache import cached, cached_parts, current_minute
 
 
+def taxonomy_term_ids(taxonomy_id: str | None) -> tuple[str, ...] | None:
+    """The terms of a taxonomy (HSDS ``taxonomy_id``), for the ranking's filter."""
+    if taxonomy_id is None:
+        return None
+    return tuple(
+        sorted(
+            db.session.scalars(
+                select(TaxonomyTerm.id).where(TaxonomyTerm.taxonomy_id == taxonomy_id)
+            )
+        )
+    )
+
+
 def criteria_of(filters: params.ServiceFilters, search: params.ServiceSearch) -> Criteria:
     return Criteria(
+        any_term_ids=taxonomy_term_ids(filters.taxonomy_id),
         term_ids=filters.taxonomy_term_ids,
         statuses=filters.statuses,
         organization_id=filters.organization_id,
@@ -79,42 +95,84 @@ def search_page(chosen: params.ServiceListParams, now: datetime | None = None) -
     return cached(key, lambda: _search_page(chosen, now), lambda page: not page.get("degraded"))
 
 
-def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict[str, Any]:
+def build_query(
+    chosen: params.ServiceListParams, now: datetime | None, *, offset: int, limit: int
+) -> Query:
     search = chosen.search
     origin = origin_or_400(search)
-    paging = chosen.paging
-    sort = search.sort or ("distance" if origin is not None else "relevance")
-    query = Query(
+    return Query(
         text=search.text,
         criteria=criteria_of(chosen.filters, search),
         origin=origin,
-        sort=sort,
-        offset=(paging.page - 1) * paging.per_page,
-        limit=paging.per_page,
+        sort=search.sort or ("distance" if origin is not None else "relevance"),
+        offset=offset,
+        limit=limit,
         now=now,
     )
+
+
+def entry_shape(chosen: params.ServiceListParams) -> tuple[str, list[Any], Any]:
+    """(cache name, loader options, serializer) of the services in an answer."""
+    if chosen.minimal:
+        minimal = serialize.service_minimal_to_hsds
+        return "service_minimal", queries.service_minimal_options(), minimal
+    if chosen.full:
+        return "service", queries.service_full_options(), serialize.service_to_hsds
+    return "service_summary", queries.service_summary_options(), serialize.service_summary_to_hsds
+
+
+def with_distance(entry: dict[str, Any], distance_km: float | None) -> dict[str, Any]:
+    if distance_km is not None:
+        # To 10 m; a safe house's distance is to its regency's stand-in point (its
+        # place in the ranking already is: ``directory.geo.confidential``).
+        entry["distance_km"] = round(distance_km, 2)
+    return entry
+
+
+def search_stream(chosen: params.ServiceListParams, now: datetime | None = None) -> Response:
+    """``format=ndjson`` of a search: every ranked service, one per line, best first.
+
+    The ranking is one list of ids and distances; the services are read ``BATCH`` at a
+    time from the stream's own session."""
+    probe = build_query(chosen, now, offset=0, limit=1)
+    total = find_services(probe).page.total
+    ranked = find_services(replace(probe, limit=max(total, 1))).page.items if total else ()
+    ids = [item.id for item in ranked]
+    distances = {item.id: item.distance_km for item in ranked}
+    _name, options, to_hsds = entry_shape(chosen)
+    return streaming.ndjson_response(
+        lambda session: streaming.ordered_lines(
+            session,
+            Service,
+            ids,
+            options,
+            to_hsds,
+            decorate=lambda service_id, entry: with_distance(entry, distances[service_id]),
+        )
+    )
+
+
+def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict[str, Any]:
+    paging = chosen.paging
+    query = build_query(
+        chosen, now, offset=(paging.page - 1) * paging.per_page, limit=paging.per_page
+    )
+    origin = query.origin
     answer = find_services(query)
     items = answer.page.items
-    options = queries.service_full_options() if chosen.full else queries.service_summary_options()
-    to_hsds = serialize.service_to_hsds if chosen.full else serialize.service_summary_to_hsds
+    cache_name, options, to_hsds = entry_shape(chosen)
 
     def load(ids: list[str]) -> dict[str, dict[str, Any]]:
         statement = select(Service).where(Service.id.in_(ids)).options(*options)
         return {service.id: to_hsds(service) for service in db.session.scalars(statement).unique()}
 
-    entries = cached_parts(
-        "service" if chosen.full else "service_summary", [item.id for item in items], load
-    )
+    entries = cached_parts(cache_name, [item.id for item in items], load)
     contents = []
     for item in items:
         if item.id not in entries:  # deleted since the index last followed the log
             continue
-        entry = dict(entries[item.id])  # a copy: the cached entry is shared
-        if item.distance_km is not None:
-            # To 10 m; a safe house's distance is to its regency's stand-in point (its
-            # place in the ranking already is: ``directory.geo.confidential``).
-            entry["distance_km"] = round(item.distance_km, 2)
-        contents.append(entry)
+        # A copy: the cached entry is shared.
+        contents.append(with_distance(dict(entries[item.id]), item.distance_km))
     total = answer.page.total
     page = page_wrapper(
         contents,

@@ -542,3 +542,28 @@ def organization_to_hsds(
     if metadata is not None:
         fields["metadata"] = verification_metadata(organization, metadata)
     return fields
+
+
+def service_minimal_to_hsds(service: Service) -> HsdsDict:
+    """HSDS ``minimal``: the service's id and last modification (what the parameter
+    names), with its name and status (what the standard's ``service_list`` schema
+    requires of every item)."""
+    return _compact(
+        id=service.id,
+        name=service.name,
+        status=service.status,
+        last_modified=format_datetime(service.last_modified),
+    )
+
+
+def organization_with_service_summaries(
+    organization: Organization, *, public: bool = True
+) -> HsdsDict:
+    """The nested organization with its services as summaries (HSDS ``full_service``
+    false): each service's one-to-one fields, not its children."""
+    fields = organization_to_hsds(organization, public=public, include_services=False)
+    fields["services"] = [
+        service_summary_to_hsds(service, include_organization=False, public=public)
+        for service in organization.services
+    ]
+    return fields
