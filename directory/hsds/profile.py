@@ -271,9 +271,11 @@ CHILDREN: dict[str, dict[str, tuple[str, bool]]] = {
 }
 
 # The documents served besides each extended object: the standard's list shapes.
-LIST_SHAPES: dict[str, tuple[str, str]] = {
-    # served name: (object, the standard's schema)
+LIST_SHAPES: dict[str, tuple[str | None, str]] = {
+    # served name: (object whose fields it carries, the standard's schema)
     "service_list": ("service", "compiled/service_list.json"),
+    # ``minimal=true``: the standard's fields only (id, last_modified, name, status).
+    "service_minimal": (None, "compiled/service_list.json"),
     "organization_list": ("organization", "compiled/organization_list.json"),
     "service_at_location": ("service_at_location", "compiled/service_at_location.json"),
     "service_at_location_list": ("service_at_location", "compiled/service_at_location_list.json"),
@@ -326,6 +328,7 @@ def object_schema(name: str, schema_id: str) -> dict[str, Any] | None:
     """The served schema ``name``: the standard's schema and our overlay, or ``None``."""
     if name == "page":
         return page_schema(schema_id)
+    target: str | None
     if name in LIST_SHAPES:
         target, base = LIST_SHAPES[name]
     elif name in EXTENSIONS:
@@ -340,7 +343,10 @@ def object_schema(name: str, schema_id: str) -> dict[str, Any] | None:
         "title": f"{title} ({PROFILE_NAME} profile of HSDS 3.0)",
         "description": f"The HSDS 3.0 {name} ({HSDS_SCHEMAS}/{base}) with the fields of "
         f"the {PROFILE_NAME} profile.",
-        "allOf": [{"$ref": f"{HSDS_SCHEMAS}/{base}"}, {"$ref": f"#/$defs/{target}"}],
+        "allOf": [
+            {"$ref": f"{HSDS_SCHEMAS}/{base}"},
+            *([{"$ref": f"#/$defs/{target}"}] if target else []),
+        ],
         "$defs": definitions(),
     }
 
