@@ -239,6 +239,7 @@ def test_ndjson_keeps_the_filters_and_the_ranking(client):
     # An answer that depends on where the caller is is kept by no shared cache.
     response = client.get("/api/v1/services?format=ndjson&latitude=-6.12&longitude=106.15")
     assert "no-store" in response.headers["Cache-Control"]
+    assert len(lines(response)) == len(ranked)
 
 
 def test_ndjson_lines_are_the_records_as_json_gives_them(client):

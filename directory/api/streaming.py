@@ -1,30 +1,37 @@
 """HSDS ``format=ndjson``: every result of a list, one JSON document per line, streamed.
 
 No paging: the whole list goes out as it is read. Memory stays flat whatever the size of
-the directory: rows come from the database ``BATCH`` at a time (``yield_per``, a
-server-side cursor on PostgreSQL), each batch's children are loaded by the statement's
-loader options, its lines are written, and its records are let go before the next batch
-is read. The stream reads through a session of its own, read-only (a SQLite read does not
-queue behind writers), closed when the last line is out or the client goes away.
+the directory: the ids, in the list's order, come from the database ``BATCH`` at a time
+(``yield_per``, a server-side cursor on PostgreSQL); each batch's records are then loaded
+with their children by the loader options, written, and let go (the session's identity
+map emptied) before the next batch is read. The stream reads through a session of its
+own, read-only (a SQLite read does not queue behind writers), closed when the last line
+is out or the client goes away.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from typing import Any
 
 from flask import Response, stream_with_context
 from sqlalchemy import Select, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from directory.database import declare_write_intent, reset_write_intent
 from directory.extensions import db
 
+log = logging.getLogger(__name__)
+
 NDJSON = "application/x-ndjson"
 # Rows read, serialized and let go at a time.
 BATCH = 500
+# The first batch is small, so that the first lines leave at once.
+FIRST_BATCH = 20
 
 
 def line(document: Any) -> str:
@@ -35,17 +42,21 @@ def line(document: Any) -> str:
 def statement_lines(
     session: Session,
     statement: Select[Any],
+    options: Iterable[Any],
     serialize_item: Callable[[Any], Any],
     batch: int = BATCH,
 ) -> Iterator[str]:
-    """Every row of ``statement``, serialized, one line each, ``batch`` rows at a time."""
-    result = session.scalars(statement.execution_options(yield_per=batch))
-    for rows in result.partitions():
-        chunk = "".join(line(serialize_item(row)) for row in rows)
-        del rows
-        # The records of this batch are done with: let the identity map drop them.
-        session.expunge_all()
-        yield chunk
+    """Every record ``statement`` selects (one model, without loader options), in its
+    order, loaded with ``options`` and serialized, one line each, ``batch`` at a time."""
+    model = statement.column_descriptions[0]["entity"]
+    ids = session.execute(
+        statement.with_only_columns(model.id).execution_options(yield_per=batch)
+    ).scalars()
+    options = list(options)
+    size = min(FIRST_BATCH, batch)
+    while chunk_ids := ids.fetchmany(size):
+        yield from ordered_lines(session, model, chunk_ids, options, serialize_item, batch=batch)
+        size = batch
 
 
 def ordered_lines(
@@ -88,10 +99,15 @@ def ndjson_response(produce: Callable[[Session], Iterator[str]]) -> Response:
 
     def generate() -> Iterator[str]:
         token = declare_write_intent(False)
+        session = Session(engine)
         try:
-            with Session(engine) as session:
-                yield from produce(session)
+            yield from produce(session)
         finally:
+            try:
+                session.close()
+            except DBAPIError as error:
+                # The client went away and the connection with it: nothing left to answer.
+                log.warning("NDJSON stream ended on a lost connection: %s", type(error).__name__)
             # A stream closed by the server from elsewhere cannot reset: nothing to undo.
             with suppress(ValueError):
                 reset_write_intent(token)

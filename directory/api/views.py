@@ -88,16 +88,18 @@ def hsds_page(
 
 def hsds_list(
     statement: Select[Any],
+    options: list[Any],
     chosen: Any,
     serialize_item: Callable[[Any], Any],
 ) -> Response:
     """A list as the parameters ask: one page in the HSDS page wrapper, or with
-    ``format=ndjson`` every result streamed, one per line."""
+    ``format=ndjson`` every result streamed, one per line. ``options``: the loader options
+    of what ``serialize_item`` reads."""
     if chosen.streamed:
         return streaming.ndjson_response(
-            lambda session: streaming.statement_lines(session, statement, serialize_item)
+            lambda session: streaming.statement_lines(session, statement, options, serialize_item)
         )
-    return hsds_page(statement, chosen.paging, serialize_item)
+    return hsds_page(statement.options(*options), chosen.paging, serialize_item)
 
 
 def one_or_404(statement: Select[Any], message: str) -> Any:
@@ -123,13 +125,13 @@ def list_services() -> ResponseReturnValue:
         return response
     statement = queries.services_query(chosen.filters)  # type: ignore[arg-type]  # read-only members
     if chosen.minimal:
-        statement = statement.options(*queries.service_minimal_options())
-        return hsds_list(statement, chosen, serialize.service_minimal_to_hsds)
+        options = queries.service_minimal_options()
+        return hsds_list(statement, options, chosen, serialize.service_minimal_to_hsds)
     if chosen.full:
-        statement = statement.options(*queries.service_full_options())
-        return hsds_list(statement, chosen, serialize.service_to_hsds)
-    statement = statement.options(*queries.service_summary_options())
-    return hsds_list(statement, chosen, serialize.service_summary_to_hsds)
+        options = queries.service_full_options()
+        return hsds_list(statement, options, chosen, serialize.service_to_hsds)
+    options = queries.service_summary_options()
+    return hsds_list(statement, options, chosen, serialize.service_summary_to_hsds)
 
 
 @bp.get("/services/<service_id>")
@@ -151,14 +153,13 @@ def list_organizations() -> ResponseReturnValue:
     chosen = params.parse_organization_list(request.args, **paging_limits())
     statement = queries.organizations_query(chosen.search)
     if chosen.full:
-        statement = statement.options(*queries.organization_full_options())
         nested = (
             serialize.organization_to_hsds
             if chosen.full_service
             else serialize.organization_with_service_summaries
         )
-        return hsds_list(statement, chosen, nested)
-    return hsds_list(statement, chosen, serialize.organization_summary_to_hsds)
+        return hsds_list(statement, queries.organization_full_options(), chosen, nested)
+    return hsds_list(statement, [], chosen, serialize.organization_summary_to_hsds)
 
 
 @bp.get("/organizations/<organization_id>")
@@ -182,7 +183,8 @@ def get_organization(organization_id: str) -> ResponseReturnValue:
 @bp.get("/taxonomies")
 def list_taxonomies() -> ResponseReturnValue:
     chosen = params.parse_taxonomy_list(request.args, **paging_limits())
-    return hsds_list(queries.taxonomies_query(chosen.search), chosen, serialize.taxonomy_to_hsds)
+    statement = queries.taxonomies_query(chosen.search)
+    return hsds_list(statement, [], chosen, serialize.taxonomy_to_hsds)
 
 
 @bp.get("/taxonomies/<taxonomy_id>")
@@ -198,10 +200,9 @@ def get_taxonomy(taxonomy_id: str) -> ResponseReturnValue:
 @bp.get("/taxonomy_terms")
 def list_taxonomy_terms() -> ResponseReturnValue:
     chosen = params.parse_taxonomy_term_list(request.args, **paging_limits())
-    statement = queries.taxonomy_terms_query(chosen.filters).options(  # type: ignore[arg-type]
-        *queries.taxonomy_term_options()
-    )
-    return hsds_list(statement, chosen, serialize.taxonomy_term_to_hsds)
+    statement = queries.taxonomy_terms_query(chosen.filters)  # type: ignore[arg-type]
+    options = queries.taxonomy_term_options()
+    return hsds_list(statement, options, chosen, serialize.taxonomy_term_to_hsds)
 
 
 @bp.get("/taxonomy_terms/<term_id>")
@@ -223,10 +224,10 @@ def list_service_at_locations() -> ResponseReturnValue:
     chosen = params.parse_service_at_location_list(request.args, **paging_limits())
     statement = queries.service_at_locations_query(chosen.filters)  # type: ignore[arg-type]  # read-only members
     if chosen.full:
-        statement = statement.options(*queries.service_at_location_full_options())
-        return hsds_list(statement, chosen, serialize.service_at_location_to_hsds)
-    statement = statement.options(*queries.service_at_location_summary_options())
-    return hsds_list(statement, chosen, serialize.service_at_location_summary_to_hsds)
+        options = queries.service_at_location_full_options()
+        return hsds_list(statement, options, chosen, serialize.service_at_location_to_hsds)
+    options = queries.service_at_location_summary_options()
+    return hsds_list(statement, options, chosen, serialize.service_at_location_summary_to_hsds)
 
 
 @bp.get("/service_at_locations/<sal_id>")
