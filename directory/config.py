@@ -61,6 +61,8 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_SIGN_IN": "30 per minute",
     "RATELIMIT_SEARCH": "120 per minute",
     "RATELIMIT_MAP": "60 per minute",
+    # Whole lists streamed (format=ndjson), all lists together.
+    "RATELIMIT_BULK": "20 per minute",
     # Client data encryption keys (Fernet), newest first: a list or a comma-separated string,
     # from the environment (CLIENT_DATA_KEYS) or instance/config.py, never the repository.
     # Outside production one is made in instance/client_data_key. See directory.privacy.

@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
+from directory import create_app
 from directory.extensions import db
 from directory.institutions.models import Location, Service, ServiceAtLocation
+from tests.conftest import base_test_config
 from tests.factories import (
     AttributeFactory,
     OrganizationFactory,
@@ -387,3 +389,26 @@ def test_postcode_and_proximity_are_refused_as_unsupported(client, query):
     assert "kode pos" in reason
     reason_en = refused(client.get(f"/api/v1/service_at_locations?{query}&lang=en"), name)
     assert reason_en
+
+
+def test_streaming_whole_lists_shares_one_rate_limit(app, tmp_path, database_url):
+    limited = create_app(
+        {
+            **base_test_config(tmp_path / "limited", database_url),
+            "RATELIMIT_BULK": "2 per minute",
+        }
+    )
+    try:
+        client = limited.test_client()
+        assert len(lines(client.get("/api/v1/taxonomies?format=ndjson"))) == 0
+        assert lines(client.get("/api/v1/services?format=ndjson")) == []
+        over = client.get("/api/v1/organizations?format=ndjson")
+        assert over.status_code == 429 and over.json["error"]["code"] == "rate_limited"
+        assert int(over.headers["Retry-After"]) >= 1
+        # Pages are not counted.
+        for _ in range(3):
+            assert client.get("/api/v1/organizations").status_code == 200
+    finally:
+        with limited.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -237,6 +237,11 @@ def list_operation(
                 },
             },
             "400": ref("responses", "BadRequest"),
+            "429": json_response(
+                "Too many requests from this address (searches; whole lists streamed with "
+                "`format=ndjson`): `Retry-After` says when to try again.",
+                ref("schemas", "Error"),
+            ),
         },
     }
 
