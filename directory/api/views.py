@@ -32,8 +32,6 @@ from directory.institutions.models import (
     TaxonomyTerm,
 )
 
-# The generic HSDS documentation; ``/`` points at this directory's own profile instead.
-HSDS_PROFILE = "https://docs.openreferral.org/en/latest/hsds/"
 # The directory is public and changes rarely: shared caches may keep an answer briefly.
 PUBLIC_MAX_AGE = 60
 
