@@ -93,6 +93,9 @@ class Criteria:
     open_now: bool = False
     radius_km: float | None = None
     include_out_of_area: bool = False
+    # At least one of these terms (a taxonomy's terms); ``None`` filters nothing, an empty
+    # tuple everything.
+    any_term_ids: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,11 @@ class Catalog:
             mask &= np.isin(self.status, codes)
         for term in criteria.term_ids:
             mask &= self.mask_of(self.by_term.get(term))
+        if criteria.any_term_ids is not None:
+            any_term = np.zeros(self.size, dtype=bool)
+            for term in criteria.any_term_ids:
+                any_term |= self.mask_of(self.by_term.get(term))
+            mask &= any_term
         if criteria.organization_id:
             mask &= self.mask_of(self.by_organization.get(criteria.organization_id))
         if criteria.region:
