@@ -149,7 +149,9 @@ def test_extending_another_object_is_one_entry(monkeypatch):
         profile.EXTENSIONS,
         "accessibility",
         profile.Extension(
-            fields={"braille": profile.ExtensionField({"type": "boolean"}, "Huruf braille.", "Braille.")}
+            fields={
+                "braille": profile.ExtensionField({"type": "boolean"}, "Huruf braille.", "Braille.")
+            }
         ),
     )
     profile_validator.cache_clear()
