@@ -190,6 +190,8 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("static", "GET"): public("/static/css/site.css"),
     ("api.root", "GET"): public("/api/v1/"),
     ("api.openapi", "GET"): public("/api/v1/openapi.json"),
+    ("api.profile_page", "GET"): public("/api/v1/profile"),
+    ("api.profile_schema", "GET"): public("/api/v1/profile/service.json"),
     ("api.list_services", "GET"): public("/api/v1/services?full=true"),
     ("api.get_service", "GET"): public(lambda w: f"/api/v1/services/{w.network.service.id}"),
     ("api.list_organizations", "GET"): public("/api/v1/organizations?full=true"),
