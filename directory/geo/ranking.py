@@ -25,8 +25,16 @@ answers one query over it:
    ``1 / (1 + distance / 25 km)``, so a service 25 km away needs twice the text score of
    one next door.
 
+4. ``sort=policy`` (the counsellor's ranking, :mod:`directory.search.policy`): services
+   in the origin's jurisdiction first, then by the position of their institution type in
+   the policy's row of the chosen problems, the origin's regency before its province,
+   more chosen problems served first, then distance (spherical; the page's distances are
+   geodesic). A ``client_age`` filters by the services' minimum and maximum age, and
+   ``exclude_organization_ids`` leaves out the counsellor's own organization.
+
 Each result says why it matched: the words and terms, the distance, whether it is in
-its service area, and open now or when it opens.
+its service area, and open now or when it opens; under the policy also its designation
+(``tier``) and jurisdiction (``level``).
 """
 
 from __future__ import annotations
@@ -54,6 +62,13 @@ WHOLE_COUNTRY_KM = 6000.0
 # Relevance halves at this distance in the blend.
 BLEND_HALF_KM = 25.0
 STATUSES = ("active", "inactive", "defunct", "temporarily closed")
+# Jurisdiction levels of a service for an origin (``Ranked.level``).
+LEVEL_REGENCY = 0
+LEVEL_PROVINCE = 1
+LEVEL_ELSEWHERE = 2
+# Stand-ins for a service without a minimum or maximum age.
+NO_MINIMUM_AGE = -1
+NO_MAXIMUM_AGE = 1_000
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,31 @@ class Criteria:
     open_now: bool = False
     radius_km: float | None = None
     include_out_of_area: bool = False
+    # At least one of these terms (several problems chosen at once).
+    any_term_ids: tuple[str, ...] = ()
+    # Organizations left out (the counsellor's own: they cannot refer to themselves).
+    exclude_organization_ids: tuple[str, ...] = ()
+    # The client's age, or age group, in years (lowest, highest): services whose minimum
+    # and maximum age admit none of it are left out.
+    client_age: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Suitability:
+    """The policy for one search (``sort="policy"``): for each chosen problem, the
+    position of each institution type in its row (:func:`directory.search.policy.tiers`)."""
+
+    tiers: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The chosen problems (those with no row too): a service tagged with more comes first.
+    problem_term_ids: tuple[str, ...] = ()
+
+    def __hash__(self) -> int:  # a search cache key
+        return hash(
+            (
+                tuple((p, tuple(sorted(row.items()))) for p, row in sorted(self.tiers.items())),
+                self.problem_term_ids,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -117,6 +157,12 @@ class Ranked:
     in_service_area: bool | None = None
     matched_words: tuple[str, ...] = ()
     matched_term_ids: tuple[str, ...] = ()
+    # Under ``sort="policy"``: the position of its institution type for the chosen
+    # problems (0 first; None when no row names it), its jurisdiction level for the
+    # origin (LEVEL_*) and the chosen problems it is tagged with.
+    tier: int | None = None
+    level: int | None = None
+    problem_term_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,6 +229,20 @@ class Catalog:
         self.free = np.array([bool(r and r.free) for r in records])
         self.modified = np.array([r.last_modified if r else 0.0 for r in records])
         self.has_area = np.array([bool(r and r.area_codes) for r in records])
+        self.minimum_age = np.array(
+            [
+                r.minimum_age if r is not None and r.minimum_age is not None else NO_MINIMUM_AGE
+                for r in records
+            ],
+            dtype=np.int32,
+        )
+        self.maximum_age = np.array(
+            [
+                r.maximum_age if r is not None and r.maximum_age is not None else NO_MAXIMUM_AGE
+                for r in records
+            ],
+            dtype=np.int32,
+        )
         if size == 0:
             self.accepting = self.accepting.astype(bool)
             self.free = self.free.astype(bool)
@@ -192,6 +252,8 @@ class Catalog:
         by_language: dict[str, list[int]] = defaultdict(list)
         by_organization: dict[str, list[int]] = defaultdict(list)
         by_area: dict[str, list[int]] = defaultdict(list)
+        by_area_regency: dict[str, set[int]] = defaultdict(set)
+        by_organization_term: dict[str, list[int]] = defaultdict(list)
         by_region: dict[str, set[int]] = defaultdict(set)
         location_rows: list[int] = []
         latitudes: list[float] = []
@@ -210,6 +272,10 @@ class Catalog:
             by_organization[record.organization_id].append(row)
             for code in record.area_codes:
                 by_area[code].append(row)
+                if code.count(".") >= 1:  # a regency/city, or a district or village of it
+                    by_area_regency[".".join(code.split(".")[:2])].add(row)
+            for term in record.organization_term_ids:
+                by_organization_term[term].append(row)
             for place in record.places:
                 if place.region_code:
                     parts = place.region_code.split(".")
@@ -230,6 +296,11 @@ class Catalog:
         self.by_language = {key: _rows(value) for key, value in by_language.items()}
         self.by_organization = {key: _rows(value) for key, value in by_organization.items()}
         self.by_area = {key: _rows(value) for key, value in by_area.items()}
+        self.by_area_regency = {key: _rows(sorted(value)) for key, value in by_area_regency.items()}
+        self.by_organization_term = {
+            key: _rows(value) for key, value in by_organization_term.items()
+        }
+        self._id_order: np.ndarray | None = None
         self.by_region = {key: _rows(sorted(value)) for key, value in by_region.items()}
         order = np.argsort(np.asarray(latitudes, dtype=np.float64), kind="stable")
         self.location_row = _rows(location_rows)[order]
@@ -270,7 +341,63 @@ class Catalog:
             mask &= self.free == criteria.free
         if criteria.language:
             mask &= self.mask_of(self.by_language.get(criteria.language))
+        if criteria.any_term_ids:
+            any_term = np.zeros(self.size, dtype=bool)
+            for term in criteria.any_term_ids:
+                any_term |= self.mask_of(self.by_term.get(term))
+            mask &= any_term
+        for organization in criteria.exclude_organization_ids:
+            mask &= ~self.mask_of(self.by_organization.get(organization))
+        if criteria.client_age is not None:
+            lowest, highest = criteria.client_age
+            mask &= (self.minimum_age <= highest) & (self.maximum_age >= lowest)
         return mask
+
+    def id_order(self) -> np.ndarray:
+        """Each row's position in id order (a tie-break that sorts as the ids do)."""
+        if self._id_order is None:
+            order = np.argsort(np.asarray(self.ids, dtype=object), kind="stable")
+            ranks = np.empty(self.size, dtype=np.int64)
+            ranks[order] = np.arange(self.size)
+            self._id_order = ranks
+        return self._id_order
+
+    def levels(self, origin: Origin, rows: np.ndarray) -> np.ndarray:
+        """The jurisdiction level (LEVEL_*) of ``rows`` for ``origin``: by the declared
+        service area (the origin's regency/city or something in it; the whole province),
+        or, for a service declaring none, by where its locations are."""
+        levels = np.full(len(rows), LEVEL_ELSEWHERE, dtype=np.int8)
+        regency = origin.regency_code()
+        if not regency or not len(rows):
+            return levels
+        province = regency.split(".")[0]
+        area_regency = self.mask_of(self.by_area_regency.get(regency))[rows]
+        area_province = self.mask_of(self.by_area.get(province))[rows]
+        in_regency = self.mask_of(self.by_region.get(regency))[rows]
+        in_province = self.mask_of(self.by_region.get(province))[rows]
+        has_area = self.has_area[rows]
+        levels[np.where(has_area, area_province, in_province)] = LEVEL_PROVINCE
+        levels[np.where(has_area, area_regency, in_regency)] = LEVEL_REGENCY
+        return levels
+
+    def tiers(self, suitability: Suitability, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For ``rows``: the best position of their institution type over the chosen
+        problems they are tagged with (over all chosen problems for a row tagged with
+        none), and how many chosen problems they are tagged with."""
+        unnamed = max((len(row) for row in suitability.tiers.values()), default=0)
+        tagged = np.zeros(len(rows), dtype=np.int32)
+        best_tagged = np.full(len(rows), unnamed, dtype=np.int32)
+        best_any = np.full(len(rows), unnamed, dtype=np.int32)
+        for problem in suitability.problem_term_ids:
+            has = self.mask_of(self.by_term.get(problem))[rows]
+            tagged += has
+            position = np.full(len(rows), unnamed, dtype=np.int32)
+            for type_id, place in suitability.tiers.get(problem, {}).items():
+                of_type = self.mask_of(self.by_organization_term.get(type_id))[rows]
+                position[of_type] = np.minimum(position[of_type], place)
+            best_any = np.minimum(best_any, position)
+            best_tagged = np.where(has, np.minimum(best_tagged, position), best_tagged)
+        return np.where(tagged > 0, best_tagged, best_any), tagged
 
     def area_mask(self, origin: Origin) -> np.ndarray:
         """Rows that declare no service area, or one holding the origin, or that have a
@@ -406,8 +533,10 @@ def rank(
     sort: str = "distance",
     offset: int = 0,
     limit: int = 20,
+    suitability: Suitability | None = None,
 ) -> RankedPage:
-    """One page of services passing every filter, nearest (or most relevant) first."""
+    """One page of services passing every filter, nearest (or most relevant, or most
+    suitable by the policy) first."""
     mask = catalog.filter_mask(criteria)
     scores: np.ndarray | None = None
     if text is not None:
@@ -425,9 +554,14 @@ def rank(
             hidden = _count_within(catalog, origin, left_out, criteria.radius_km)
         mask &= in_area
 
-    def result(row: int, distance: float | None = None, place: Place | None = None) -> Ranked:
+    def result(
+        row: int,
+        distance: float | None = None,
+        place: Place | None = None,
+        **policy: object,
+    ) -> Ranked:
         record = catalog.records[row]
-        return Ranked(
+        return Ranked(  # type: ignore[arg-type]
             id=catalog.ids[row],
             row=row,
             distance_km=distance,
@@ -441,6 +575,20 @@ def rank(
             ),
             matched_words=text.words if text is not None else (),
             matched_term_ids=criteria.term_ids,
+            **policy,
+        )
+
+    if sort == "policy":
+        return _by_policy(
+            catalog,
+            mask,
+            origin,
+            criteria,
+            suitability or Suitability(problem_term_ids=criteria.any_term_ids),
+            offset,
+            limit,
+            result,
+            hidden,
         )
 
     if origin is None:
@@ -537,3 +685,75 @@ def _blend(
         within = rough_of[row] * (1 + SPHERE_ERROR) ** 2
         items.append(result(row, *catalog.exact_nearest(row, origin, within)))
     return RankedPage(total=len(rows), items=items)
+
+
+def _by_policy(
+    catalog: Catalog,
+    mask: np.ndarray,
+    origin: Origin | None,
+    criteria: Criteria,
+    suitability: Suitability,
+    offset: int,
+    limit: int,
+    result: Callable[..., Ranked],
+    hidden: int,
+) -> RankedPage:
+    """The counsellor's ranking (:mod:`directory.search.policy`): jurisdiction at all,
+    designation, jurisdiction level, chosen problems served, distance, id."""
+    wanted = offset + limit
+    if origin is None:
+        rows = np.flatnonzero(mask)
+        rough = np.zeros(len(rows))
+    else:
+        radius = criteria.radius_km if criteria.radius_km is not None else WHOLE_COUNTRY_KM
+        rows, rough, _ = catalog.nearest_spherical(origin, mask, radius, wanted)
+        if criteria.radius_km is not None:
+            inside = [
+                index
+                for index, (row, distance) in enumerate(
+                    zip(rows.tolist(), rough.tolist(), strict=True)
+                )
+                if distance <= radius / (1 + SPHERE_ERROR)
+                or catalog.exact_nearest(row, origin, distance * (1 + SPHERE_ERROR) ** 2)[0]
+                <= radius
+            ]
+            rows, rough = rows[inside], rough[inside]
+    if len(rows) == 0:
+        return RankedPage(total=0, hidden_out_of_area=hidden)
+    levels = (
+        catalog.levels(origin, rows)
+        if origin is not None
+        else np.full(len(rows), LEVEL_REGENCY, dtype=np.int8)
+    )
+    tiers, tagged = catalog.tiers(suitability, rows)
+    # np.lexsort: the last key is the first compared.
+    order = np.lexsort(
+        (
+            catalog.id_order()[rows],
+            rough,
+            -tagged,
+            levels,
+            tiers,
+            levels == LEVEL_ELSEWHERE,
+        )
+    )
+    unnamed = max((len(row) for row in suitability.tiers.values()), default=0)
+    items = []
+    for index in order[offset:wanted].tolist():
+        row = int(rows[index])
+        tier = int(tiers[index])
+        policy = {
+            "tier": tier if tier < unnamed else None,
+            "level": int(levels[index]) if origin is not None else None,
+            "problem_term_ids": tuple(
+                problem
+                for problem in suitability.problem_term_ids
+                if problem in catalog.records[row].term_ids  # type: ignore[union-attr]
+            ),
+        }
+        if origin is None:
+            items.append(result(row, **policy))
+        else:
+            within = float(rough[index]) * (1 + SPHERE_ERROR) ** 2
+            items.append(result(row, *catalog.exact_nearest(row, origin, within), **policy))
+    return RankedPage(total=len(rows), items=items, hidden_out_of_area=hidden)
