@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from directory.extensions import db
 from directory.finder import bp
 from directory.finder.form import PER_PAGE, RADII_KM, FinderForm, read_form
+from directory.finder.why import origin_regions, policy_reasons
 from directory.geo import confidential as confidentiality
 from directory.geo.gazetteer import likeliest
 from directory.geo.hours import OpenState
@@ -126,9 +127,14 @@ def reasons(
     return found
 
 
-def criteria_of(form: FinderForm) -> Criteria:
+def criteria_of(form: FinderForm, own_organization_id: str | None = None) -> Criteria:
+    """The form's filters; several problems match any of them. A member of an
+    organization's staff never sees their own organization: they cannot refer to it."""
     return Criteria(
-        term_ids=tuple(term for term in (form.problem, form.service_type) if term),
+        term_ids=(form.service_type,) if form.service_type else (),
+        any_term_ids=form.problems,
+        exclude_organization_ids=(own_organization_id,) if own_organization_id else (),
+        client_age=(form.client_age, form.client_age) if form.client_age is not None else None,
         statuses=("active",),
         free=True if form.free else None,
         accepting_referrals=True if form.accepting else None,
@@ -196,6 +202,13 @@ def dead_end(query: Query, answer: Answer, regencies: dict[str, Region]) -> dict
     return {"nearest": nearest, "resembling": resembling}
 
 
+def own_organization() -> str | None:
+    """The signed-in staff member's organization, left out of their searches."""
+    if not current_user.is_authenticated:
+        return None
+    return current_user.organization_id or None
+
+
 def staff_place() -> str | None:
     """Where a signed-in member of an organization's staff starts a search: its
     regency/city."""
@@ -203,6 +216,17 @@ def staff_place() -> str | None:
         return None
     regency = home_regency(current_user.organization_id)
     return regency.name if regency is not None else None
+
+
+def _served(chosen: list[TaxonomyTerm], item: Ranked) -> list[TaxonomyTerm]:
+    """The chosen terms a result serves: of several problems, those it is tagged with."""
+    if not item.problem_term_ids:
+        return chosen
+    return [
+        term
+        for term in chosen
+        if term.taxonomy_id != TAXONOMY_PROBLEMS or term.id in item.problem_term_ids
+    ]
 
 
 def _not_degraded(answer: Answer) -> bool:
@@ -249,13 +273,15 @@ def search() -> ResponseReturnValue:
         origin_label = form.place or _("lokasi Anda")
 
     chosen = [
-        term for term in problems + service_types if term.id in (form.problem, form.service_type)
+        term for term in problems + service_types if term.id in (*form.problems, form.service_type)
     ]
+    excluded = own_organization()
     query = Query(
         text=form.text or None,
-        criteria=criteria_of(form),
+        criteria=criteria_of(form, excluded),
         origin=origin,
-        sort="distance" if origin is not None else "relevance",
+        # With a place: the counsellor's ranking (directory.search.policy).
+        sort="policy" if origin is not None else "relevance",
         offset=(form.page - 1) * PER_PAGE,
         limit=PER_PAGE,
     )
@@ -271,6 +297,13 @@ def search() -> ResponseReturnValue:
     )
     results = []
     points = []
+    regency, province = origin_regions(origin)
+    problem_terms = {term.id: term for term in problems}
+    if form.problems:
+        problem_terms = {key: term for key, term in problem_terms.items() if key in form.problems}
+    else:  # the problems the words were understood as
+        understood_ids = {term.term_id for term in answer.understood}
+        problem_terms = {key: t for key, t in problem_terms.items() if key in understood_ids}
     for item in answer.page.items:
         service = services.get(item.id)
         if service is None:
@@ -284,7 +317,8 @@ def search() -> ResponseReturnValue:
                 "hours": hours,
                 "hours_class": hours_class,
                 "phones": phones_of(service),
-                "why": reasons(item, chosen, origin_label, distance),
+                "why": reasons(item, _served(chosen, item), origin_label, distance)
+                + policy_reasons(item, service, problem_terms, regency, province),
                 "distance": distance,
             }
         )
@@ -297,6 +331,7 @@ def search() -> ResponseReturnValue:
     context.update(
         understood=[term.name for term in answer.understood],
         hidden_out_of_area=answer.page.hidden_out_of_area,
+        own_excluded=excluded is not None,
         beyond=beyond,
         results=results,
         total=answer.page.total,
