@@ -120,7 +120,7 @@ def reasons(
             if origin_label
             else distance
         )
-    if item.in_service_area:
+    if item.in_service_area and item.level is None:  # else the policy's line says it
         found.append(_("melayani wilayah asal"))
     elif item.in_service_area is False:
         found.append(_("di luar wilayah layanannya"))
