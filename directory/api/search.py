@@ -24,7 +24,13 @@ from directory.api import params
 from directory.api.paging import page_wrapper
 from directory.errors import ApiError
 from directory.extensions import db
-from directory.geo.ranking import Criteria
+from directory.geo.ranking import (
+    LEVEL_ELSEWHERE,
+    LEVEL_PROVINCE,
+    LEVEL_REGENCY,
+    Criteria,
+    Ranked,
+)
 from directory.hsds import serialize
 from directory.institutions import queries
 from directory.institutions.models import Service
@@ -53,6 +59,9 @@ def criteria_of(filters: params.ServiceFilters, search: params.ServiceSearch) ->
         open_now=search.open_now,
         radius_km=search.radius_km,
         include_out_of_area=search.include_out_of_area,
+        any_term_ids=search.problem_term_ids,
+        exclude_organization_ids=search.exclude_organization_ids,
+        client_age=None if search.client_age is None else (search.client_age, search.client_age),
     )
 
 
@@ -114,6 +123,8 @@ def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict
             # To 10 m; a safe house's distance is to its regency's stand-in point (its
             # place in the ranking already is: ``directory.geo.confidential``).
             entry["distance_km"] = round(item.distance_km, 2)
+        if sort == "policy":
+            entry["ranking"] = ranking_of(item)
         contents.append(entry)
     total = answer.page.total
     page = page_wrapper(
@@ -134,6 +145,20 @@ def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict
     if not answer.page.total:
         page.update(dead_end(query, answer))
     return page
+
+
+JURISDICTIONS = {LEVEL_REGENCY: "regency", LEVEL_PROVINCE: "province", LEVEL_ELSEWHERE: "elsewhere"}
+
+
+def ranking_of(item: Ranked) -> dict[str, Any]:
+    """Why a result ranks where it does under ``sort=policy`` (by addition to HSDS):
+    its institution type's place for the chosen problems (1 first; null when the policy
+    names it for none), its jurisdiction for the origin, the chosen problems it serves."""
+    return {
+        "designation": item.tier + 1 if item.tier is not None else None,
+        "jurisdiction": JURISDICTIONS.get(item.level) if item.level is not None else None,
+        "problem_term_ids": list(item.problem_term_ids),
+    }
 
 
 def dead_end(query: Query, answer: Answer) -> dict[str, Any]:
