@@ -558,10 +558,12 @@ def rank(
         row: int,
         distance: float | None = None,
         place: Place | None = None,
-        **policy: object,
+        tier: int | None = None,
+        level: int | None = None,
+        problem_term_ids: tuple[str, ...] = (),
     ) -> Ranked:
         record = catalog.records[row]
-        return Ranked(  # type: ignore[arg-type]
+        return Ranked(
             id=catalog.ids[row],
             row=row,
             distance_km=distance,
@@ -575,7 +577,9 @@ def rank(
             ),
             matched_words=text.words if text is not None else (),
             matched_term_ids=criteria.term_ids,
-            **policy,
+            tier=tier,
+            level=level,
+            problem_term_ids=problem_term_ids,
         )
 
     if sort == "policy":
@@ -742,17 +746,18 @@ def _by_policy(
     for index in order[offset:wanted].tolist():
         row = int(rows[index])
         tier = int(tiers[index])
+        record = catalog.records[row]
         policy = {
             "tier": tier if tier < unnamed else None,
             "level": int(levels[index]) if origin is not None else None,
             "problem_term_ids": tuple(
                 problem
                 for problem in suitability.problem_term_ids
-                if problem in catalog.records[row].term_ids  # type: ignore[union-attr]
+                if record is not None and problem in record.term_ids
             ),
         }
         if origin is None:
-            items.append(result(row, **policy))
+            items.append(result(row, None, None, **policy))
         else:
             within = float(rough[index]) * (1 + SPHERE_ERROR) ** 2
             items.append(result(row, *catalog.exact_nearest(row, origin, within), **policy))
