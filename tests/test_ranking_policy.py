@@ -299,3 +299,22 @@ def test_without_an_origin_the_policy_still_orders_by_designation():
     )
     assert [item.tier for item in page.items] == list(range(len(row.institution_types)))
     assert all(item.level is None and item.distance_km is None for item in page.items)
+
+
+def test_services_without_a_location_come_after_the_located_of_their_rank_without_a_radius():
+    located = record("located", "lk3", ("kdrt",), km_east=5)
+    hotline = ServiceRecord(
+        id="hotline",
+        organization_id="org-hotline",
+        name="",
+        organization_name="",
+        term_ids=("kdrt",),
+        area_codes=("36.73",),
+        organization_term_ids=("uptd_ppa",),
+    )
+    page = ranked([located, hotline], Criteria(), problems=("kdrt",))
+    # The hotline is the city's UPTD PPA: first by its rank, with no distance.
+    assert [(item.id, item.distance_km) for item in page.items][0] == ("hotline", None)
+    assert page.items[0].level == LEVEL_REGENCY and page.total == 2
+    within = ranked([located, hotline], Criteria(radius_km=50), problems=("kdrt",))
+    assert [item.id for item in within.items] == ["located"]

@@ -722,6 +722,12 @@ def _by_policy(
                 <= radius
             ]
             rows, rough = rows[inside], rough[inside]
+        else:
+            # Without a radius, services with no location (a hotline) come too, after
+            # the located ones of their rank.
+            unlocated = np.flatnonzero(mask & ~catalog.located)
+            rows = np.concatenate((rows, unlocated))
+            rough = np.concatenate((rough, np.full(len(unlocated), np.inf)))
     if len(rows) == 0:
         return RankedPage(total=0, hidden_out_of_area=hidden)
     levels = (
@@ -756,7 +762,7 @@ def _by_policy(
                 if record is not None and problem in record.term_ids
             ),
         }
-        if origin is None:
+        if origin is None or not math.isfinite(rough[index]):
             items.append(result(row, None, None, **policy))
         else:
             within = float(rough[index]) * (1 + SPHERE_ERROR) ** 2
