@@ -59,6 +59,9 @@ SPHERE_ERROR = 0.01
 FIRST_BOX_KM = 25.0
 # Wider than Indonesia (about 5,100 km from Sabang to Merauke).
 WHOLE_COUNTRY_KM = 6000.0
+# With at most this many candidate locations (a term and words, say), distances are
+# computed for exactly those, instead of growing a box over every location.
+DIRECT_LOCATIONS = 20_000
 # Relevance halves at this distance in the blend.
 BLEND_HALF_KM = 25.0
 STATUSES = ("active", "inactive", "defunct", "temporarily closed")
@@ -312,6 +315,12 @@ class Catalog:
         located = np.zeros(size, dtype=bool)
         located[self.location_row] = True
         self.located = located
+        # Each row's locations (indices into the sorted location arrays), grouped by row:
+        # those of row r are by_row[first[r]:first[r + 1]].
+        self.location_by_row = np.argsort(self.location_row, kind="stable")
+        self.location_first = np.searchsorted(
+            self.location_row[self.location_by_row], np.arange(size + 1)
+        )
 
     # Masks
 
@@ -467,6 +476,9 @@ class Catalog:
         farthest returned, by growing the box. ``complete`` says every row passing the
         mask is in the answer.
         """
+        direct = self._nearest_direct(origin, mask, radius_km)
+        if direct is not None:
+            return direct
         box_km = radius_km if radius_km is not None else FIRST_BOX_KM
         while True:
             indices = self._box(origin, box_km)
@@ -495,6 +507,37 @@ class Catalog:
                 if cut * (1 + SPHERE_ERROR) ** 2 <= box_km:
                     return found[sure], found_distances[sure], False
             box_km *= 2
+
+    def _nearest_direct(
+        self, origin: Origin, mask: np.ndarray, radius_km: float | None
+    ) -> tuple[np.ndarray, np.ndarray, bool] | None:
+        """:meth:`nearest_spherical` for few candidates: the distance to every location of
+        every row passing ``mask`` (filter first, then measure); None when they are too
+        many for that to be cheaper than the box."""
+        rows = np.flatnonzero(mask & self.located)
+        starts, ends = self.location_first[rows], self.location_first[rows + 1]
+        counts = ends - starts
+        total = int(counts.sum())
+        if total > DIRECT_LOCATIONS:
+            return None
+        if total == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, np.empty(0), radius_km is None
+        offsets = np.cumsum(counts) - counts
+        positions = self.location_by_row[
+            np.repeat(starts - offsets, counts) + np.arange(total, dtype=np.int64)
+        ]
+        distances = haversine_km(
+            origin.latitude,
+            origin.longitude,
+            self.location_lat[positions],
+            self.location_lon[positions],
+        )
+        nearest = np.minimum.reduceat(distances, offsets)
+        if radius_km is not None:
+            keep = nearest <= radius_km * (1 + SPHERE_ERROR)
+            return rows[keep], nearest[keep], False
+        return rows, nearest, True
 
     def exact_nearest(self, row: int, origin: Origin, within_km: float) -> tuple[float, Place]:
         """The geodesic distance to the row's nearest location (those within the spherical
