@@ -334,8 +334,12 @@ class Catalog:
         """Rows passing every filter that does not depend on the origin or the time."""
         mask = self.live.copy()
         if criteria.statuses:
-            codes = [STATUSES.index(status) for status in criteria.statuses if status in STATUSES]
-            mask &= np.isin(self.status, codes)
+            # One comparison per status: np.isin sorts, and cost 2 ms at 100,000 rows.
+            wanted = np.zeros(self.size, dtype=bool)
+            for status in criteria.statuses:
+                if status in STATUSES:
+                    wanted |= self.status == STATUSES.index(status)
+            mask &= wanted
         for term in criteria.term_ids:
             mask &= self.mask_of(self.by_term.get(term))
         if criteria.organization_id:
