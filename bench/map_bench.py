@@ -39,6 +39,7 @@ from werkzeug.middleware.shared_data import SharedDataMiddleware
 from werkzeug.serving import make_server
 
 from directory import create_app
+from directory.commands import SEED_DIR, seed_cli
 from directory.database import new_id
 from directory.extensions import db
 from directory.geo.models import Region
@@ -60,7 +61,6 @@ from directory.institutions.models import (
 )
 from directory.map.data import build_map_data
 from directory.map.folium_assets import localize
-from directory.seeding import SEED_DIR, seed_cli
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

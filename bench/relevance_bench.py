@@ -82,11 +82,11 @@ def read_judgements(path: Path = JUDGEMENTS) -> list[Judgement]:
 def load_seed() -> None:
     """The seed's terms, directory and lay words into the app's database (regions must
     be there), and a fresh index. Needs an app context."""
+    from directory.commands import LAY_WORDS_FILE, SEED_DIR, SEED_HSDS_FILES
     from directory.extensions import db
     from directory.hsds.commands import run_import
     from directory.search.lay_words import load_lay_words
     from directory.search.service import keep_current, state_of
-    from directory.seeding import LAY_WORDS_FILE, SEED_DIR, SEED_HSDS_FILES
 
     for name in SEED_HSDS_FILES:
         run_import(SEED_DIR / name, brief=True)
@@ -129,7 +129,7 @@ def evaluate(
 
     ``sort``: ``distance`` (the API's default with an origin) or ``policy`` (``/cari``
     with a place: the counsellor's ranking, :mod:`directory.search.policy`)."""
-    from directory.geo.ranking import Criteria
+    from directory.search.ranking import Criteria
     from directory.search.service import Query, find_services, resolve_origin, state_of
 
     codes = service_codes()
@@ -184,9 +184,9 @@ def evaluate(
 
 def main() -> int:
     from directory import create_app
+    from directory.commands import SEED_DIR
     from directory.extensions import db
     from directory.geo.regions import load_regions
-    from directory.seeding import SEED_DIR
 
     folder = Path(tempfile.mkdtemp(prefix="bench-relevance-"))
     try:

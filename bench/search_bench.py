@@ -51,10 +51,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from directory import create_app
+from directory.commands import LAY_WORDS_FILE, SEED_DIR
 from directory.database import new_id
 from directory.extensions import db
 from directory.geo.models import Region
-from directory.geo.ranking import Criteria
 from directory.geo.regions import load_regions
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
@@ -74,8 +74,8 @@ from directory.institutions.models import (
 from directory.institutions.queries import has_term
 from directory.search import follower, index
 from directory.search.lay_words import load_lay_words
+from directory.search.ranking import Criteria
 from directory.search.service import Query, find_services, state_of
-from directory.seeding import LAY_WORDS_FILE, SEED_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_QUERIES = [

@@ -10,9 +10,9 @@ from typing import Any
 from flask import Flask
 
 from directory.config import DEFAULTS
+from directory.crypto import init_client_data
 from directory.demonstration import check_demo_data
 from directory.extensions import babel, csrf, db, migrate
-from directory.privacy.crypto import init_client_data
 from directory.resources import PROJECT_ROOT, default_instance_path, resource_dir
 from directory.security import check_deployment, init_proxies, init_security, is_production
 
@@ -90,6 +90,7 @@ def register_extensions(app: Flask) -> None:
     from directory.auth.sessions import init_login
     from directory.database import configure_engine_events
     from directory.i18n import select_locale
+    from directory.notifications import receivers as notification_receivers
     from directory.referrals.guards import install_sqlite_event_guard
     from directory.request_transactions import init_request_transactions
     from directory.search.changelog import register_change_log
@@ -115,6 +116,8 @@ def register_extensions(app: Flask) -> None:
         install_writer_queue(engine) if app.config["WRITER_QUEUE"] else None
     )
     register_change_log(db.session)
+    # Referral events reach notifications through signals (directory/referrals/signals.py).
+    notification_receivers.connect()
     # The search index reads and writes Whoosh's private block format: refuse to start
     # on any other release than the pinned one.
     check_whoosh()
@@ -128,18 +131,21 @@ def register_input_guard(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from directory.admin.views import bp as admin_bp
-    from directory.api import bp as api_bp
+    from directory.api.views import bp as api_bp
     from directory.auth.views import bp as auth_bp
-    from directory.finder import bp as finder_bp
-    from directory.gaps import bp as gaps_bp
+    from directory.dashboard.views import bp as dashboard_bp
+    from directory.finder.views import bp as finder_bp
+    from directory.gaps.views import bp as gaps_bp
     from directory.i18n import bp as i18n_bp
     from directory.listings.views import bp as listings_bp
-    from directory.map import bp as map_bp
+    from directory.map.views import bp as map_bp
     from directory.notifications.views import bp as notifications_bp
+    from directory.partner_links.views import bp as partner_links_bp
     from directory.privacy.views import bp as privacy_bp
-    from directory.public import bp as public_bp
+    from directory.public.views import bp as public_bp
     from directory.referrals.views import bp as referrals_bp
     from directory.reports.views import bp as reports_bp
+    from directory.sheets.views import bp as sheets_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(i18n_bp)
@@ -148,11 +154,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(referrals_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(partner_links_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(listings_bp)
     app.register_blueprint(gaps_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(sheets_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
@@ -169,7 +178,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from directory.cli import register
+    from directory.commands import register
 
     register(app)
 

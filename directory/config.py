@@ -20,9 +20,15 @@ DEFAULTS: dict[str, object] = {
     "BABEL_DEFAULT_LOCALE": "id",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
     "LANGUAGES": {"id": "Bahasa Indonesia", "en": "English"},
+    # Where "Keluar cepat" (and the Escape key) takes a visitor of the public pages: a
+    # neutral page that says nothing of why they left (templates/_quick_exit.html).
+    "QUICK_EXIT_URL": "https://www.google.com/search?q=cuaca+hari+ini",
     "API_MAX_PER_PAGE": 100,
     "API_DEFAULT_PER_PAGE": 20,
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+    # Spreadsheet onboarding (/admin/impor): write the confirmed rows in a thread of the
+    # worker while the page shows progress; off, in the request that confirms.
+    "SHEET_IMPORT_BACKGROUND": True,
     # A JSON body of the API: at most this many bytes (413) and levels of nesting (400).
     "API_MAX_JSON_BYTES": 64 * 1024,
     "API_MAX_JSON_DEPTH": 20,
@@ -61,6 +67,8 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_SIGN_IN": "30 per minute",
     "RATELIMIT_SEARCH": "120 per minute",
     "RATELIMIT_MAP": "60 per minute",
+    # The page and answers of a partner link (/tautan/<token>), per address.
+    "RATELIMIT_PARTNER_LINK": "30 per minute",
     # Client data encryption keys (Fernet), newest first: a list or a comma-separated string,
     # from the environment (CLIENT_DATA_KEYS) or instance/config.py, never the repository.
     # Outside production one is made in instance/client_data_key. See directory.privacy.

@@ -151,6 +151,7 @@ class Removal:
     deactivated_accounts: list[str] = field(default_factory=list)
     deleted_organizations: list[str] = field(default_factory=list)
     deactivated_organizations: list[str] = field(default_factory=list)
+    deleted_referrals: int = 0
 
 
 def _has_referrals(organization: Organization) -> bool:
@@ -166,7 +167,8 @@ def _has_referrals(organization: Organization) -> bool:
 
 
 def remove_demo_data() -> Removal:
-    """Delete the demo accounts and demonstration institutions nothing else refers to;
+    """Delete the demonstration referrals (:mod:`directory.referrals.demonstration`), then
+    the demo accounts and demonstration institutions nothing else refers to;
     deactivate the others (an account that acted, an institution with referrals keep
     their history, but cannot sign in or be found). Flushes; the caller commits.
 
@@ -174,9 +176,11 @@ def remove_demo_data() -> Removal:
     deactivated instead.
     """
     from directory.admin import operations as ops
+    from directory.referrals.demonstration import remove_history
 
     actor = CommandActor(email=f"command: {REMOVE_COMMAND}")
-    removal = Removal()
+    # The invented history first: what only it referred to can then be deleted.
+    removal = Removal(deleted_referrals=remove_history())
     users = db.session.scalars(
         select(User).where(_demo_account_condition()).order_by(User.email)
     ).all()

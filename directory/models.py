@@ -24,6 +24,7 @@ from directory.institutions.models import (
 from directory.listings.models import ListingChange
 from directory.notifications.models import Notification, OutgoingEmail
 from directory.referrals.models import BreakGlassAccess, Referral, ReferralEvent, ReferralView
+from directory.sheets.models import SheetImport, SheetMapping
 
 __all__ = [
     "Address",
@@ -49,6 +50,8 @@ __all__ = [
     "Region",
     "Schedule",
     "Service",
+    "SheetImport",
+    "SheetMapping",
     "ServiceArea",
     "ServiceAtLocation",
     "Taxonomy",

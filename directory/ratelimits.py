@@ -1,7 +1,7 @@
 """Rate limits per visitor address (Flask-Limiter), on what costs the server most or is
 worth guessing at: signing in (the page and ``POST /api/v1/auth/token``, one shared
-budget), searching (``/cari``, and ``GET /api/v1/services`` with a text or an origin) and
-the map data.
+budget), searching (``/cari``, and ``GET /api/v1/services`` with a text or an origin),
+the map data, and partner links (``RATELIMIT_PARTNER_LINK``).
 
 The counts live in ``RATELIMIT_STORAGE_URI``: ``memory://`` (the embedded default) counts
 per worker process; ``redis://host:port`` counts once across every worker and server.
@@ -92,6 +92,10 @@ def init_rate_limits(app: Flask) -> Limiter:
         "api.list_services": limiter.limit(_setting("RATELIMIT_SEARCH"), exempt_when=_not_a_search),
         "map.map_data": limiter.limit(_setting("RATELIMIT_MAP")),
     }
+    # A partner link's page and answers: one budget, whatever the token (guessing).
+    partner_link = limiter.shared_limit(_setting("RATELIMIT_PARTNER_LINK"), scope="partner-link")
+    limits["partner_links.page"] = partner_link
+    limits["partner_links.answer"] = partner_link
     for endpoint, limit in limits.items():
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])  # type: ignore[assignment]
     return limiter

@@ -14,7 +14,7 @@ from flask import Flask
 
 from directory.extensions import db
 from directory.geo.geocoding import gazetteer
-from directory.map.views import map_document
+from directory.map.document import map_document
 from directory.search.service import lexicon_of, state_of
 
 log = logging.getLogger(__name__)

@@ -21,9 +21,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_sqlalchemy import SQLAlchemy
 
 from directory import create_app
+from directory.commands import SEED_DIR
 from directory.extensions import db as database
 from directory.geo.regions import load_regions
-from directory.seeding import SEED_DIR
 from tests.support.postgres import PostgresServer
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")

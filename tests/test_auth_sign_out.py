@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from directory.auth.models import LOGIN_FAILED, LoginAttempt
 from directory.database import utcnow
 from directory.extensions import db
-from directory.notifications.cli import worker_round
+from directory.worker import worker_round
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.support.referral_network import csrf_token, sign_in
 

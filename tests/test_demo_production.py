@@ -183,14 +183,14 @@ def test_after_removal_the_published_password_gets_nothing(app, runner, tmp_path
 
 
 def test_seed_load_brings_no_demonstration_into_production(app, runner, tmp_path, monkeypatch):
-    from directory import seeding
+    from directory import commands as seed_commands
 
     folder = tmp_path / "seed"
     folder.mkdir()
-    (folder / "regions.csv").write_text((seeding.SEED_DIR / "regions.csv").read_text())
+    (folder / "regions.csv").write_text((seed_commands.SEED_DIR / "regions.csv").read_text())
     (folder / "taxonomy_terms.json").write_text("[]")
     (folder / "organizations.json").write_text("[]")
-    monkeypatch.setattr(seeding, "SEED_DIR", folder)
+    monkeypatch.setattr(seed_commands, "SEED_DIR", folder)
 
     result = runner.invoke(args=["seed", "load"])
     assert result.exit_code == 0, result.output

@@ -11,7 +11,7 @@ from geopy.distance import geodesic
 
 from directory.gaps import analysis
 from directory.gaps.analysis import Coverage, Regency, ServicePoint
-from directory.geo.ranking import haversine_km
+from directory.search.ranking import haversine_km
 
 # Reference points as in the gazetteer (rounded); two regencies of Banten close together,
 # one of Banten's south, one far away in Papua.

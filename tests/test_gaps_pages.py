@@ -136,7 +136,7 @@ def test_service_areas_are_honoured_unless_asked_not_to(app, network):
 
 def test_all_problems_summarises_each_regency(app, network):
     client = client_as(app, network, ADMIN_ROLE)
-    response = client.get(PAGE)  # no choice yet: every problem, the default distance
+    response = client.get(f"{PAGE}?masalah=&jarak=50")  # every problem, chosen
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "kekurangan layanan untuk sedikitnya satu masalah dalam 50 km" in body
@@ -210,9 +210,51 @@ def test_inactive_problem_terms_are_not_offered(app, network):
     assert retired.id not in [problem.id for problem in data.problems(db.session)]
 
 
+def test_the_page_opens_on_the_problem_offered_at_the_most_places(app, network):
+    most = network.problem_terms[1]
+    location = network.service.locations[0]
+    for shift in (0.5, 1.0):  # two more places offer it, far from Kota Serang
+        offer(
+            most,
+            latitude=location.latitude - shift * 3,
+            longitude=location.longitude + shift * 5,
+            region_code=location.region_code,
+        )
+    db.session.commit()
+    body = client_as(app, network, ADMIN_ROLE).get(PAGE).get_data(as_text=True)
+    chosen = re.search(r'<select id="masalah"[^>]*>.*?</select>', body, re.S).group(0)
+    assert re.search(rf'<option selected value="{most.id}">', chosen), chosen
+    assert f"tidak memiliki layanan untuk {most.name} dalam 50 km" in body
+    assert "kekurangan layanan untuk sedikitnya satu masalah" not in body
+    assert len(rows_of(body)) == regency_count()
+
+
+def test_a_province_shows_its_own_regencies_only(app, network):
+    term = network.problem_terms[0]
+    banten = db.session.scalars(
+        select(Region).where(Region.level.in_(("kabupaten", "kota")), Region.parent_code == "36")
+    ).all()
+    assert len(banten) > 3
+    client = client_as(app, network, ADMIN_ROLE)
+    response = client.get(f"{PAGE}?masalah={term.id}&jarak=25&provinsi=36")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert sorted(name for _status, name in rows_of(body)) == sorted(r.name for r in banten)
+    location = network.service.locations[0]
+    covered = within(25, location.latitude, location.longitude) & {r.name for r in banten}
+    gaps = len(banten) - len(covered)
+    summary = " ".join(re.search(r"gaps-summary[^>]*>(.*?)</p>", body, re.S).group(1).split())
+    assert summary.startswith(f"Provinsi Banten: {gaps} dari {len(banten)} kabupaten/kota"), summary
+    download = client.get(f"{CSV_URL}?masalah={term.id}&jarak=25&provinsi=36")
+    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 1 + len(banten)
+    assert {row[1] for row in rows[1:]} == {"Banten"}
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
+        ("provinsi=99&jarak=50", "Pilihan provinsi tidak dikenal."),
         (f"masalah={uuid.uuid4()}&jarak=50", "Pilihan masalah tidak dikenal."),
         ("masalah=bukan-uuid&jarak=50", "Pilihan masalah tidak dikenal."),
         ("jarak=lima+puluh", "Isi jarak dengan angka kilometer, misalnya 50."),

@@ -5,15 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from directory.geo.gazetteer import Gazetteer, Region
+from directory.commands import SEED_DIR
+from directory.geo.gazetteer import Gazetteer, RegionEntry
 from directory.geo.geocoding import GazetteerGeocoder
 from directory.geo.regions import read_regions
-from directory.seeding import SEED_DIR
 
 
 @pytest.fixture(scope="module")
 def gazetteer() -> Gazetteer:
-    return Gazetteer(Region(**row.__dict__) for row in read_regions(Path(SEED_DIR) / "regions.csv"))
+    return Gazetteer(
+        RegionEntry(**row.__dict__) for row in read_regions(Path(SEED_DIR) / "regions.csv")
+    )
 
 
 @pytest.mark.parametrize(
@@ -73,7 +75,7 @@ def test_the_geocoder_speaks_geopy(gazetteer):
     assert geocoder.reverse("-6.111881, 106.164893").raw["code"] == "36.73.01"
 
 
-def _haversine_term(a: Region, b: Region) -> float:
+def _haversine_term(a: RegionEntry, b: RegionEntry) -> float:
     lat1, lat2 = math.radians(a.latitude), math.radians(b.latitude)
     dlon = math.radians(b.longitude - a.longitude)
     return (

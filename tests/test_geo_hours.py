@@ -72,3 +72,26 @@ def test_utc_week_intervals_agree_with_open_state_every_quarter_hour():
             moment = datetime(2024, 6, 3, tzinfo=UTC) + timedelta(minutes=minute)
             by_interval = any(start <= minute < end for start, end in intervals)
             assert by_interval == is_open([hours], moment), (hours, moment)
+
+
+def test_closing_at_2359_is_midnight_so_every_day_0000_2359_is_open_around_the_clock():
+    """The demonstration's 24-hour services are written 00:00-23:59: no "until 23.59"."""
+    daily = OpeningHours(days=weekday_mask(None), opens=time(0), closes=time(23, 59), zone="WIB")
+    assert daily.all_day
+    late = datetime(2024, 6, 3, 16, 59, 30, tzinfo=UTC)  # Monday 23:59:30 WIB
+    state = open_state([daily], late)
+    assert state.open_now and state.all_day and state.closes_at is None
+    assert is_open([daily], late)
+
+
+def test_a_weekday_service_until_2359_closes_at_midnight_on_its_last_day():
+    weekdays = OpeningHours(days=WEEKDAYS, opens=time(0), closes=time(23, 59), zone="WITA")
+    friday_noon = datetime(2024, 6, 7, 4, 0, tzinfo=UTC)  # Friday 12:00 WITA
+    state = open_state([weekdays], friday_noon)
+    assert state.open_now and not state.all_day
+    assert state.closes_at is not None
+    assert (state.closes_at.weekday(), state.closes_at.hour, state.closes_at.minute) == (5, 0, 0)
+    evening = OpeningHours(days=WEEKDAYS, opens=time(18), closes=time(23, 59), zone="WIB")
+    assert not evening.all_day
+    assert not is_open([evening], datetime(2024, 6, 3, 10, 0, tzinfo=UTC))  # 17:00 WIB
+    assert is_open([evening], datetime(2024, 6, 3, 16, 59, 30, tzinfo=UTC))  # 23:59:30 WIB

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from geopy.distance import geodesic
 
-from directory.geo import ranking
 from directory.geo.hours import OpeningHours, weekday_mask
-from directory.geo.ranking import (
+from directory.search import ranking
+from directory.search.documents import Place, ServiceRecord
+from directory.search.ranking import (
     Catalog,
     Criteria,
     Origin,
@@ -19,7 +20,6 @@ from directory.geo.ranking import (
     haversine_km,
     rank,
 )
-from directory.search.documents import Place, ServiceRecord
 
 TERMS = [f"term-{n}" for n in range(5)]
 NOW = datetime(2024, 6, 3, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from directory import seeding
+from directory import commands as seed_commands
 from directory.models import Location, Organization, Service, TaxonomyTerm
 from tests.factories import TEST_PASSWORD, UserFactory, full_service
 
@@ -195,8 +195,8 @@ def seed_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A seed folder of our own: the real regions, small HSDS files."""
     folder = tmp_path / "seed"
     folder.mkdir()
-    shutil.copyfile(seeding.SEED_DIR / "regions.csv", folder / "regions.csv")
-    monkeypatch.setattr(seeding, "SEED_DIR", folder)
+    shutil.copyfile(seed_commands.SEED_DIR / "regions.csv", folder / "regions.csv")
+    monkeypatch.setattr(seed_commands, "SEED_DIR", folder)
     return folder
 
 

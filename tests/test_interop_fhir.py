@@ -38,6 +38,7 @@ CONTRACT_TASK_STATUS = {
     states.IN_PROGRESS: "in-progress",
     states.CLOSED: "completed",
     states.WITHDRAWN: "cancelled",
+    states.ON_HOLD: "on-hold",
 }
 # FHIR R4 value sets (hl7.org/fhir/R4: task-status, request-status, request-intent,
 # request-priority, bundle-type, administrative-gender).
@@ -140,6 +141,7 @@ def test_an_unsuccessful_close_is_a_failed_task(network):
     [
         (states.SENT, "active"),
         (states.IN_PROGRESS, "active"),
+        (states.ON_HOLD, "active"),
         (states.CLOSED, "completed"),
         (states.DECLINED, "revoked"),
         (states.WITHDRAWN, "revoked"),
@@ -219,6 +221,27 @@ def test_a_decline_reason_travels_as_a_code_only(network):
         "coding": [{"system": fhir.DECLINE_REASON_SYSTEM, "code": "other"}]
     }
     assert SECRET_TEXT not in json.dumps(task)
+
+
+def test_a_hold_reason_travels_as_a_code_only_and_goes_with_the_resume(network):
+    referral = referral_in(network, states.IN_PROGRESS, **CLIENT_FIELDS)
+    operations.transition_referral(
+        referral,
+        network.partner,
+        transition_request(states.HOLD, reason_code="other", reason_text=SECRET_TEXT),
+    )
+    db.session.commit()
+    task = resources(fhir.referral_bundle(referral, utcnow()))["Task"]
+    assert task["status"] == "on-hold"
+    assert task["statusReason"] == {
+        "coding": [{"system": fhir.HOLD_REASON_SYSTEM, "code": "other"}]
+    }
+    assert SECRET_TEXT not in json.dumps(task)
+    operations.transition_referral(referral, network.partner, transition_request(states.RESUME))
+    db.session.commit()
+    task = resources(fhir.referral_bundle(referral, utcnow()))["Task"]
+    assert task["status"] == "in-progress"
+    assert "statusReason" not in task
 
 
 def test_a_withdrawal_reason_has_its_own_code_system(network):

@@ -91,13 +91,13 @@ def test_an_untouched_value_the_form_could_not_write_does_not_block(network):
 
 @pytest.mark.parametrize("role", [SENDER, OTHER_PARTNER, ADMIN_ROLE])
 def test_only_the_organizations_staff_propose(network, role):
-    with pytest.raises(operations.NotAllowed):
+    with pytest.raises(operations.ListingNotAllowed):
         operations.propose_change(network.service, network.users[role], {"wait_time": "Besok"})
 
 
 def test_an_inactive_account_keeps_no_listing(network):
     network.partner.active = False
-    with pytest.raises(operations.NotAllowed):
+    with pytest.raises(operations.ListingNotAllowed):
         operations.propose_change(network.service, network.partner, {"wait_time": "Besok"})
 
 
@@ -216,12 +216,12 @@ def test_rejecting_needs_a_note_keeps_the_listing_and_tells_the_proposer(network
 def test_only_administrators_review(network, role):
     change = propose(network, wait_time="Dua hari kerja.")
     reviewer = network.users[role]
-    with pytest.raises(operations.NotAllowed):
+    with pytest.raises(operations.ListingNotAllowed):
         operations.approve_change(change, reviewer)
-    with pytest.raises(operations.NotAllowed):
+    with pytest.raises(operations.ListingNotAllowed):
         operations.reject_change(change, reviewer, "Tidak.")
     # The proposer itself may not approve its own change either.
-    with pytest.raises(operations.NotAllowed):
+    with pytest.raises(operations.ListingNotAllowed):
         operations.approve_change(change, network.partner)
     assert change.status == PENDING
 
@@ -245,7 +245,7 @@ def test_a_reviewed_or_withdrawn_change_is_closed(network, admin, closing):
 
 def test_a_colleague_withdraws_and_an_outsider_may_not(network):
     change = propose(network, wait_time="Dua hari kerja.")
-    with pytest.raises(operations.NotAllowed):
+    with pytest.raises(operations.ListingNotAllowed):
         operations.withdraw_change(change, network.users[OTHER_PARTNER])
     colleague = UserFactory(role="partner", organization=network.partner.organization)
     operations.withdraw_change(change, colleague)
@@ -300,7 +300,7 @@ def test_availability_changes_at_once_and_is_audited(network):
 
 
 def test_availability_of_another_organizations_service_is_refused(network):
-    with pytest.raises(operations.NotAllowed):
+    with pytest.raises(operations.ListingNotAllowed):
         operations.update_availability(
             network.service,
             network.users[OTHER_PARTNER],
@@ -345,6 +345,6 @@ def test_verifying_dates_the_listing_and_its_services(network):
 
 
 def test_another_organization_cannot_verify(network):
-    with pytest.raises(operations.NotAllowed):
+    with pytest.raises(operations.ListingNotAllowed):
         operations.verify_listing(network.partner.organization, network.users[OTHER_PARTNER])
     assert network.partner.organization.verified_at is None

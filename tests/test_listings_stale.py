@@ -151,7 +151,7 @@ def test_the_notifications_worker_reminds_too(app, runner, monkeypatch):
     def stop(_seconds):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("directory.notifications.cli.time.sleep", stop)
+    monkeypatch.setattr("directory.worker.time.sleep", stop)
     result = runner.invoke(args=["notifications", "worker", "--interval", "1"])
     assert result.exit_code == 0, result.output
     assert "reminded the staff of 1 stale listing" in result.output

@@ -56,7 +56,7 @@ def test_the_receiver_loses_the_client_data_at_once(app):
     listed = receiver.get("/api/v1/referrals?box=received", headers=api).json["contents"]
     assert [item["client"] for item in listed] == [None]
     # The receiver can still finish the case (close it), without the client data.
-    assert body["actions"] == ["start", "close"]
+    assert body["actions"] == ["start", "close", "hold"]
 
 
 def test_the_sender_keeps_the_record_and_the_withdrawal_is_logged(app):

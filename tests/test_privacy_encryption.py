@@ -13,14 +13,14 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask_migrate import downgrade, upgrade
 
 from directory import create_app
+from directory.commands import SEED_DIR
+from directory.crypto import EXTENSION, ClientDataCipher, ClientDataKeyError
 from directory.extensions import db
 from directory.geo.regions import load_regions
-from directory.privacy.crypto import EXTENSION, ClientDataCipher, ClientDataKeyError
 from directory.privacy.subject import referrals_about
 from directory.referrals import operations
 from directory.referrals.models import Referral, ReferralEvent
 from directory.security import UnsafeConfiguration
-from directory.seeding import SEED_DIR
 from tests.conftest import BACKEND, base_test_config
 from tests.support.referral_network import (
     build_network,

@@ -1,6 +1,6 @@
 """The pure formatting helpers of the public pages (no app needed)."""
 
-from datetime import time
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -8,6 +8,7 @@ import pytest
 from directory.public.formatting import (
     format_clock,
     format_idr,
+    format_zoned,
     hours_row,
     language_name,
     tel_href,
@@ -100,3 +101,52 @@ def test_hours_row_without_times_keeps_the_note():
         None,
         "Dengan janji",
     )
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "all_day"),
+    [
+        (time(0), time(0), True),
+        (time(0), time(23, 59), True),
+        (time(8), time(8), True),
+        (time(8), time(23, 59), False),
+        (time(0), time(16), False),
+    ],
+)
+def test_hours_row_says_when_it_is_open_around_the_clock(opens, closes, all_day):
+    assert hours_row("MO,TU,WE,TH,FR,SA,SU", opens, closes, None, "id").all_day is all_day
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "note", "kept"),
+    [
+        # The note only says the hours again: printed once.
+        (time(8), time(16), "Senin-Jumat 08.00-16.00 WIB", False),
+        (time(0), time(23, 59), "Setiap hari, 24 jam", False),
+        (time(18), time(2), "Setiap hari 18.00-02.00 WIB (sampai dini hari)", False),
+        # It says more: kept.
+        (time(8), time(16), "08.00-16.00, istirahat 12.00-13.00", True),
+        (time(8), time(16), "Dengan janji", True),
+        (time(0), time(23, 59), "24 jam, kecuali 12.00-13.00", True),
+        (time(8), time(16), "Sabtu 09.00-12.00", True),
+    ],
+)
+def test_a_note_that_restates_the_hours_is_left_out(opens, closes, note, kept):
+    row = hours_row("MO,TU,WE,TH,FR", opens, closes, note, "id")
+    assert (row.note == note) is kept
+
+
+@pytest.mark.parametrize(
+    ("zone", "locale", "expected"),
+    [
+        ("WIB", "id", "5 Des 2026 14.05 WIB"),
+        ("WITA", "id", "5 Des 2026 15.05 WITA"),
+        ("WIT", "en", "5 Dec 2026 16.05 WIT"),
+    ],
+)
+def test_times_are_written_on_the_zone_clock_with_its_name(zone, locale, expected):
+    moment = datetime(2026, 12, 5, 7, 5, tzinfo=UTC)
+    assert format_zoned(moment, zone, locale, "d MMM y HH.mm") == expected
+    # A naive moment is UTC; the default pattern never shows an offset.
+    written = format_zoned(moment.replace(tzinfo=None), zone, locale)
+    assert written.endswith(f" {zone}") and "+0" not in written and "GMT" not in written

@@ -9,7 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from directory.geo.ranking import (
+from directory.commands import SEED_DIR
+from directory.search import policy
+from directory.search.documents import Place, ServiceRecord
+from directory.search.ranking import (
     LEVEL_ELSEWHERE,
     LEVEL_PROVINCE,
     LEVEL_REGENCY,
@@ -19,9 +22,6 @@ from directory.geo.ranking import (
     Suitability,
     rank,
 )
-from directory.search import policy
-from directory.search.documents import Place, ServiceRecord
-from directory.seeding import SEED_DIR
 
 NOW = datetime(2024, 6, 3, 3, 0, tzinfo=UTC)
 # Kota Serang (36.73), in Banten (36); Kabupaten Serang (36.04) next to it.

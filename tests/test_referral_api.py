@@ -313,6 +313,8 @@ def transition_body(action: str) -> dict:
         body["reason"] = "referred_elsewhere"
     elif action == "close":
         body["outcome"] = {"result": "successful", "service_delivered": True}
+    elif action == "hold":
+        body["reason"] = "Klien dirawat di rumah sakit dua minggu."
     return body
 
 
@@ -328,8 +330,11 @@ LEGAL = {
     ("in_progress", "close"): "closed",
     ("sent", "withdraw"): "withdrawn",
     ("received", "withdraw"): "withdrawn",
+    ("accepted", "hold"): "on_hold",
+    ("in_progress", "hold"): "on_hold",
+    ("on_hold", "resume"): "in_progress",
 }
-RECEIVER_ACTIONS = {"receive", "accept", "decline", "start", "close"}
+RECEIVER_ACTIONS = {"receive", "accept", "decline", "start", "close", "hold", "resume"}
 
 
 def expected_answer(role: str, status: str, action: str) -> int:

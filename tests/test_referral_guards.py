@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from directory.crypto import cipher
 from directory.extensions import db
 from directory.privacy.commands import reencrypt_all
-from directory.privacy.crypto import cipher
 from directory.privacy.retention import purge_expired
 from directory.referrals import operations
 from directory.referrals.guards import rewriting_event_texts

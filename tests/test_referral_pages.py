@@ -134,7 +134,7 @@ def test_opening_the_page_receives_it_and_is_recorded(app, network):
     db.session.refresh(referral)
     assert referral.status == "received" and referral.received_at is not None
     text = page.get_data(as_text=True)
-    assert "Rujukan diterima" in text and referral.client_reference in text
+    assert "Rujukan dibuka" in text and referral.client_reference in text
     views = db.session.scalars(
         select(ReferralView)
         .where(ReferralView.referral_id == referral.id)

@@ -30,9 +30,22 @@ CONTRACT = {
     ("in_progress", "close"): ("closed", RECEIVER),
     ("sent", "withdraw"): ("withdrawn", SENDER),
     ("received", "withdraw"): ("withdrawn", SENDER),
+    # Added for the second round: on hold and resume, the receiver's.
+    ("accepted", "hold"): ("on_hold", RECEIVER),
+    ("in_progress", "hold"): ("on_hold", RECEIVER),
+    ("on_hold", "resume"): ("in_progress", RECEIVER),
 }
-STATUSES = ("sent", "received", "accepted", "declined", "in_progress", "closed", "withdrawn")
-ACTIONS = ("receive", "accept", "decline", "start", "close", "withdraw")
+STATUSES = (
+    "sent",
+    "received",
+    "accepted",
+    "declined",
+    "in_progress",
+    "closed",
+    "withdrawn",
+    "on_hold",
+)
+ACTIONS = ("receive", "accept", "decline", "start", "close", "withdraw", "hold", "resume")
 SIDE_SETS = (frozenset(), frozenset({SENDER}), frozenset({RECEIVER}), frozenset({SENDER, RECEIVER}))
 
 
@@ -74,8 +87,26 @@ def test_available_actions_follow_the_side():
     assert available_actions("received", {RECEIVER}) == ["accept", "decline"]
     assert available_actions("sent", {SENDER}) == ["withdraw"]
     assert available_actions("accepted", {SENDER}) == []
-    assert available_actions("accepted", {RECEIVER}) == ["start", "close"]
-    assert available_actions("in_progress", {RECEIVER}) == ["close"]
+    assert available_actions("accepted", {RECEIVER}) == ["start", "close", "hold"]
+    assert available_actions("in_progress", {RECEIVER}) == ["close", "hold"]
+    assert available_actions("on_hold", {RECEIVER}) == ["resume"]
+    assert available_actions("on_hold", {SENDER}) == []
+
+
+def test_a_held_referral_is_neither_closed_nor_started_until_resumed():
+    for action in ("close", "start", "accept", "decline", "hold"):
+        with pytest.raises(IllegalTransition):
+            apply_transition("on_hold", action, {RECEIVER})
+    with pytest.raises(WrongSide):
+        apply_transition("on_hold", "resume", {SENDER})
+    assert apply_transition("on_hold", "resume", {RECEIVER}) == "in_progress"
+
+
+def test_hold_needs_a_reason_that_does_not_end_the_referral():
+    assert "hold" in states.REASON_REQUIRED
+    assert "hold" not in states.ENDING_REASON
+    assert "on_hold" not in states.FINAL_STATUSES
+    assert "on_hold" not in states.AWAITING_RESPONSE
 
 
 def test_sides_come_from_the_organization():

@@ -34,11 +34,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from directory import create_app
+from directory.commands import SEED_DIR
 from directory.extensions import db
 from directory.geo.models import Region
 from directory.search import follower
 from directory.search.service import state_of
-from directory.seeding import SEED_DIR
 from tests.factories import (
     TEST_PASSWORD,
     AddressFactory,

@@ -13,7 +13,6 @@ from whoosh import index as whoosh_index
 
 from directory.admin import operations as admin
 from directory.geo.models import Region
-from directory.geo.ranking import Criteria, Origin
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
     TAXONOMY_SERVICE_TYPES,
@@ -25,6 +24,7 @@ from directory.institutions.models import (
 )
 from directory.listings.operations import update_availability
 from directory.search import follower
+from directory.search.ranking import Criteria, Origin
 from directory.search.service import Query, find_services, keep_current, state_of
 from tests.factories import (
     AttributeFactory,
@@ -354,7 +354,7 @@ class Directory:
                 )
             ),
             region_codes=tuple(rng.sample(self.regions, rng.choice((0, 0, 1)))),
-            hours=(admin.OpeningHours("MO", time(8), time(rng.randint(12, 17))),),
+            hours=(admin.WeekdayHours("MO", time(8), time(rng.randint(12, 17))),),
             location_ids=tuple(rng.sample(locations, rng.randint(1, min(2, len(locations))))),
         )
 

@@ -6,9 +6,9 @@ import csv
 
 import pytest
 
+from directory.commands import LAY_WORDS_FILE, SEED_DIR
 from directory.search.lay_words import LayWordsError, read_lay_words
 from directory.search.lexicon import Lexicon, TermWords
-from directory.seeding import LAY_WORDS_FILE, SEED_DIR
 
 TERMS = [
     TermWords("t-kdrt", "kdrt", "Kekerasan dalam rumah tangga (KDRT)", "p", "Domestic violence",

@@ -19,7 +19,7 @@ from bench.relevance_bench import (
 def test_the_judged_set_is_large_and_uses_known_codes():
     import json
 
-    from directory.seeding import SEED_DIR
+    from directory.commands import SEED_DIR
 
     judgements = read_judgements()
     codes = {term["code"] for term in json.loads((SEED_DIR / "taxonomy_terms.json").read_text())}

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 
+from directory.commands import SEED_DIR
 from directory.geo.timezones import UTC_OFFSET_HOURS, zone_name
 from directory.institutions.models import (
     SERVICE_STATUSES,
@@ -32,7 +33,6 @@ from directory.institutions.models import (
     TERM_DEMONSTRATION_DATA,
     WEEKDAYS,
 )
-from directory.seeding import SEED_DIR
 
 LK3_SERVICES = (
     "Konseling",

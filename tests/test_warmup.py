@@ -6,7 +6,7 @@ import pytest
 
 from directory.extensions import db
 from directory.geo import geocoding
-from directory.map import views as map_views
+from directory.map import document as map_document
 from directory.search import follower, index
 from directory.search.service import state_of
 from directory.warmup import warm_up
@@ -36,7 +36,7 @@ def test_the_warm_up_prepares_what_the_first_requests_need(app, client, director
     assert warm_up(app) == []
     monkeypatch.setattr(index.Reader, "_open", refuse)
     monkeypatch.setattr(geocoding, "regions_from_database", refuse)
-    monkeypatch.setattr(map_views, "build_map_data", refuse)
+    monkeypatch.setattr(map_document, "build_map_data", refuse)
     with app.app_context():
         state_of(app).reader.snapshot()
         geocoding.gazetteer(app)

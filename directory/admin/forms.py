@@ -16,14 +16,13 @@ from wtforms import (
     Field,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from directory.auth.passwords import MAX_LENGTH as MAX_PASSWORD
+from directory.form_fields import CheckboxListField
 from directory.institutions.models import WEEKDAYS
 
 REQUIRED = _l("Wajib diisi.")
@@ -46,7 +45,7 @@ WEEKDAY_LABELS = {
     "SU": _l("Minggu"),
 }
 
-# Messages for the problem codes of :class:`directory.admin.operations.Invalid`.
+# Messages for the problem codes of :class:`directory.admin.operations.RecordInvalid`.
 PROBLEMS = {
     "unknown": _l("Pilihan ini tidak dikenal."),
     "taken": _l("Sudah dipakai."),
@@ -82,11 +81,6 @@ def _one_of_choices(form: Any, field: Field) -> None:
     values = field.data if isinstance(field.data, list) else [field.data]
     if any((value or "") not in allowed for value in values if value):
         raise ValidationError(PROBLEMS["unknown"])
-
-
-class CheckboxListField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _chosen(label: Any, *, required: bool = False, field: type[Field] = SelectField) -> Any:

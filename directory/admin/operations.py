@@ -3,7 +3,7 @@
 Every function checks its input against the database (that a region, term or organization
 exists), changes the records, adds one ``metadata`` row per changed field (see
 :mod:`directory.audit.record`) and flushes; the caller commits, or rolls back when
-:class:`Invalid` or :class:`StillReferenced` is raised, so nothing is half stored.
+:class:`RecordInvalid` or :class:`StillReferenced` is raised, so nothing is half stored.
 
 Records a referral points to are deactivated, never deleted: :func:`references` looks at
 every foreign key of the schema, so a table added later also protects its records.
@@ -77,7 +77,7 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 INACTIVE = "inactive"
 
 
-class Invalid(Exception):
+class RecordInvalid(Exception):
     """Input the database refuses; ``fields`` maps each field to a problem code."""
 
     def __init__(self, fields: dict[str, str]) -> None:
@@ -256,7 +256,7 @@ def save_organization(
 ) -> Organization:
     """Create (``organization`` None) or update an organization."""
     if not _term_in(data.institution_type_id, TAXONOMY_INSTITUTION_TYPES):
-        raise Invalid({"institution_type_id": "unknown"})
+        raise RecordInvalid({"institution_type_id": "unknown"})
     creating = organization is None
     if organization is None:
         organization = Organization(name=data.name.strip())
@@ -383,7 +383,7 @@ SERVICE_FIELDS = (
 
 
 @dataclass(frozen=True)
-class OpeningHours:
+class WeekdayHours:
     """One weekday's hours, local time of the location."""
 
     day: str
@@ -404,7 +404,7 @@ class ServiceData:
     service_type_ids: tuple[str, ...] = ()
     problem_ids: tuple[str, ...] = ()
     region_codes: tuple[str, ...] = ()
-    hours: tuple[OpeningHours, ...] = ()
+    hours: tuple[WeekdayHours, ...] = ()
     # Locations of the service's organization where it is offered.
     location_ids: tuple[str, ...] = ()
 
@@ -507,7 +507,7 @@ def _check_service(data: ServiceData) -> None:
         if found != len(set(data.location_ids)) or owners != {data.organization_id}:
             problems["location_ids"] = "unknown"
     if problems:
-        raise Invalid(problems)
+        raise RecordInvalid(problems)
 
 
 def unknown_regions(codes: Iterable[str]) -> list[str]:
@@ -519,7 +519,7 @@ def unknown_regions(codes: Iterable[str]) -> list[str]:
     return sorted(wanted - known)
 
 
-def _replace_hours(service: Service, hours: tuple[OpeningHours, ...]) -> None:
+def _replace_hours(service: Service, hours: tuple[WeekdayHours, ...]) -> None:
     """The service's own schedules become one row per distinct opening time (keeping the
     time zone they had; their free-text description would no longer be true)."""
     old = _service_schedules(service.id)
@@ -549,7 +549,7 @@ def _set_locations(service: Service, wanted: set[str]) -> None:
         if sal.location_id in wanted:
             wanted.discard(sal.location_id)
         elif references(sal):
-            raise Invalid({"location_ids": "in_use"})
+            raise RecordInvalid({"location_ids": "in_use"})
         else:
             service.service_at_locations.remove(sal)
     for location_id in sorted(wanted):
@@ -723,7 +723,7 @@ def save_location(actor: User, data: LocationData, location: Location | None = N
     ):
         problems["latitude"] = "outside"
     if problems:
-        raise Invalid(problems)
+        raise RecordInvalid(problems)
     creating = location is None
     if location is None:
         location = Location()
@@ -820,7 +820,7 @@ def save_term(actor: User, data: TermData, term: TaxonomyTerm | None = None) -> 
         if db.session.scalar(clash):
             problems["code"] = "taken"
     if problems:
-        raise Invalid(problems)
+        raise RecordInvalid(problems)
     creating = term is None
     if term is None:
         term = TaxonomyTerm(name=data.name.strip())
@@ -893,7 +893,7 @@ def create_account(
             email=email, name=name, role=role, password=password, organization_id=organization_id
         )
     except AccountInvalid as error:
-        raise Invalid(
+        raise RecordInvalid(
             {("organization_id" if k == "organization" else k): v for k, v in error.fields.items()}
         ) from error
     _audit(
@@ -912,7 +912,7 @@ def update_account(
     if user.id == actor.id and role != user.role:
         problems["role"] = "self"
     if problems:
-        raise Invalid(problems)
+        raise RecordInvalid(problems)
     before = snapshot(user, ACCOUNT_FIELDS)
     moved = (role, organization_id) != (user.role, user.organization_id)
     user.name = name.strip()
@@ -936,7 +936,7 @@ def update_account(
 def set_account_active(actor: User, user: User, active: bool) -> None:
     """Deactivating ends every session and revokes every API token at once."""
     if user.id == actor.id and not active:
-        raise Invalid({"active": "self"})
+        raise RecordInvalid({"active": "self"})
     before = snapshot(user, ACCOUNT_FIELDS)
     user.active = active
     if not active:
@@ -962,7 +962,7 @@ def reset_password(
     audit trail records when, never the password or its hash."""
     problem = password_problem(password, minimum_length)
     if problem:
-        raise Invalid({"password": problem})
+        raise RecordInvalid({"password": problem})
     before = snapshot(user, ACCOUNT_FIELDS)
     user.password_hash = hash_password(password)
     user.password_changed_at = now or utcnow()
@@ -982,7 +982,7 @@ def reset_password(
 def delete_account(actor: User, user: User) -> None:
     """Delete an account that never did anything recorded (its API tokens go with it)."""
     if user.id == actor.id:
-        raise Invalid({"active": "self"})
+        raise RecordInvalid({"active": "self"})
     _refuse_if_referenced(user, ignore=[("api_token", "user_id")])
     before = snapshot(user, ACCOUNT_FIELDS)
     organization_id = user.organization_id

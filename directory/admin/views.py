@@ -17,11 +17,11 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import contains_eager
 
-from directory.admin import forms
+from directory.admin import forms, waiting
 from directory.admin import operations as ops
-from directory.api.params import list_page
 from directory.audit.models import MetadataEntry
 from directory.auth.models import ROLES, User
+from directory.database import utcnow
 from directory.extensions import db, login_manager
 from directory.institutions.models import (
     SERVICE_STATUSES,
@@ -35,7 +35,10 @@ from directory.institutions.models import (
     Taxonomy,
     TaxonomyTerm,
 )
+from directory.listings.models import PENDING as LISTING_PENDING
+from directory.listings.models import ListingChange
 from directory.public.helpers import SERVICE_STATUS_LABELS
+from directory.querystring import list_page
 from directory.referrals import break_glass
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -144,7 +147,7 @@ def location_choices(organization_id: str | None) -> list[tuple[str, str]]:
     return [(loc.id, loc.name or _("(tanpa nama)")) for loc in locations]
 
 
-def show_problems(form: Any, error: ops.Invalid) -> None:
+def show_problems(form: Any, error: ops.RecordInvalid) -> None:
     for name, code in error.fields.items():
         field = getattr(form, name, None)
         message = forms.problem_message(code)
@@ -175,10 +178,24 @@ def edit_page(
             record=record,
             title=title,
             history=history_of(record.id) if record is not None else [],
+            pending_changes=pending_changes_of(record),
             **context,
         ),
         status,
     )
+
+
+def pending_changes_of(record: Any) -> list[ListingChange]:
+    """Partners' changes to this organization's or service's listing that wait for
+    review: the edit page says so, so that an administrator does not edit past them."""
+    if not isinstance(record, Organization | Service):
+        return []
+    statement = select(ListingChange).where(ListingChange.status == LISTING_PENDING)
+    if isinstance(record, Organization):
+        statement = statement.where(ListingChange.organization_id == record.id)
+    else:
+        statement = statement.where(ListingChange.resource_id == record.id)
+    return list(db.session.scalars(statement.order_by(ListingChange.submitted_at)))
 
 
 def saved(endpoint: str, record_id: str) -> ResponseReturnValue:
@@ -196,7 +213,7 @@ def try_save(form: Any, save: Callable[[], Any]) -> Any | None:
     """Run ``save``: its record, or ``None`` after rolling back and showing its problems."""
     try:
         return save()
-    except ops.Invalid as error:
+    except ops.RecordInvalid as error:
         db.session.rollback()
         show_problems(form, error)
         return None
@@ -220,7 +237,13 @@ def search_list(
 
 @bp.get("")
 def dashboard() -> ResponseReturnValue:
-    return render_template("admin/dashboard.html", endpoints=current_app.view_functions)
+    """The administrators' landing page: what waits for them, then every tool."""
+    return render_template(
+        "admin/dashboard.html",
+        endpoints=current_app.view_functions,
+        waiting=waiting.waiting(db.session, utcnow()),
+        break_glass_days=waiting.BREAK_GLASS_DAYS,
+    )
 
 
 # Organizations
@@ -314,7 +337,7 @@ def _service_initial(service: Service) -> dict[str, Any]:
 
 def _service_data(form: forms.ServiceForm) -> ops.ServiceData:
     hours = tuple(
-        ops.OpeningHours(day, opens, closes)
+        ops.WeekdayHours(day, opens, closes)
         for day in WEEKDAYS
         if (opens := forms.parse_clock(form[f"opens_{day}"].data))
         and (closes := forms.parse_clock(form[f"closes_{day}"].data))
@@ -647,7 +670,7 @@ def act(kind: str, record_id: uuid.UUID, action: str) -> ResponseReturnValue:
             "error",
         )
         return redirect(back, 303)
-    except ops.Invalid as error:
+    except ops.RecordInvalid as error:
         db.session.rollback()
         flash(", ".join(forms.problem_message(code) for code in error.fields.values()), "error")
         return redirect(back, 303)

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from directory.api import bp
+from directory.api.blueprint import bp
 from directory.api.jsonbody import check, json_object
 from directory.api.openapi import describe, json_response, ref
 from directory.auth.models import User

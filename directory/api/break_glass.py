@@ -9,23 +9,22 @@ limit (recorded and flagged). ``GET /api/v1/reports/break-glass``: every grant a
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from directory.api import bp
 from directory.api.auth import api_report_reader, api_user
+from directory.api.blueprint import bp
 from directory.api.jsonbody import check, json_object
 from directory.api.openapi import describe, json_response, page_of, ref
 from directory.api.paging import paginated
-from directory.api.params import Reader, read_paging
 from directory.api.referrals import visible_referral
 from directory.database import utcnow
 from directory.errors import ApiError
 from directory.extensions import db
+from directory.querystring import QueryReader, read_paging
 from directory.referrals import break_glass, operations
 from directory.referrals.serialize import break_glass_to_json
 
@@ -47,11 +46,7 @@ BREAK_GLASS_SCHEMA: dict[str, Any] = {
 
 
 def limits() -> break_glass.Limits:
-    config = current_app.config
-    return break_glass.Limits(
-        window=timedelta(minutes=int(config["BREAK_GLASS_MINUTES"])),
-        per_hour=int(config["BREAK_GLASS_MAX_PER_HOUR"]),
-    )
+    return break_glass.Limits.from_config(current_app.config)
 
 
 def too_many_message(limit: int) -> str:
@@ -79,7 +74,7 @@ def open_break_glass(referral_id: str) -> ResponseReturnValue:
         grant = break_glass.break_glass(
             referral, user, body[PURPOSE], operations.API, now, limits()
         )
-    except break_glass.NotAllowed:
+    except break_glass.BreakGlassNotAllowed:
         db.session.rollback()
         raise ApiError(
             _("Lembaga Anda sudah melihat data klien rujukan ini; akses darurat tidak perlu."),
@@ -107,7 +102,7 @@ def open_break_glass(referral_id: str) -> ResponseReturnValue:
 @bp.get("/reports/break-glass")
 def break_glass_report() -> ResponseReturnValue:
     api_report_reader()
-    reader = Reader(request.args)
+    reader = QueryReader(request.args)
     paging = read_paging(reader, default_per_page=20, max_per_page=100)
     reader.raise_if_invalid()
     return jsonify(paginated(break_glass.report(), paging, break_glass_to_json))

@@ -17,15 +17,15 @@ from flask import current_app, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from directory.api import bp
 from directory.api.auth import api_user
+from directory.api.blueprint import bp
 from directory.api.openapi import describe, json_response, ref
-from directory.api.params import Reader
 from directory.api.referrals import visible_referral
 from directory.database import utcnow
 from directory.errors import ApiError
 from directory.extensions import db
 from directory.interop import fhir
+from directory.querystring import QueryReader
 from directory.referrals import break_glass, operations
 from directory.request_transactions import writes_on_get
 
@@ -60,7 +60,7 @@ def _refusal_message(reason: str) -> str:
 @writes_on_get
 def referral_fhir(referral_id: str) -> ResponseReturnValue:
     user = api_user()
-    reader = Reader(request.args)
+    reader = QueryReader(request.args)
     include_client = bool(reader.boolean(INCLUDE_CLIENT))
     reader.raise_if_invalid()
     referral = visible_referral(referral_id, user)
@@ -118,8 +118,8 @@ describe(
             "summary": "The referral as an HL7 FHIR R4 Bundle (`collection`): its "
             "`ServiceRequest` and the `Task` tracking it. Task.status: sent -> requested, "
             "received -> received, accepted -> accepted, declined -> rejected, in_progress "
-            "-> in-progress, closed -> completed (successful outcome) or failed, withdrawn "
-            "-> cancelled. No client data: `ServiceRequest.subject` is masked "
+            "-> in-progress, on_hold -> on-hold, closed -> completed (successful outcome) or "
+            "failed, withdrawn -> cancelled. No client data: `ServiceRequest.subject` is masked "
             "(data-absent-reason), reasons travel as codes only. Every export is recorded.",
             "tags": ["referrals"],
             "parameters": [

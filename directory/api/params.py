@@ -6,226 +6,30 @@ Unknown parameters are ignored; an empty value counts as absent (an HTML form se
 empty fields). Nothing here reads Flask's request or the database.
 
 To add a parameter: give the dataclass a field, read it in the ``parse_*`` function with
-one of the ``Reader`` methods, and describe it in ``directory/api/openapi.py``.
+one of the :class:`~directory.querystring.QueryReader` methods, and describe it in
+``directory/api/openapi.py``.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
-from typing import TypeVar
+from datetime import datetime
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from directory.errors import ApiError
 from directory.institutions.models import SERVICE_STATUSES
-
-DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
-# Beyond this a page number is a mistake, and its offset would overflow SQL integers.
-MAX_PAGE = 1_000_000
-# The pages' lists (inbox, outbox, notifications, review queue, administration).
-MAX_LIST_PAGE = 10_000
-
-TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
-FALSE_WORDS = frozenset({"false", "0", "no", "off"})
-# Kemendagri codes: province "36", regency/city "36.04", district "36.04.01", village
-# "36.04.01.2001".
-REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
-# ISO 639-1 or 639-2/3 code.
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
-
-T = TypeVar("T")
-
-
-class Reader:
-    """Reads parameters from a ``MultiDict``, collecting every problem before raising.
-
-    Each read returns ``None`` (or the default) when the parameter is absent or bad; call
-    :meth:`raise_if_invalid` once all are read.
-    """
-
-    def __init__(self, args: MultiDict[str, str]) -> None:
-        self.args = args
-        self.errors: dict[str, str] = {}
-
-    def values(self, name: str) -> list[str]:
-        return [value.strip() for value in self.args.getlist(name) if value.strip()]
-
-    def value(self, name: str) -> str | None:
-        values = self.values(name)
-        if len(values) > 1:
-            self.errors[name] = _("Parameter ini hanya boleh diberikan sekali.")
-            return None
-        return values[0] if values else None
-
-    def _convert(self, name: str, convert: Callable[[str], T]) -> T | None:
-        raw = self.value(name)
-        if raw is None:
-            return None
-        try:
-            return convert(raw)
-        except ValueError as error:
-            self.errors[name] = str(error)
-            return None
-
-    def integer(self, name: str, *, default: int, minimum: int, maximum: int) -> int:
-        def convert(raw: str) -> int:
-            message = _(
-                "Harus bilangan bulat antara %(minimum)d dan %(maximum)d.",
-                minimum=minimum,
-                maximum=maximum,
-            )
-            if not re.fullmatch(r"[+]?\d{1,9}", raw):
-                raise ValueError(message)
-            number = int(raw)
-            if not minimum <= number <= maximum:
-                raise ValueError(message)
-            return number
-
-        result = self._convert(name, convert)
-        return default if result is None else result
-
-    def page(self, name: str = "page", *, maximum: int = MAX_LIST_PAGE) -> int:
-        """The page number of an HTML list: a link may be stale or typed by hand, so what is
-        not a page number is the first page and beyond ``maximum`` is the last allowed."""
-        raw = self.value(name)
-        self.errors.pop(name, None)
-        if raw is None or not re.fullmatch(r"[+]?\d{1,30}", raw):
-            return 1
-        return min(max(int(raw), 1), maximum)
-
-    def boolean(self, name: str) -> bool | None:
-        return self._convert(name, parse_boolean)
-
-    def identifier(self, name: str) -> str | None:
-        return self._convert(name, parse_uuid)
-
-    def identifiers(self, name: str) -> tuple[str, ...]:
-        """A repeatable id, also accepted comma-separated: ``?x=A&x=B`` or ``?x=A,B``."""
-        found: list[str] = []
-        for value in self.values(name):
-            for part in value.split(","):
-                if not part.strip():
-                    continue
-                try:
-                    found.append(parse_uuid(part.strip()))
-                except ValueError as error:
-                    self.errors[name] = str(error)
-                    return ()
-        return tuple(dict.fromkeys(found))
-
-    def timestamp(self, name: str) -> datetime | None:
-        return self._convert(name, parse_datetime)
-
-    def region(self, name: str) -> str | None:
-        return self._convert(name, parse_region_code)
-
-    def language(self, name: str) -> str | None:
-        return self._convert(name, parse_language_code)
-
-    def choices(self, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
-        """A repeatable value from a fixed list."""
-        found = self.values(name)
-        wrong = [value for value in found if value not in allowed]
-        if wrong:
-            self.errors[name] = _(
-                "Nilai tidak dikenal: %(wrong)s. Pilihan: %(allowed)s.",
-                wrong=", ".join(wrong),
-                allowed=", ".join(allowed),
-            )
-            return ()
-        return tuple(dict.fromkeys(found))
-
-    def raise_if_invalid(self) -> None:
-        if self.errors:
-            raise ApiError(
-                _("Parameter tidak valid."), code="invalid_parameter", fields=dict(self.errors)
-            )
-
-
-# Single values
-
-
-def parse_boolean(raw: str) -> bool:
-    word = raw.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise ValueError(_("Harus true atau false."))
-
-
-def parse_uuid(raw: str) -> str:
-    """A UUID in its canonical form (36 characters, lowercase, with hyphens)."""
-    try:
-        value = uuid.UUID(raw.strip())
-    except (ValueError, AttributeError):
-        raise ValueError(_("Bukan UUID yang valid.")) from None
-    return str(value)
-
-
-def parse_datetime(raw: str) -> datetime:
-    """An ISO 8601 date or date-time, as an aware UTC datetime.
-
-    A date alone means its midnight UTC; a date-time without an offset is taken as UTC.
-    """
-    # An unencoded "+" in a query string arrives as a space: "08:00:00 07:00".
-    text = re.sub(r"(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?) (\d{2}:?\d{2})$", r"\1+\4", raw.strip())
-    message = _("Harus tanggal atau waktu ISO 8601, misalnya 2024-05-01 atau 2024-05-01T08:00:00Z.")
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*", text):
-            raise ValueError(message)
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise ValueError(message) from None
-
-
-def parse_region_code(raw: str) -> str:
-    code = raw.strip()
-    if not REGION_CODE.match(code):
-        raise ValueError(_("Harus kode wilayah Kemendagri, misalnya 36 atau 36.04."))
-    return code
-
-
-def parse_language_code(raw: str) -> str:
-    code = raw.strip().lower()
-    if not LANGUAGE_CODE.match(code):
-        raise ValueError(_("Harus kode bahasa ISO 639, misalnya id atau jv."))
-    return code
-
-
-# What the endpoints take
-
-
-@dataclass(frozen=True)
-class Paging:
-    page: int = 1
-    per_page: int = DEFAULT_PER_PAGE
-
-
-def list_page(args: MultiDict[str, str], *, maximum: int = MAX_LIST_PAGE) -> int:
-    """``?page=`` of an HTML list page (see :meth:`Reader.page`)."""
-    return Reader(args).page(maximum=maximum)
-
-
-def read_paging(reader: Reader, *, default_per_page: int, max_per_page: int) -> Paging:
-    return Paging(
-        page=reader.integer("page", default=1, minimum=1, maximum=MAX_PAGE),
-        per_page=reader.integer(
-            "per_page", default=default_per_page, minimum=1, maximum=max_per_page
-        ),
-    )
+from directory.querystring import (  # MAX_PAGE: the API's page limit, read by its tests
+    DEFAULT_PER_PAGE,
+    MAX_PAGE,  # noqa: F401
+    MAX_PER_PAGE,
+    Paging,
+    QueryReader,
+    parse_uuid,
+    read_paging,
+)
 
 
 @dataclass(frozen=True)
@@ -311,7 +115,7 @@ def parse_service_list(
 ) -> ServiceListParams:
     """``GET /services``. Without ``status``: every status, or only ``active`` when a
     filter is given (:attr:`ServiceFilters.narrows`)."""
-    reader = Reader(args)
+    reader = QueryReader(args)
     paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
     full = reader.boolean("full") or False
     filters = ServiceFilters(
@@ -346,7 +150,7 @@ def parse_number(raw: str) -> float:
     return float(raw)
 
 
-def read_service_search(reader: Reader) -> ServiceSearch:
+def read_service_search(reader: QueryReader) -> ServiceSearch:
     """``search``, ``latitude``+``longitude`` or ``near``, ``radius_km``, ``open_now``,
     ``include_out_of_area``, ``sort``: each checked, every problem named."""
     errors = reader.errors
@@ -431,7 +235,7 @@ def parse_plain_list(
     default_per_page: int = DEFAULT_PER_PAGE,
     max_per_page: int = MAX_PER_PAGE,
 ) -> PlainListParams:
-    reader = Reader(args)
+    reader = QueryReader(args)
     paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
     full = reader.boolean("full") or False
     reader.raise_if_invalid()
@@ -458,7 +262,7 @@ def parse_taxonomy_term_list(
     max_per_page: int = MAX_PER_PAGE,
 ) -> TaxonomyTermListParams:
     """``GET /taxonomy_terms``: ``taxonomy_id``, ``parent_id``, ``top_only`` (no parent)."""
-    reader = Reader(args)
+    reader = QueryReader(args)
     paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
     filters = TaxonomyTermFilters(
         taxonomy_id=reader.identifier("taxonomy_id"),
@@ -490,7 +294,7 @@ def parse_service_at_location_list(
     max_per_page: int = MAX_PER_PAGE,
 ) -> ServiceAtLocationListParams:
     """``GET /service_at_locations``: ``taxonomy_term_id``, ``organization_id``, ``region``."""
-    reader = Reader(args)
+    reader = QueryReader(args)
     paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
     full = reader.boolean("full") or False
     filters = ServiceAtLocationFilters(

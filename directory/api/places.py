@@ -11,13 +11,13 @@ from flask import request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from directory.api import bp
+from directory.api.blueprint import bp
+from directory.api.caching import public_json
 from directory.api.openapi import PARAMETERS, describe, json_response, page_of, params
 from directory.api.paging import page_wrapper
-from directory.api.params import Reader
-from directory.api.views import public_json
 from directory.errors import ApiError
 from directory.geo.geocoding import gazetteer
+from directory.querystring import QueryReader
 
 MAX_PLACES = 20
 MAX_PLACE_QUERY = 100
@@ -25,7 +25,7 @@ MAX_PLACE_QUERY = 100
 
 @bp.get("/places")
 def places() -> ResponseReturnValue:
-    reader = Reader(request.args)
+    reader = QueryReader(request.args)
     text = reader.value("search")
     limit = reader.integer("per_page", default=10, minimum=1, maximum=MAX_PLACES)
     if text is None and "search" not in reader.errors:

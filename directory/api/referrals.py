@@ -14,17 +14,18 @@ from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from directory.api import bp
 from directory.api.auth import api_user
+from directory.api.blueprint import bp
 from directory.api.jsonbody import check, json_object
 from directory.api.openapi import describe, json_response, page_of, ref
 from directory.api.paging import paginated
-from directory.api.params import Reader, parse_id, read_paging
+from directory.api.params import parse_id
 from directory.auth.models import User
 from directory.database import utcnow
 from directory.errors import ApiError
 from directory.extensions import db
 from directory.idempotency.web import idempotent_api, remember
+from directory.querystring import QueryReader, read_paging
 from directory.referrals import break_glass, operations, states, vocabulary
 from directory.referrals.models import Referral
 from directory.referrals.serialize import referral_to_json
@@ -97,7 +98,11 @@ REFERRAL_SCHEMA: dict[str, Any] = {
     },
 }
 
-REASON_CODES = sorted(set(vocabulary.DECLINE_REASONS) | set(vocabulary.WITHDRAW_REASONS))
+REASON_CODES = sorted(
+    set(vocabulary.DECLINE_REASONS)
+    | set(vocabulary.WITHDRAW_REASONS)
+    | set(vocabulary.HOLD_REASONS)
+)
 
 TRANSITION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -107,10 +112,11 @@ TRANSITION_SCHEMA: dict[str, Any] = {
         "action": {"enum": list(states.ACTIONS)},
         "note": _optional_text(vocabulary.MAX_NOTE),
         "reason": {
-            "description": "decline and withdraw: a code of the list, or "
-            '`{"code", "text"}`; "other" needs the text.',
-            "oneOf": [
-                {"enum": REASON_CODES},
+            "description": "decline, withdraw and hold: a code of the list, or "
+            '`{"code", "text"}`; "other" needs the text. For hold, a plain text that is no '
+            'code is taken as `{"code": "other", "text": ...}`.',
+            "anyOf": [
+                {"type": "string", "minLength": 1, "maxLength": vocabulary.MAX_REASON_TEXT},
                 {
                     "type": "object",
                     "additionalProperties": False,
@@ -186,10 +192,27 @@ def draft_from_json(body: dict[str, Any]) -> operations.ReferralDraft:
     )
 
 
+def reason_from_json(action: str, reason: Any) -> dict[str, Any] | None:
+    """A reason as ``{"code", "text"}``: a code of the action's list as it is, a plain
+    text for hold as "other" with that text.
+
+    :raises ApiError: 400 for a string that is no code of the list (but for hold).
+    """
+    if not isinstance(reason, str):
+        return reason
+    codes = vocabulary.REASONS_BY_ACTION.get(action)
+    if codes is None or reason in codes:
+        # An action without reasons: the operation refuses the reason itself.
+        return {"code": reason}
+    if action == states.HOLD:
+        return {"code": vocabulary.OTHER, "text": reason}
+    raise _invalid(
+        {"reason": _("Pilihan tidak dikenal. Yang sah: %(codes)s.", codes=", ".join(codes))}
+    )
+
+
 def transition_from_json(body: dict[str, Any]) -> operations.TransitionRequest:
-    reason = body.get("reason")
-    if isinstance(reason, str):
-        reason = {"code": reason}
+    reason = reason_from_json(body["action"], body.get("reason"))
     outcome = body.get("outcome")
     return operations.TransitionRequest(
         action=body["action"],
@@ -242,7 +265,9 @@ def create_referral() -> ResponseReturnValue:
     # The answer is built from the written state before the commit: the commit expires
     # every loaded record, and reading the referral back would take a second transaction
     # (a second write lock on SQLite) for the same values.
-    response = jsonify(referral_to_json(referral, user, utcnow(), with_events=True, break_glass=[]))
+    response = jsonify(
+        referral_to_json(referral, user, utcnow(), with_events=True, break_glass=[], notes=[])
+    )
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_referral", referral_id=referral.id)
     remember(response)
@@ -253,7 +278,7 @@ def create_referral() -> ResponseReturnValue:
 @bp.get("/referrals")
 def list_referrals() -> ResponseReturnValue:
     user = api_user()
-    reader = Reader(request.args)
+    reader = QueryReader(request.args)
     box = reader.value("box")
     if box is not None and box not in operations.BOXES:
         reader.errors["box"] = _("Yang sah: %(values)s.", values=", ".join(operations.BOXES))
@@ -295,6 +320,7 @@ def get_referral(referral_id: str) -> ResponseReturnValue:
             with_events=True,
             detailed=break_glass.client_visible(referral, user, now),
             break_glass=break_glass.accesses_of(referral),
+            notes=operations.notes_of(referral),
         )
     )
 
@@ -336,6 +362,7 @@ def transition(referral_id: str) -> ResponseReturnValue:
             utcnow(),
             with_events=True,
             break_glass=break_glass.accesses_of(referral),
+            notes=operations.notes_of(referral),
         )
     )
     remember(response)
@@ -350,7 +377,9 @@ REFERRAL_RESULT = {
     "the caller belongs to the sending or the receiving organization, or is an "
     "administrator within a break-glass window (`POST /referrals/{id}/break-glass`). "
     "`GET /referrals/{id}` also carries `break_glass`: every administrator's stated "
-    "purpose for reading the client data (who, when, purpose, window, refused).",
+    "purpose for reading the client data (who, when, purpose, window, refused), and "
+    "`notes`: the notes between the two organizations, oldest first (`text` as the client "
+    "data: null where that is hidden).",
 }
 
 
@@ -431,7 +460,8 @@ describe(
         },
         "POST /referrals/{referral_id}/transitions": {
             "summary": "Act on a referral: receive, accept, decline (reason), start, close "
-            "(outcome) for the receiving organization; withdraw (reason) for the sending one. "
+            "(outcome), hold (reason) and resume for the receiving organization; withdraw "
+            "(reason) for the sending one. "
             "Give `version` to act only on the version you saw.",
             "tags": [REFERRALS],
             "parameters": [IDEMPOTENCY_KEY],

@@ -12,8 +12,8 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from directory.api import bp
 from directory.api.auth import api_report_reader
+from directory.api.blueprint import bp
 from directory.api.openapi import describe, json_response, ref
 from directory.database import utcnow
 from directory.errors import ApiError

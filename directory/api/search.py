@@ -1,10 +1,11 @@
 """``GET /services`` with ``search``, an origin or ``open_now``: ranked by the search index.
 
-The parameters are parsed in ``params`` (``ServiceSearch``); here the origin is resolved
-(``near`` by the gazetteer), :func:`directory.search.service.find_services` ranks, and
-the page's services are loaded from the database and serialized as for any list, each
-with ``distance_km`` when there is an origin. A page answered from the database because
-the index is unusable says ``"degraded": true``.
+The parameters are parsed in ``params`` (``ServiceSearch``). The search itself (origin,
+query, ranking, what to offer when nothing is found) is the one the search page runs
+too: :func:`directory.search.operations.search_directory`. Here the page's services are
+loaded from the database and serialized as for any list, each with ``distance_km`` when
+there is an origin. A page answered from the database because the index is unusable
+says ``"degraded": true``.
 
 Pages are kept per process by :mod:`directory.search_cache`, keyed by the parsed
 parameters (and the minute, for ``open_now``), so a popular search is answered without
@@ -24,25 +25,18 @@ from directory.api import params
 from directory.api.paging import page_wrapper
 from directory.errors import ApiError
 from directory.extensions import db
-from directory.geo.ranking import (
+from directory.hsds import serialize
+from directory.institutions import queries
+from directory.institutions.models import Service
+from directory.search.operations import SearchRequest, search_directory
+from directory.search.ranking import (
     LEVEL_ELSEWHERE,
     LEVEL_PROVINCE,
     LEVEL_REGENCY,
     Criteria,
     Ranked,
 )
-from directory.hsds import serialize
-from directory.institutions import queries
-from directory.institutions.models import Service
-from directory.search.service import (
-    HOTLINES,
-    Answer,
-    Query,
-    UnknownPlace,
-    find_beyond,
-    find_services,
-    resolve_origin,
-)
+from directory.search.service import HOTLINES, Beyond, UnknownPlace, find_services
 from directory.search_cache import cached, cached_parts, current_minute
 
 
@@ -65,20 +59,16 @@ def criteria_of(filters: params.ServiceFilters, search: params.ServiceSearch) ->
     )
 
 
-def origin_or_400(search: params.ServiceSearch):
-    try:
-        return resolve_origin(search.latitude, search.longitude, search.near)
-    except UnknownPlace as unknown:
-        if unknown.candidates:
-            reason = _(
-                "Nama tempat tidak jelas; maksud Anda: %(places)s?",
-                places="; ".join(f"{c.label} ({c.region.code})" for c in unknown.candidates[:5]),
-            )
-        else:
-            reason = _("Tempat tidak dikenal.")
-        raise ApiError(
-            _("Parameter tidak valid."), code="invalid_parameter", fields={"near": reason}
-        ) from None
+def unknown_place_error(unknown: UnknownPlace) -> ApiError:
+    """A 400 naming ``near``: the candidates of an unclear name, or that it is unknown."""
+    if unknown.candidates:
+        reason = _(
+            "Nama tempat tidak jelas; maksud Anda: %(places)s?",
+            places="; ".join(f"{c.label} ({c.region.code})" for c in unknown.candidates[:5]),
+        )
+    else:
+        reason = _("Tempat tidak dikenal.")
+    return ApiError(_("Parameter tidak valid."), code="invalid_parameter", fields={"near": reason})
 
 
 def search_page(chosen: params.ServiceListParams, now: datetime | None = None) -> dict[str, Any]:
@@ -90,19 +80,24 @@ def search_page(chosen: params.ServiceListParams, now: datetime | None = None) -
 
 def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict[str, Any]:
     search = chosen.search
-    origin = origin_or_400(search)
     paging = chosen.paging
-    sort = search.sort or ("distance" if origin is not None else "relevance")
-    query = Query(
+    request = SearchRequest(
         text=search.text,
         criteria=criteria_of(chosen.filters, search),
-        origin=origin,
-        sort=sort,
-        offset=(paging.page - 1) * paging.per_page,
-        limit=paging.per_page,
+        page=paging.page,
+        per_page=paging.per_page,
+        latitude=search.latitude,
+        longitude=search.longitude,
+        place=search.near,
+        sort=search.sort,
         now=now,
     )
-    answer = find_services(query)
+    try:
+        # find_services looked up here, at each call: the tests count the searches.
+        outcome = search_directory(request, find=find_services)
+    except UnknownPlace as unknown:
+        raise unknown_place_error(unknown) from None
+    answer = outcome.answer
     items = answer.page.items
     options = queries.service_full_options() if chosen.full else queries.service_summary_options()
     to_hsds = serialize.service_to_hsds if chosen.full else serialize.service_summary_to_hsds
@@ -123,7 +118,7 @@ def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict
             # To 10 m; a safe house's distance is to its regency's stand-in point (its
             # place in the ranking already is: ``directory.geo.confidential``).
             entry["distance_km"] = round(item.distance_km, 2)
-        if sort == "policy":
+        if outcome.query.sort == "policy":
             entry["ranking"] = ranking_of(item)
         contents.append(entry)
     total = answer.page.total
@@ -140,10 +135,10 @@ def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict
     page["understood"] = [
         {"term_id": term.term_id, "name": term.name} for term in answer.understood
     ]
-    if origin is not None:
+    if outcome.origin is not None:
         page["hidden_out_of_area"] = answer.page.hidden_out_of_area
-    if not answer.page.total:
-        page.update(dead_end(query, answer))
+    if outcome.beyond is not None:
+        page.update(dead_end(outcome.beyond))
     return page
 
 
@@ -161,9 +156,8 @@ def ranking_of(item: Ranked) -> dict[str, Any]:
     }
 
 
-def dead_end(query: Query, answer: Answer) -> dict[str, Any]:
+def dead_end(beyond: Beyond) -> dict[str, Any]:
     """The nearest matches beyond the range, resembling problems, and the hotlines."""
-    beyond = find_beyond(query, answer)
     names = dict(
         db.session.execute(
             select(Service.id, Service.name).where(

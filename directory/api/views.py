@@ -16,7 +16,21 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import Select
 
-from directory.api import bp, params, search
+# The API's other route modules add their routes to the same blueprint.
+from directory.api import (  # noqa: F401
+    auth,
+    break_glass,
+    conversation,
+    fhir,
+    jsonbody,
+    params,
+    places,
+    referrals,
+    reports,
+    search,
+)
+from directory.api.blueprint import bp
+from directory.api.caching import private_answer, public_json
 from directory.api.openapi import build_openapi
 from directory.api.paging import paginated
 from directory.errors import ApiError
@@ -32,8 +46,6 @@ from directory.institutions.models import (
 )
 
 HSDS_PROFILE = "https://docs.openreferral.org/en/latest/hsds/"
-# The directory is public and changes rarely: shared caches may keep an answer briefly.
-PUBLIC_MAX_AGE = 60
 
 
 @bp.get("/")
@@ -51,23 +63,6 @@ def openapi() -> ResponseReturnValue:
 
 
 # Helpers
-
-
-def public_json(payload: Any) -> Response:
-    """JSON of public directory data, cacheable for a minute."""
-    response = jsonify(payload)
-    response.cache_control.public = True
-    response.cache_control.max_age = PUBLIC_MAX_AGE
-    return response
-
-
-def private_answer(response: Response) -> None:
-    """An answer that reveals where the person asking is (or looks): no shared cache may
-    keep it, and no cache at all need."""
-    response.cache_control.public = False
-    response.cache_control.max_age = None
-    response.cache_control.private = True
-    response.cache_control.no_store = True
 
 
 def paging_limits() -> dict[str, int]:

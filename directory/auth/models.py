@@ -45,6 +45,9 @@ class User(UserMixin, Model):
     organization_id: Mapped[str | None] = mapped_column(
         ForeignKey("organization.id"), index=True, default=None
     )
+    # A network coordinator (administrator) responsible for one province (its two-digit
+    # Kemendagri code): overdue referrals there are escalated to them (None: everywhere).
+    province_code: Mapped[str | None] = mapped_column(String(2), default=None)
     password_hash: Mapped[str] = mapped_column(String(255))
     # Part of the id kept in the session cookie; a new value ends every session that
     # carries the old one (logging out, changing the password).

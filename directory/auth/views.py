@@ -40,6 +40,9 @@ KEPT_SESSION_KEYS = ("lang",)
 
 
 def landing_page(user: User) -> str:
+    if user.is_admin:
+        # What waits for the network's administrators (directory.admin.waiting).
+        return url_for("admin.dashboard")
     if user.is_counsellor:
         return url_for("referrals.outbox")
     return url_for("referrals.inbox")

@@ -4,11 +4,12 @@ the page, never an error page. Pure: no Flask request state."""
 from __future__ import annotations
 
 import math
-import uuid
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
+
+from directory.querystring import QueryReader, parse_uuid
 
 RADII_KM = (5, 10, 25, 50, 100, 250)
 PER_PAGE = 10
@@ -61,7 +62,7 @@ def _uuid(raw: str | None) -> str | None:
     if not raw:
         return None
     try:
-        return str(uuid.UUID(raw))
+        return parse_uuid(raw)
     except ValueError:
         return None
 
@@ -108,6 +109,5 @@ def read_form(args: MultiDict[str, str]) -> FinderForm:
         form.client_age = int(age)
     elif age:
         form.errors["usia"] = _("Usia klien harus bilangan bulat 0-120 (tahun).")
-    page = args.get("halaman", "1")
-    form.page = min(int(page), MAX_PAGE) if page.isdigit() and int(page) >= 1 else 1
+    form.page = QueryReader(args).page("halaman", maximum=MAX_PAGE)
     return form

@@ -6,46 +6,35 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
-from directory.finder import bp
 from directory.finder.form import PER_PAGE, RADII_KM, FinderForm, read_form
-from directory.finder.why import origin_regions, policy_reasons
 from directory.geo import confidential as confidentiality
-from directory.geo.gazetteer import likeliest
 from directory.geo.hours import OpenState
 from directory.geo.models import Region
-from directory.geo.ranking import Criteria, Origin, Ranked
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
     TAXONOMY_SERVICE_TYPES,
-    Location,
-    Organization,
     Phone,
     Service,
-    ServiceAtLocation,
     TaxonomyTerm,
 )
 from directory.map.folium_maps import MapPoint, small_map
 from directory.public.helpers import term_name
 from directory.public.queries import home_regency, regions_by_code
-from directory.search.service import (
-    Answer,
-    Query,
-    UnknownPlace,
-    find_beyond,
-    find_services,
-    origin_of,
-    resolve_origin,
-)
+from directory.search.operations import SearchRequest, search_directory
+from directory.search.ranking import Criteria, Ranked
+from directory.search.service import Answer, Beyond, Query, UnknownPlace, find_services
+from directory.search.why import load_services, origin_regions, policy_reasons, whereabouts
 from directory.search_cache import cached, current_minute
+
+bp = Blueprint("finder", __name__)
 
 
 def term_options(taxonomy_id: str) -> list[TaxonomyTerm]:
@@ -56,12 +45,6 @@ def term_options(taxonomy_id: str) -> list[TaxonomyTerm]:
             .order_by(TaxonomyTerm.name)
         )
     )
-
-
-def distance_text(distance: float) -> str:
-    if distance < 1:
-        return _("%(m)s m", m=format_decimal(round(distance * 1000, -1)))
-    return _("%(km)s km", km=format_decimal(round(distance, 1)))
 
 
 def _clock(moment: datetime) -> str:
@@ -88,19 +71,6 @@ def open_text(state: OpenState | None) -> tuple[str, str]:
             zone=state.zone,
         ), "closed"
     return _("Tutup"), "closed"
-
-
-def whereabouts(item: Ranked, regencies: dict[str, Region]) -> str | None:
-    """How far the result is, in words; for a safe house only the regency/city it is in
-    ("di Kota Serang"): its distance is to a stand-in point, which a number would
-    present as its own (``directory.geo.confidential``)."""
-    place = item.place
-    if place is not None and place.confidential:
-        regency = regencies.get(place.region_code or "")
-        return _("di %(place)s", place=regency.name) if regency else _("lokasi dirahasiakan")
-    if item.distance_km is None:
-        return None
-    return distance_text(item.distance_km)
 
 
 def reasons(
@@ -144,21 +114,6 @@ def criteria_of(form: FinderForm, own_organization_id: str | None = None) -> Cri
     )
 
 
-def load_services(ids: list[str]) -> dict[str, Service]:
-    site = selectinload(Service.service_at_locations)
-    statement = (
-        select(Service)
-        .where(Service.id.in_(ids))
-        .options(
-            selectinload(Service.organization).selectinload(Organization.phones),
-            selectinload(Service.phones),
-            site.selectinload(ServiceAtLocation.phones),
-            site.selectinload(ServiceAtLocation.location).selectinload(Location.phones),
-        )
-    )
-    return {service.id: service for service in db.session.scalars(statement).unique()}
-
-
 def phones_of(service: Service) -> list[Phone]:
     """The service's own numbers, else those at its public locations, else its
     organization's: a safe house's own number is never shown
@@ -176,10 +131,9 @@ def phones_of(service: Service) -> list[Phone]:
     return found or list(service.organization.phones)
 
 
-def dead_end(query: Query, answer: Answer, regencies: dict[str, Region]) -> dict[str, object]:
+def dead_end(beyond: Beyond, regencies: dict[str, Region]) -> dict[str, object]:
     """What a search that found nothing offers: the nearest matches beyond the range
     with their distance, and the problems and service types the words resemble."""
-    beyond = find_beyond(query, answer)
     services = load_services([item.id for item in beyond.nearest])
     regencies = regencies | regions_by_code(
         item.place.region_code
@@ -253,42 +207,43 @@ def search() -> ResponseReturnValue:
             form.place = staff_place() or ""
         return render_template("finder/search.html", **context)
 
-    origin: Origin | None = None
-    origin_label: str | None = None
-    try:
-        origin = resolve_origin(form.latitude, form.longitude, form.place or None)
-    except UnknownPlace as unknown:
-        chosen_place = likeliest(unknown.candidates)
-        if chosen_place is None:
-            form.errors["tempat"] = _(
-                "Tempat tidak dikenal. Coba nama kabupaten, kota atau kecamatan."
-            )
-            return render_template("finder/search.html", **context)
-        # The likeliest place answers; the others are offered.
-        origin = origin_of(chosen_place.region)
-        origin_label = chosen_place.label
-        context["candidates"] = [c for c in unknown.candidates if c != chosen_place][:8]
-        context["place_chosen"] = chosen_place.label
-    if origin is not None and origin_label is None:
-        origin_label = form.place or _("lokasi Anda")
-
     chosen = [
         term for term in problems + service_types if term.id in (*form.problems, form.service_type)
     ]
     excluded = own_organization()
-    query = Query(
+    asked = SearchRequest(
         text=form.text or None,
         criteria=criteria_of(form, excluded),
-        origin=origin,
+        page=form.page,
+        per_page=PER_PAGE,
+        latitude=form.latitude,
+        longitude=form.longitude,
+        place=form.place or None,
+        guess_place=True,
         # With a place: the counsellor's ranking (directory.search.policy).
-        sort="policy" if origin is not None else "relevance",
-        offset=(form.page - 1) * PER_PAGE,
-        limit=PER_PAGE,
+        policy=True,
     )
-    # The ranked page shows opening hours: shared between requests of the same minute.
-    answer = cached(
-        ("finder", query, current_minute()), lambda: find_services(query), _not_degraded
-    )
+
+    def find(query: Query) -> Answer:
+        # The ranked page shows opening hours: shared between requests of the same minute.
+        return cached(
+            ("finder", query, current_minute()), lambda: find_services(query), _not_degraded
+        )
+
+    try:
+        outcome = search_directory(asked, find=find)
+    except UnknownPlace:
+        form.errors["tempat"] = _("Tempat tidak dikenal. Coba nama kabupaten, kota atau kecamatan.")
+        return render_template("finder/search.html", **context)
+    origin, answer = outcome.origin, outcome.answer
+    origin_label: str | None = None
+    if outcome.place_chosen is not None:
+        # The likeliest place answers; the others are offered.
+        origin_label = outcome.place_chosen.label
+        context["candidates"] = list(outcome.other_places[:8])
+        context["place_chosen"] = outcome.place_chosen.label
+    if origin is not None and origin_label is None:
+        origin_label = form.place or _("lokasi Anda")
     services = load_services([item.id for item in answer.page.items])
     regencies = regions_by_code(
         item.place.region_code
@@ -326,8 +281,8 @@ def search() -> ResponseReturnValue:
         if place is not None and not place.confidential and place.has_coordinates:
             points.append(MapPoint(place.latitude, place.longitude, service.name))  # type: ignore[arg-type]
     beyond = None
-    if not answer.page.total:
-        beyond = dead_end(query, answer, regencies)
+    if outcome.beyond is not None:
+        beyond = dead_end(outcome.beyond, regencies)
     context.update(
         understood=[term.name for term in answer.understood],
         hidden_out_of_area=answer.page.hidden_out_of_area,

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# See directory/geo/ranking.py: the spherical error is below 0.56% in Indonesia.
+# See directory/search/ranking.py: the spherical error is below 0.56% in Indonesia.
 SPHERE_ERROR = 0.01
 CANDIDATE_FACTOR = (1 + SPHERE_ERROR) / (1 - SPHERE_ERROR)
 # An angle from its cosine is good to about 1e-8 radians (0.1 m); allow 1e-6 (6 m).
@@ -321,3 +321,22 @@ def summarise(result: dict[str, list[Coverage]]) -> list[RegencyGaps]:
         summary,
         key=lambda item: (-len(item.gap_problem_ids), item.regency.province, item.regency.name),
     )
+
+
+def in_province(regencies: Sequence[Regency], province_code: str | None) -> list[Regency]:
+    """The regencies of one province (all of them for ``None`` or ``""``)."""
+    if not province_code:
+        return list(regencies)
+    return [regency for regency in regencies if regency.province_code == province_code]
+
+
+def most_offered(points: Iterable[ServicePoint], problem_ids: Sequence[str]) -> str | None:
+    """The problem offered at the most places (ties: the first in ``problem_ids``): where
+    the page starts, a question with an answer that is not "everywhere lacks something"."""
+    counts = dict.fromkeys(problem_ids, 0)
+    for point in points:
+        for problem_id in point.problem_ids:
+            if problem_id in counts:
+                counts[problem_id] += 1
+    best = max(problem_ids, key=lambda problem_id: counts[problem_id], default=None)
+    return best if best is not None and counts[best] else None

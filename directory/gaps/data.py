@@ -27,7 +27,7 @@ REGENCY_LEVELS = ("kabupaten", "kota")
 
 
 @dataclass(frozen=True)
-class Problem:
+class ProblemTerm:
     id: str
     name: str
     name_en: str | None
@@ -48,14 +48,22 @@ def regencies(session: Session) -> list[Regency]:
     return [Regency(code, name, parent, lat, lon) for code, name, parent, lat, lon in rows]
 
 
-def problems(session: Session) -> list[Problem]:
+def provinces(session: Session) -> list[tuple[str, str]]:
+    """Every province as (code, name), by name."""
+    rows = session.execute(
+        select(Region.code, Region.name).where(Region.level == "provinsi").order_by(Region.name)
+    )
+    return [(code, name) for code, name in rows]
+
+
+def problems(session: Session) -> list[ProblemTerm]:
     """The active terms of the problem taxonomy, by name."""
     rows = session.execute(
         select(TaxonomyTerm.id, TaxonomyTerm.name, TaxonomyTerm.name_en)
         .where(TaxonomyTerm.taxonomy_id == TAXONOMY_PROBLEMS, TaxonomyTerm.active.is_(True))
         .order_by(TaxonomyTerm.name)
     )
-    return [Problem(id, name, name_en) for id, name, name_en in rows]
+    return [ProblemTerm(id, name, name_en) for id, name, name_en in rows]
 
 
 def service_points(session: Session) -> list[ServicePoint]:

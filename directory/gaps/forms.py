@@ -14,6 +14,7 @@ DEFAULT_DISTANCE_KM = 50
 # Farther than any regency is from its neighbours' services; beyond it the question is moot.
 MAX_DISTANCE_KM = 1000
 ALL_PROBLEMS = ""
+ALL_PROVINCES = ""
 
 
 class GapForm(FlaskForm):
@@ -26,7 +27,13 @@ class GapForm(FlaskForm):
         default=str(DEFAULT_DISTANCE_KM),
         render_kw={"inputmode": "numeric", "maxlength": 6, "autocomplete": "off"},
     )
+    provinsi = SelectField(_l("Provinsi"), validate_choice=False, default=ALL_PROVINCES)
     semua_wilayah = BooleanField(_l("Hitung juga layanan di luar wilayah layanannya"))
+
+    def validate_provinsi(self, field: Field) -> None:
+        known = {value for value, _label in self.provinsi.choices or []}
+        if (field.data or ALL_PROVINCES) not in known:
+            raise ValidationError(_l("Pilihan provinsi tidak dikenal."))
 
     def validate_masalah(self, field: Field) -> None:
         known = {value for value, _label in self.masalah.choices or []}
@@ -54,3 +61,7 @@ class GapForm(FlaskForm):
     @property
     def problem_id(self) -> str:
         return self.masalah.data or ALL_PROBLEMS
+
+    @property
+    def province_code(self) -> str:
+        return self.provinsi.data or ALL_PROVINCES

@@ -19,7 +19,7 @@ from directory.gaps.analysis import Regency
 from directory.map.folium_assets import INDONESIA_BOUNDS, RenderedMap, base_map, render_map
 
 if TYPE_CHECKING:
-    from directory.gaps.views import GapReport
+    from directory.gaps.report import GapReport
 
 # Orange-red and blue: told apart with the common colour-vision deficiencies; covered
 # regencies also carry a white ring, so colour is not the only cue (the legend on the page

@@ -11,48 +11,22 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from functools import cached_property
 from time import perf_counter
 from typing import Any
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from directory.extensions import db
-from directory.gaps import analysis, bp, data
-from directory.gaps.forms import ALL_PROBLEMS, GapForm
+from directory.gaps import analysis, data
+from directory.gaps.forms import ALL_PROBLEMS, ALL_PROVINCES, GapForm
 from directory.gaps.maps import gap_map
+from directory.gaps.report import GapReport
 from directory.public.helpers import display_locale
 
-
-@dataclass
-class GapReport:
-    """The analysis for one choice of problem (or all) and distance."""
-
-    problems: list[data.Problem]
-    distance_km: int
-    result: dict[str, list[analysis.Coverage]]
-    seconds: float
-
-    def rows(self, problem_id: str) -> list[analysis.Coverage]:
-        """Every regency for one problem, gaps first (:func:`analysis.gap_order`)."""
-        return analysis.gap_order(self.result[problem_id])
-
-    @cached_property
-    def summary(self) -> list[analysis.RegencyGaps]:
-        return analysis.summarise(self.result)
-
-    @property
-    def regency_count(self) -> int:
-        return len(self.summary)
-
-    @property
-    def gap_count(self) -> int:
-        """Regencies lacking a suitable service for at least one of the problems."""
-        return sum(1 for item in self.summary if item.gap_problem_ids)
+bp = Blueprint("gaps", __name__)
 
 
 def _admin_only() -> None:
@@ -60,27 +34,40 @@ def _admin_only() -> None:
         abort(403)
 
 
-def _form() -> tuple[GapForm, list[data.Problem]]:
+def _form() -> tuple[GapForm, list[data.ProblemTerm], list[analysis.ServicePoint]]:
+    """The form, the problems and the suitable places. Opened without a choice, the page
+    starts on the problem offered at the most places, every province: "every regency
+    lacks some service" (the answer for all problems at once) is no place to start."""
     problems = data.problems(db.session)
+    points = data.service_points(db.session)
     locale = display_locale()
     form = GapForm(formdata=request.args if request.args else None)
     form.masalah.choices = [(ALL_PROBLEMS, _("Semua masalah"))] + [
         (problem.id, problem.label(locale)) for problem in problems
     ]
-    return form, problems
+    form.provinsi.choices = [(ALL_PROVINCES, _("Semua provinsi")), *data.provinces(db.session)]
+    if not request.args:
+        form.masalah.data = (
+            analysis.most_offered(points, [problem.id for problem in problems]) or ALL_PROBLEMS
+        )
+    return form, problems, points
 
 
-def _report(form: GapForm, problems: list[data.Problem]) -> GapReport:
+def _report(
+    form: GapForm, problems: list[data.ProblemTerm], points: list[analysis.ServicePoint]
+) -> GapReport:
     chosen = [p for p in problems if form.problem_id in (ALL_PROBLEMS, p.id)]
     started = perf_counter()
     result = analysis.analyse(
-        data.regencies(db.session),
-        data.service_points(db.session),
+        analysis.in_province(data.regencies(db.session), form.province_code),
+        points,
         [problem.id for problem in chosen],
         form.distance_km,
         honour_service_areas=not form.semua_wilayah.data,
     )
-    return GapReport(chosen, form.distance_km, result, perf_counter() - started)
+    names = dict(form.provinsi.choices or [])
+    province = names.get(form.province_code) if form.province_code else None
+    return GapReport(chosen, form.distance_km, result, perf_counter() - started, province=province)
 
 
 def _cell(text: str) -> str:
@@ -90,6 +77,8 @@ def _cell(text: str) -> str:
 
 def _csv_url(form: GapForm) -> str:
     arguments: dict[str, Any] = {"masalah": form.problem_id, "jarak": form.distance_km}
+    if form.province_code:
+        arguments["provinsi"] = form.province_code
     if form.semua_wilayah.data:
         arguments["semua_wilayah"] = "y"
     return url_for(".download", **arguments)
@@ -99,10 +88,10 @@ def _csv_url(form: GapForm) -> str:
 @login_required
 def page() -> ResponseReturnValue:
     _admin_only()
-    form, problems = _form()
+    form, problems, points = _form()
     if not form.validate():
         return render_template("gaps/page.html", form=form, report=None), 400
-    report = _report(form, problems)
+    report = _report(form, problems, points)
     current_app.logger.info(
         "gap analysis: %d problems x %d regencies in %.3f s",
         len(report.problems),
@@ -125,10 +114,10 @@ def page() -> ResponseReturnValue:
 def download() -> ResponseReturnValue:
     """One row per regency and problem: a long table that a spreadsheet can pivot."""
     _admin_only()
-    form, problems = _form()
+    form, problems, points = _form()
     if not form.validate():
         return render_template("gaps/page.html", form=form, report=None), 400
-    report = _report(form, problems)
+    report = _report(form, problems, points)
     names = {problem.id: problem.label(display_locale()) for problem in problems}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -154,7 +143,8 @@ def download() -> ResponseReturnValue:
                     _("ya") if row.covered else _("tidak"),
                 ]
             )
-    filename = f"kesenjangan-{report.distance_km}km.csv"
+    place = f"-{form.province_code}" if form.province_code else ""
+    filename = f"kesenjangan{place}-{report.distance_km}km.csv"
     return Response(
         # A byte order mark, so that spreadsheet programs read the file as UTF-8.
         "\ufeff" + buffer.getvalue(),

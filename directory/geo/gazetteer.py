@@ -65,7 +65,7 @@ RESOLVED_KEPT = 4096
 
 
 @dataclass(frozen=True)
-class Region:
+class RegionEntry:
     code: str
     name: str
     level: str
@@ -76,7 +76,7 @@ class Region:
 
 @dataclass(frozen=True)
 class Candidate:
-    region: Region
+    region: RegionEntry
     # Names of the parents, smallest first, for display ("Kota Serang, Banten").
     context: tuple[str, ...]
     score: float
@@ -90,7 +90,7 @@ class Candidate:
 class Resolution:
     """The answer to "where is this?": one place, several, or none."""
 
-    place: Region | None
+    place: RegionEntry | None
     candidates: tuple[Candidate, ...] = ()
 
     @property
@@ -109,7 +109,7 @@ def _split_level(words: list[str]) -> tuple[str | None, list[str]]:
     return None, words
 
 
-def _core(region: Region) -> str:
+def _core(region: RegionEntry) -> str:
     """``Kota Administrasi Jakarta Selatan`` -> ``jakarta selatan``."""
     _, words = _split_level(normalize(region.name).split())
     if words[:1] == ["administrasi"]:
@@ -127,9 +127,9 @@ def _expand(words: list[str]) -> str:
 class Gazetteer:
     """Look-ups over a list of regions; build once per process."""
 
-    def __init__(self, regions: Iterable[Region]) -> None:
+    def __init__(self, regions: Iterable[RegionEntry]) -> None:
         self.regions = {region.code: region for region in regions}
-        self.by_core: dict[str, list[Region]] = defaultdict(list)
+        self.by_core: dict[str, list[RegionEntry]] = defaultdict(list)
         for region in self.regions.values():
             self.by_core[_core(region)].append(region)
         self.cores = sorted(self.by_core)
@@ -146,7 +146,7 @@ class Gazetteer:
         # the users'.
         self._resolved: dict[str, Resolution] = {}
 
-    def context(self, region: Region) -> tuple[str, ...]:
+    def context(self, region: RegionEntry) -> tuple[str, ...]:
         names = []
         code = region.parent_code
         while code and code in self.regions:
@@ -155,7 +155,7 @@ class Gazetteer:
             code = parent.parent_code
         return tuple(names)
 
-    def _descends(self, region: Region, ancestors: set[str]) -> bool:
+    def _descends(self, region: RegionEntry, ancestors: set[str]) -> bool:
         return any(region.code.startswith(f"{code}.") for code in ancestors)
 
     def search(self, text: str, limit: int = 10) -> list[Candidate]:
@@ -174,7 +174,7 @@ class Gazetteer:
         query = _expand(words) if level is None else " ".join(words)
         scored: dict[str, float] = {}
 
-        def consider(region: Region, score: float) -> None:
+        def consider(region: RegionEntry, score: float) -> None:
             if level and region.level != level:
                 return
             if ancestors is not None and not self._descends(region, ancestors):

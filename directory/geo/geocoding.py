@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.geo import models
-from directory.geo.gazetteer import Gazetteer, Region, Resolution
+from directory.geo.gazetteer import Gazetteer, RegionEntry, Resolution
 
 ONLINE_CACHE_SIZE = 1024
 
@@ -37,7 +37,7 @@ class GazetteerGeocoder(Geocoder):
         self.gazetteer = gazetteer
 
     @staticmethod
-    def _location(region: Region, label: str) -> Location:
+    def _location(region: RegionEntry, label: str) -> Location:
         return Location(
             label,
             Point(region.latitude, region.longitude),
@@ -67,7 +67,7 @@ class GazetteerGeocoder(Geocoder):
         return location if exactly_one else [location]
 
 
-def regions_from_database() -> list[Region]:
+def regions_from_database() -> list[RegionEntry]:
     rows = db.session.execute(
         select(
             models.Region.code,
@@ -78,7 +78,7 @@ def regions_from_database() -> list[Region]:
             models.Region.longitude,
         )
     )
-    return [Region(*row) for row in rows]
+    return [RegionEntry(*row) for row in rows]
 
 
 def gazetteer(app: Flask | None = None) -> Gazetteer:

@@ -5,6 +5,8 @@ Hours are in the local time of the location (WIB, WITA or WIT, from its province
 ``closes_at``. Closing before (or at) opening means the hours cross midnight: Friday
 20:00-02:00 is open until 02:00 on Saturday. Opening and closing at the same time means
 open the whole day (``00:00``-``00:00`` is the usual way to write a 24-hour service).
+Closing at ``23:59`` means closing at the end of the day (midnight): ``00:00``-``23:59``
+every day is open around the clock, not closed for a minute each night.
 """
 
 from __future__ import annotations
@@ -18,6 +20,14 @@ from directory.geo.timezones import UTC_OFFSET_HOURS, ZONES
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 ALL_DAYS = 0b1111111
 MINUTES_PER_WEEK = 7 * 24 * 60
+
+
+MIDNIGHT = time(0, 0)
+
+
+def is_end_of_day(closes: time) -> bool:
+    """``23:59`` (with any seconds) is how many write "until midnight"."""
+    return closes.hour == 23 and closes.minute == 59
 
 
 def weekday_mask(byday: str | None) -> int:
@@ -43,7 +53,7 @@ class OpeningHours:
 
     @property
     def all_day(self) -> bool:
-        return self.opens == self.closes
+        return self.opens == self.closes or (self.opens == MIDNIGHT and is_end_of_day(self.closes))
 
     @property
     def crosses_midnight(self) -> bool:
@@ -52,7 +62,9 @@ class OpeningHours:
     def _minutes(self) -> tuple[int, int]:
         start = self.opens.hour * 60 + self.opens.minute
         end = self.closes.hour * 60 + self.closes.minute
-        if end <= start:
+        if is_end_of_day(self.closes) and self.opens != self.closes:
+            end = 24 * 60
+        elif end <= start:
             end += 24 * 60
         return start, end
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from directory.crypto import EncryptedText
 from directory.database import utcnow
 from directory.extensions import Model
-from directory.privacy.crypto import EncryptedText
 from directory.sqltypes import UTCDateTime
 
 

@@ -34,7 +34,7 @@ KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
 @dataclass(frozen=True)
-class Answer:
+class StoredAnswer:
     status_code: int
     location: str | None = None
     body: str | None = None
@@ -83,9 +83,9 @@ def claim(
     now: datetime,
     *,
     wait_seconds: float = WAIT_SECONDS,
-) -> int | Answer:
+) -> int | StoredAnswer:
     """Claim ``key`` for this request (committed) and return the claim's id; or, for a
-    repeat of a request that was answered, its :class:`Answer`.
+    repeat of a request that was answered, its :class:`StoredAnswer`.
 
     :raises KeyReused: the key came with another request within 24 hours.
     :raises InProgress: the first request is still under way after ``wait_seconds``.
@@ -114,7 +114,7 @@ def claim(
             db.session.rollback()
             raise KeyReused
         if found.status_code is not None:
-            answer = Answer(found.status_code, found.location, found.response_body)
+            answer = StoredAnswer(found.status_code, found.location, found.response_body)
             db.session.rollback()
             return answer
         if found.created_at <= now - timedelta(seconds=TAKEOVER_SECONDS):
@@ -137,7 +137,7 @@ def claim(
         time.sleep(POLL_SECONDS)
 
 
-def complete(claim_id: int, answer: Answer) -> None:
+def complete(claim_id: int, answer: StoredAnswer) -> None:
     """Store the answer in the current transaction (the one that stores the work)."""
     db.session.execute(
         update(IdempotencyKey)
@@ -150,7 +150,7 @@ def complete(claim_id: int, answer: Answer) -> None:
     )
 
 
-def finish(claim_id: int, answer: Answer) -> None:
+def finish(claim_id: int, answer: StoredAnswer) -> None:
     """Store the answer of a request that changed nothing (a refusal), and commit."""
     complete(claim_id, answer)
     db.session.commit()

@@ -22,7 +22,7 @@ from directory.database import utcnow
 from directory.errors import ApiError, error_body
 from directory.extensions import db
 from directory.idempotency import operations
-from directory.idempotency.operations import Answer
+from directory.idempotency.operations import StoredAnswer
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -47,11 +47,11 @@ def remember(response: BaseResponse) -> None:
         return
     location = response.headers.get("Location")
     body = None if response.is_streamed else response.get_data(as_text=True)
-    operations.complete(claim_id, Answer(response.status_code, location, body))
+    operations.complete(claim_id, StoredAnswer(response.status_code, location, body))
     g.setdefault(_REMEMBERED, True)
 
 
-def _replay(answer: Answer) -> Response:
+def _replay(answer: StoredAnswer) -> Response:
     response = current_app.response_class(
         answer.body or "", status=answer.status_code, mimetype="application/json"
     )
@@ -70,7 +70,7 @@ def _after(claim_id: int, response: Response) -> Response:
     else:
         body = None if response.is_streamed else response.get_data(as_text=True)
         operations.finish(
-            claim_id, Answer(response.status_code, response.headers.get("Location"), body)
+            claim_id, StoredAnswer(response.status_code, response.headers.get("Location"), body)
         )
     return response
 
@@ -109,7 +109,7 @@ def idempotent_api(view: View) -> View:
                 status=409,
                 code="conflict",
             ) from None
-        if isinstance(claimed, Answer):
+        if isinstance(claimed, StoredAnswer):
             return _replay(claimed)
         setattr(g, _CLAIM, claimed)
         try:
@@ -153,9 +153,9 @@ def _once_per_form(view: View, fallback: Callable[..., str]) -> View:
             claimed = operations.claim(current_user.id, key, request_fingerprint, utcnow())
         except (operations.KeyReused, operations.InProgress):
             claimed = None
-        if claimed is None or isinstance(claimed, Answer):
+        if claimed is None or isinstance(claimed, StoredAnswer):
             flash(_("Formulir ini sudah dikirim; tidak dikirim dua kali."), "info")
-            target = claimed.location if isinstance(claimed, Answer) else None
+            target = claimed.location if isinstance(claimed, StoredAnswer) else None
             return redirect(target or fallback(**kwargs), code=303)
         setattr(g, _CLAIM, claimed)
         try:

@@ -39,6 +39,7 @@ REFERENCE_NUMBER_SYSTEM = f"{SYSTEM}:referral-number"
 REFERRAL_STATUS_SYSTEM = f"{SYSTEM}:referral-status"
 DECLINE_REASON_SYSTEM = f"{SYSTEM}:decline-reason"
 WITHDRAW_REASON_SYSTEM = f"{SYSTEM}:withdraw-reason"
+HOLD_REASON_SYSTEM = f"{SYSTEM}:hold-reason"
 OUTPUT_TYPE_SYSTEM = f"{SYSTEM}:referral-output"
 OUTCOME_SYSTEM = f"{SYSTEM}:referral-outcome"
 SERVICE_SYSTEM = f"{SYSTEM}:service"
@@ -58,6 +59,7 @@ TASK_STATUS = {
     states.IN_PROGRESS: "in-progress",
     # states.CLOSED: "completed" or "failed", by the outcome (task_status).
     states.WITHDRAWN: "cancelled",
+    states.ON_HOLD: "on-hold",
 }
 # ServiceRequest.status: the request stands until it is answered for good.
 SERVICE_REQUEST_STATUS = {
@@ -65,6 +67,8 @@ SERVICE_REQUEST_STATUS = {
     states.RECEIVED: "active",
     states.ACCEPTED: "active",
     states.IN_PROGRESS: "active",
+    # The receiver paused the task; the request itself stands.
+    states.ON_HOLD: "active",
     states.CLOSED: "completed",
     states.DECLINED: "revoked",
     states.WITHDRAWN: "revoked",
@@ -221,7 +225,12 @@ def service_request(referral: Referral, *, subject: FhirDict) -> FhirDict:
 
 
 def _status_reason(referral: Referral) -> FhirDict | None:
-    """The code (never the free text) of why it was declined or withdrawn."""
+    """The code (never the free text) of why it was declined, withdrawn or put on hold."""
+    if referral.status == states.ON_HOLD:
+        holds = [event for event in referral.events if event.action == states.HOLD]
+        if holds and holds[-1].reason_code:
+            return _concept(HOLD_REASON_SYSTEM, holds[-1].reason_code)
+        return None
     if not referral.end_reason_code:
         return None
     if referral.status == states.DECLINED:

@@ -33,7 +33,7 @@ LISTING_APPROVED = "listing_approved"
 LISTING_REJECTED = "listing_rejected"
 
 
-class NotAllowed(Exception):
+class ListingNotAllowed(Exception):
     """The actor may not do this to this listing."""
 
 
@@ -70,7 +70,7 @@ def _owner_id(record: ListingRecord) -> str:
 
 def _require_keeper(user: User, record: ListingRecord) -> None:
     if not can_keep_listing(user, _owner_id(record)):
-        raise NotAllowed
+        raise ListingNotAllowed
 
 
 def record_of(change: ListingChange) -> ListingRecord | None:
@@ -103,7 +103,7 @@ def propose_change(
     nothing differs. A field left as it reads now is taken as is, so a value this form
     could not have produced (imported data) does not block changing another field.
 
-    :raises NotAllowed: the actor does not keep this organization's listing.
+    :raises ListingNotAllowed: the actor does not keep this organization's listing.
     :raises fields.FieldsInvalid: some typed value is wrong.
     """
     _require_keeper(actor, record)
@@ -148,7 +148,7 @@ def update_availability(
     """Change capacity and whether the service takes referrals now, without review, and
     audit it. Returns whether anything changed.
 
-    :raises NotAllowed: the actor does not keep this organization's listing.
+    :raises ListingNotAllowed: the actor does not keep this organization's listing.
     :raises fields.FieldsInvalid: the note is too long.
     """
     _require_keeper(actor, service)
@@ -184,11 +184,11 @@ def update_availability(
 def withdraw_change(change: ListingChange, actor: User, *, now: datetime | None = None) -> None:
     """Staff of the organization take back a change still waiting for review.
 
-    :raises NotAllowed: the actor does not keep this organization's listing.
+    :raises ListingNotAllowed: the actor does not keep this organization's listing.
     :raises ChangeClosed: it was already reviewed or withdrawn.
     """
     if not can_keep_listing(actor, change.organization_id):
-        raise NotAllowed
+        raise ListingNotAllowed
     if change.status != PENDING:
         raise ChangeClosed
     change.status = WITHDRAWN
@@ -233,7 +233,7 @@ def conflicts(change: ListingChange) -> dict[str, str]:
 
 def _require_reviewable(change: ListingChange, reviewer: User) -> None:
     if not (reviewer.active and reviewer.is_admin):
-        raise NotAllowed
+        raise ListingNotAllowed
     if change.status != PENDING:
         raise ChangeClosed
 
@@ -251,7 +251,7 @@ def approve_change(
     The audit rows name the proposer as ``updated_by`` (the author of the new values);
     the reviewer and the time of review stay on the change itself.
 
-    :raises NotAllowed: the reviewer is no administrator.
+    :raises ListingNotAllowed: the reviewer is no administrator.
     :raises ChangeClosed: the change is no longer pending.
     :raises ChangeConflict: the record changed since the proposal (or is gone) and
         ``overwrite`` was not asked for; a record that is gone cannot be overwritten.
@@ -290,7 +290,7 @@ def reject_change(
 ) -> None:
     """Reject with a note to the proposer; the listing stays as it is.
 
-    :raises NotAllowed: the reviewer is no administrator.
+    :raises ListingNotAllowed: the reviewer is no administrator.
     :raises ChangeClosed: the change is no longer pending.
     :raises fields.FieldsInvalid: the note is empty or too long.
     """

@@ -10,9 +10,7 @@ organization's record), call one operation and commit.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -20,7 +18,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from directory.api.params import list_page
 from directory.auth.models import User
 from directory.database import utcnow
 from directory.extensions import db
@@ -37,8 +34,9 @@ from directory.listings.forms import (
     ServiceListingForm,
 )
 from directory.listings.models import APPROVED, REJECTED, ListingChange
+from directory.querystring import list_page
 
-bp = Blueprint("listings", __name__, cli_group="listings")
+bp = Blueprint("listings", __name__)
 
 PER_PAGE = 25
 RECENTLY_REVIEWED = 10
@@ -352,27 +350,3 @@ def reject(change_id: uuid.UUID) -> ResponseReturnValue:
     db.session.commit()
     flash(_("Usulan ditolak; pengusul diberi tahu."), "success")
     return redirect(url_for(".queue"), code=303)
-
-
-# ``flask listings remind-stale``
-
-
-@bp.cli.command("remind-stale")
-@click.option(
-    "--now",
-    "now_text",
-    default=None,
-    help="Act as if it were this moment (ISO 8601 with offset); for trying it out.",
-)
-def remind_stale_command(now_text: str | None) -> None:
-    """Remind the staff of listings unverified for six months (at most every 30 days).
-
-    Safe to run as often as wanted, from cron for instance once a day."""
-    now = utcnow()
-    if now_text:
-        now = datetime.fromisoformat(now_text)
-        if now.tzinfo is None:
-            raise click.BadParameter("give the offset, e.g. 2027-06-01T08:00:00+00:00")
-    reminded = stale.remind_stale(now)
-    db.session.commit()
-    click.echo(f"listings: reminded the staff of {len(reminded)} stale listing(s)")

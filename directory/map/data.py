@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from datetime import date, time
 from typing import Any
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory.geo.hours import OpeningHours, weekday_mask
@@ -60,6 +60,7 @@ from directory.institutions.models import (
     TaxonomyTerm,
 )
 from directory.public.pages import PROVINCE_CODE_LENGTH, regency_code
+from directory.sqltypes import raw_id
 
 FORMAT_VERSION = 1
 COORDINATE_DECIMALS = 5  # about a metre
@@ -133,14 +134,6 @@ def data_version(session: Session) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def _raw(column: Any) -> Any:
-    """An id column as the driver returns it (32 hex digits on SQLite, a ``UUID`` on
-    PostgreSQL): the ``Uuid`` type's conversion of every row to text costs about 1.5 s at
-    10,000 locations. Raw ids are only compared with each other; what leaves this module
-    goes through :func:`_canonical`."""
-    return type_coerce(column, String())
-
-
 def _canonical(raw: Any) -> str:
     """A raw id as the ``Uuid`` type gives it: ``8-4-4-4-12`` hex digits."""
     return str(raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw)))
@@ -157,11 +150,11 @@ class _Phones:
         rows = session.execute(
             select(
                 Phone.number,
-                _raw(Phone.organization_id),
-                _raw(Phone.service_id),
-                _raw(Phone.location_id),
-                _raw(Phone.service_at_location_id),
-                _raw(Phone.contact_id),
+                raw_id(Phone.organization_id),
+                raw_id(Phone.service_id),
+                raw_id(Phone.location_id),
+                raw_id(Phone.service_at_location_id),
+                raw_id(Phone.contact_id),
             ).order_by(Phone.id)
         )
         for number, organization_id, service_id, location_id, at_location_id, contact_id in rows:
@@ -193,10 +186,11 @@ class _Phones:
 
 def build_map_data(session: Session, today: date) -> dict[str, Any]:
     """The whole document (see the module docstring). ``today`` decides which dated
-    schedules apply. Ids are raw inside (see :func:`_raw`), canonical in the document."""
+    schedules apply. Ids are raw inside (see :func:`directory.sqltypes.raw_id`), canonical
+    in the document."""
     mapped = Service.status == MAPPED_STATUS
     services = session.execute(
-        select(_raw(Service.id).label("id"), Service.name, _raw(Service.organization_id))
+        select(raw_id(Service.id).label("id"), Service.name, raw_id(Service.organization_id))
         .where(mapped)
         .order_by(Service.name, Service.id)
     ).all()
@@ -205,9 +199,9 @@ def build_map_data(session: Session, today: date) -> dict[str, Any]:
     at_locations: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)  # loc -> (sal, svc)
     for at_id, service_id, location_id in session.execute(
         select(
-            _raw(ServiceAtLocation.id),
-            _raw(ServiceAtLocation.service_id),
-            _raw(ServiceAtLocation.location_id),
+            raw_id(ServiceAtLocation.id),
+            raw_id(ServiceAtLocation.service_id),
+            raw_id(ServiceAtLocation.location_id),
         )
         .join(Service, Service.id == ServiceAtLocation.service_id)
         .where(mapped)
@@ -222,8 +216,8 @@ def build_map_data(session: Session, today: date) -> dict[str, Any]:
     )
     locations = session.execute(
         select(
-            _raw(Location.id),
-            _raw(Location.organization_id),
+            raw_id(Location.id),
+            raw_id(Location.organization_id),
             Location.name,
             Location.latitude,
             Location.longitude,
@@ -236,7 +230,7 @@ def build_map_data(session: Session, today: date) -> dict[str, Any]:
     physical: set[Any] = set()
     for location_id, kind, line_1, line_2, city in session.execute(
         select(
-            _raw(Address.location_id),
+            raw_id(Address.location_id),
             Address.address_type,
             Address.address_1,
             Address.address_2,
@@ -253,7 +247,7 @@ def build_map_data(session: Session, today: date) -> dict[str, Any]:
 
     terms = session.execute(
         select(
-            _raw(TaxonomyTerm.id),
+            raw_id(TaxonomyTerm.id),
             TaxonomyTerm.name,
             TaxonomyTerm.name_en,
             TaxonomyTerm.taxonomy_id,
@@ -264,7 +258,7 @@ def build_map_data(session: Session, today: date) -> dict[str, Any]:
     term_index = {row[0]: i for i, row in enumerate(terms)}
     service_terms: dict[Any, list[int]] = defaultdict(list)
     for link_id, term_id in session.execute(
-        select(_raw(Attribute.link_id), _raw(Attribute.taxonomy_term_id))
+        select(raw_id(Attribute.link_id), raw_id(Attribute.taxonomy_term_id))
         .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
         .where(Attribute.link_entity == "service", TaxonomyTerm.taxonomy_id.in_(TERM_KINDS))
         .order_by(TaxonomyTerm.name, TaxonomyTerm.id)
@@ -273,7 +267,9 @@ def build_map_data(session: Session, today: date) -> dict[str, Any]:
             service_terms[link_id].append(term_index[term_id])
 
     paid = set(
-        session.scalars(select(_raw(CostOption.service_id)).where(CostOption.amount > 0).distinct())
+        session.scalars(
+            select(raw_id(CostOption.service_id)).where(CostOption.amount > 0).distinct()
+        )
     )
 
     schedules_by: dict[str, dict[Any, list[tuple[Window, float | None]]]] = {
@@ -283,9 +279,9 @@ def build_map_data(session: Session, today: date) -> dict[str, Any]:
     }
     for row in session.execute(
         select(
-            _raw(Schedule.service_id),
-            _raw(Schedule.location_id),
-            _raw(Schedule.service_at_location_id),
+            raw_id(Schedule.service_id),
+            raw_id(Schedule.location_id),
+            raw_id(Schedule.service_at_location_id),
             Schedule.byday,
             Schedule.opens_at,
             Schedule.closes_at,
@@ -309,7 +305,7 @@ def build_map_data(session: Session, today: date) -> dict[str, Any]:
     phones = _Phones(session)
 
     organizations = session.execute(
-        select(_raw(Organization.id), Organization.name)
+        select(raw_id(Organization.id), Organization.name)
         .where(Organization.id.in_(select(Service.organization_id).where(mapped)))
         .order_by(Organization.name, Organization.id)
     ).all()

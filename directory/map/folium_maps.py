@@ -21,9 +21,9 @@ from markupsafe import Markup
 
 from directory.geo.models import Region
 from directory.institutions.models import Location
-from directory.map import bp
+from directory.map.blueprint import bp
+from directory.map.document import map_document
 from directory.map.folium_assets import base_map, render_map
-from directory.map.views import map_document
 
 SINGLE_POINT_ZOOM = 15
 FIT_MAX_ZOOM = 15

@@ -6,6 +6,7 @@ The text is fixed and carries no client data: a referral needs attention, and a 
 
 from __future__ import annotations
 
+import json
 import logging
 import mailbox
 import smtplib
@@ -67,23 +68,73 @@ An administrator asked to read client data more often than allowed in an hour; t
 request was refused and recorded. Please review the break-glass report at the link above.
 """
 
-# The fixed text of each kind of e-mail: (subject, body with a {link}).
+# An overdue referral (directory.referrals.reminders): filled with ``details``, which
+# hold the reference number, the organizations' names and the hours overdue, never client
+# data.
+OVERDUE_SUBJECT = (
+    "Jejaring Rujukan: rujukan {reference} belum dijawab / referral {reference} unanswered"
+)
+OVERDUE_BODY = """\
+Rujukan {reference} dari {sender} kepada {receiver} belum disetujui atau ditolak,
+{hours} jam melewati tenggat jawabannya. Mohon buka dan jawab rujukan ini (masuk dulu
+bila diminta):
+
+    {link}
+
+Referral {reference} from {sender} to {receiver} has been neither accepted nor declined,
+{hours} hours past its response deadline. Please open and answer it at the link above.
+
+Email ini sengaja tidak memuat data klien. / This e-mail deliberately holds no client
+data.
+"""
+ESCALATED_SUBJECT = (
+    "Jejaring Rujukan: rujukan {reference} belum dijawab, perlu tindak lanjut koordinator / "
+    "referral {reference} escalated"
+)
+ESCALATED_BODY = """\
+Rujukan {reference} dari {sender} kepada {receiver} masih belum dijawab, {hours} jam
+melewati tenggatnya, satu hari kerja setelah penerima diingatkan. Sebagai koordinator
+jaringan, mohon hubungi {receiver} (atau pengirimnya) agar klien tidak menunggu:
+
+    {link}
+
+Referral {reference} from {sender} to {receiver} is still unanswered, {hours} hours past
+its deadline and one working day after the receiver was reminded. As a coordinator of the
+network, please contact {receiver} (or the sender) so that the client is not left waiting.
+
+Email ini sengaja tidak memuat data klien. / This e-mail deliberately holds no client
+data.
+"""
+
+# The fixed text of each kind of e-mail: (subject, body with a {link}, and for some kinds
+# the e-mail's ``details``).
 TEXTS = {
     "referral": (SUBJECT, BODY),
     "listing_stale": (LISTING_STALE_SUBJECT, LISTING_STALE_BODY),
     "break_glass_flag": (BREAK_GLASS_SUBJECT, BREAK_GLASS_BODY),
+    "referral_overdue": (OVERDUE_SUBJECT, OVERDUE_BODY),
+    "referral_escalated": (ESCALATED_SUBJECT, ESCALATED_BODY),
 }
+
+
+class _Blanks(dict[str, object]):
+    """Fills a text whose details are missing with "?" rather than failing to send."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
 def compose(email: OutgoingEmail, config: Mapping[str, Any]) -> EmailMessage:
     message = EmailMessage()
     subject, body = TEXTS.get(email.kind, TEXTS["referral"])
-    message["Subject"] = subject
+    link = str(config["PUBLIC_URL"]).rstrip("/") + email.link_path
+    values = _Blanks(json.loads(email.details) if email.details else {})
+    values["link"] = link
+    message["Subject"] = subject.format_map(values)
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = email.to_address
     message["Message-ID"] = make_msgid(domain="jejaring-rujukan")
-    link = str(config["PUBLIC_URL"]).rstrip("/") + email.link_path
-    message.set_content(body.format(link=link))
+    message.set_content(body.format_map(values))
     return message
 
 

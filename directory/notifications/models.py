@@ -61,6 +61,9 @@ class OutgoingEmail(Model):
     # Which fixed text to send: "referral" (a referral needs attention) or a listing kind.
     kind: Mapped[str] = mapped_column(String(20), default="referral", server_default="referral")
     link_path: Mapped[str] = mapped_column(String(300))
+    # The figures some kinds' fixed text is filled with (JSON; never client data): the
+    # reference number, organization names and hours overdue of an overdue reminder.
+    details: Mapped[str | None] = mapped_column(String(1000), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

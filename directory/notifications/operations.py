@@ -1,7 +1,9 @@
 """Who hears of what happens to a referral.
 
-The receiving organization hears of a new referral and of a withdrawal; the counsellor who
-sent it hears of every change of status. Nobody is told of their own action.
+The receiving organization hears of a new referral, of a withdrawal and of a note from the
+sending one; the counsellor who sent it hears of every change of status and of every note
+from the receiver. Nobody is told of their own action. A note is told as "a new note on
+RJK-...": its text is never in a notification or an e-mail.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from directory.notifications.models import Notification, OutgoingEmail
 from directory.referrals import states
 from directory.referrals.models import Referral
 from directory.referrals.paths import referral_path
-from directory.referrals.vocabulary import SEND
+from directory.referrals.vocabulary import NOTE, SEND
 
-# Events the receiving organization is told of.
+# Events the receiving organization is told of (and a note from the sending one).
 RECEIVER_HEARS = frozenset({SEND, states.WITHDRAW})
 
 
@@ -44,9 +46,11 @@ _INSERT_NOTIFICATION = insert(cast(Table, Notification.__table__))
 _INSERT_EMAIL = insert(cast(Table, OutgoingEmail.__table__))
 
 
-def recipients(referral: Referral, kind: str, actor: User) -> list[Recipient]:
+def recipients(referral: Referral, kind: str, actor: User | None) -> list[Recipient]:
+    """``actor`` None: someone acting through a partner link (the receiving side)."""
     chosen: dict[str, Recipient] = {}
-    if kind in RECEIVER_HEARS:
+    sender_wrote = kind == NOTE and actor is not None and states.SENDER in referral.sides(actor)
+    if kind in RECEIVER_HEARS or sender_wrote:
         members = db.session.execute(
             _ACTIVE_MEMBERS, {"organization_id": referral.receiving_organization_id}
         )
@@ -54,11 +58,12 @@ def recipients(referral: Referral, kind: str, actor: User) -> list[Recipient]:
     counsellor = referral.counsellor
     if kind != SEND and counsellor.active:
         chosen[counsellor.id] = Recipient(counsellor.id, counsellor.email)
-    chosen.pop(actor.id, None)
+    if actor is not None:
+        chosen.pop(actor.id, None)
     return list(chosen.values())
 
 
-def notify_referral_event(referral: Referral, kind: str, actor: User) -> None:
+def notify_referral_event(referral: Referral, kind: str, actor: User | None) -> None:
     """An in-app notification and a queued e-mail for each recipient; not committed.
 
     The referral must be flushed already. Both are written as plain inserts: nothing reads

@@ -11,10 +11,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from directory.api.params import list_page
 from directory.extensions import db
 from directory.notifications.models import Notification
 from directory.notifications.operations import mark_all_read, mark_read, unread_count
+from directory.querystring import list_page
 from directory.referrals.vocabulary import EVENT_LABELS
 
 bp = Blueprint("notifications", __name__)

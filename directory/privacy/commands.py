@@ -9,10 +9,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import Table, select, update
 
+from directory.crypto import EncryptedText, cipher, generate_key
 from directory.database import utcnow
 from directory.extensions import db
 from directory.idempotency import operations as idempotency
-from directory.privacy.crypto import EncryptedText, cipher, generate_key
 from directory.privacy.retention import purge_expired
 from directory.referrals.guards import rewriting_event_texts
 from directory.referrals.models import Referral

@@ -1,8 +1,9 @@
 """Retention: a referral's client data is purged a set time after it ended (closed,
 declined or withdrawn), unless it is under a legal hold.
 
-What goes: every client-data column of the referral and the free texts of its events
-(notes, reasons), which may describe the client. What stays: the referral's statuses,
+What goes: every client-data column of the referral, the free texts of its events
+(notes, reasons) and the texts of the notes between the two organizations, which may
+describe the client. What stays: the referral's statuses,
 times, organizations, urgency, problems, age group and sex, its events (who did what,
 when) and who opened it: the reports and the closed loop stay whole, without personal data.
 
@@ -18,7 +19,7 @@ from sqlalchemy import Select, select, update
 
 from directory.extensions import db
 from directory.referrals import states
-from directory.referrals.models import Referral, ReferralEvent
+from directory.referrals.models import Referral, ReferralEvent, ReferralNote
 
 PURGED_REFERRAL_FIELDS = (
     "client_reference",
@@ -57,6 +58,12 @@ def purge_client_data(referral: Referral, now: datetime) -> None:
         update(ReferralEvent)
         .where(ReferralEvent.referral_id == referral.id)
         .values(note=None, reason_text=None, outcome_reason=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.execute(
+        update(ReferralNote)
+        .where(ReferralNote.referral_id == referral.id)
+        .values(text=None)
         .execution_options(synchronize_session="fetch")
     )
 

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 
 from directory.auth.models import User
+from directory.crypto import cipher
 from directory.extensions import db
-from directory.privacy.crypto import cipher
 from directory.referrals.models import Referral, ReferralView
 
 OMITTED = (

@@ -9,7 +9,17 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -19,7 +29,6 @@ from directory.database import utcnow
 from directory.extensions import db
 from directory.privacy import subject
 from directory.referrals import break_glass, operations
-from directory.referrals import views as referral_views
 from directory.referrals.models import Referral
 from directory.referrals.vocabulary import MAX_REFERENCE
 
@@ -59,7 +68,7 @@ def _found(actor: User, reference: str) -> list[Referral]:
     referrals = subject.referrals_about(reference)
     try:
         break_glass.break_glass_for_subject(
-            referrals, actor, purpose, now, referral_views.break_glass_limits()
+            referrals, actor, purpose, now, break_glass.Limits.from_config(current_app.config)
         )
     except break_glass.TooMany as error:
         db.session.commit()

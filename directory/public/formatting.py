@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from babel import Locale
-from babel.dates import format_time
+from babel.dates import format_datetime, format_time
 from babel.numbers import format_currency
 
-from directory.geo.timezones import UTC_OFFSET_HOURS, zone_name
+from directory.geo.hours import MIDNIGHT, is_end_of_day
+from directory.geo.timezones import UTC_OFFSET_HOURS, ZONES, zone_name
 from directory.institutions.models import WEEKDAYS
 
 _ZONE_BY_OFFSET = {hours: zone for zone, hours in UTC_OFFSET_HOURS.items()}
@@ -90,6 +91,34 @@ class HoursRow:
     opens: str | None
     closes: str | None
     note: str | None
+    # Open around the clock on those days: the page says "Buka 24 jam", not 00.00-23.59.
+    all_day: bool = False
+
+
+_CLOCK = re.compile(r"\b(\d{1,2})[.:](\d{2})\b")
+_ALL_DAY_WORDS = re.compile(r"24\s*(jam|hours?|h)\b", re.IGNORECASE)
+
+
+def is_all_day(opens_at: time | None, closes_at: time | None) -> bool:
+    """00:00-00:00 (or any opening equal to the closing) and 00:00-23:59: the whole day."""
+    if opens_at is None or closes_at is None:
+        return False
+    return opens_at == closes_at or (opens_at == MIDNIGHT and is_end_of_day(closes_at))
+
+
+def restates(note: str, opens_at: time | None, closes_at: time | None) -> bool:
+    """Whether a schedule's note only says again what its hours say ("Senin-Jumat
+    08.00-16.00 WIB" beside 08:00-16:00; "Setiap hari, 24 jam" beside a whole day), so
+    that the page prints the hours once."""
+    if opens_at is None or closes_at is None:
+        return False
+    if is_all_day(opens_at, closes_at):
+        return bool(_ALL_DAY_WORDS.search(note)) and not _CLOCK.search(note)
+    clocks = {(int(hour), int(minute)) for hour, minute in _CLOCK.findall(note)}
+    return clocks == {
+        (opens_at.hour, opens_at.minute),
+        (closes_at.hour, closes_at.minute),
+    }
 
 
 def hours_row(
@@ -99,9 +128,21 @@ def hours_row(
     note: str | None,
     locale: str,
 ) -> HoursRow:
+    if note and restates(note, opens_at, closes_at):
+        note = None
     return HoursRow(
         days=weekday_ranges(byday, locale),
         opens=format_clock(opens_at, locale) if opens_at else None,
         closes=format_clock(closes_at, locale) if closes_at else None,
         note=note or None,
+        all_day=is_all_day(opens_at, closes_at),
     )
+
+
+def format_zoned(moment: datetime, zone: str, locale: str, pattern: str = "d MMM y, HH.mm") -> str:
+    """A moment on the clock of one of Indonesia's zones, named as people name it:
+    ``5 Des 2026, 14.05 WIB`` (never ``+0700`` or ``GMT+7``). A naive moment is UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZONES[zone])
+    return f"{format_datetime(local, pattern, tzinfo=ZONES[zone], locale=locale)} {zone}"

@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from flask import request, url_for
+from flask import g, request, url_for
 from flask_babel import get_locale, refresh
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from directory.geo.timezones import zone_name
 from directory.institutions.models import TaxonomyTerm
-from directory.public import bp, formatting
+from directory.public import formatting
+from directory.public.blueprint import bp
 
 
 def display_locale() -> str:
@@ -26,6 +30,27 @@ def term_name(term: TaxonomyTerm) -> str:
     if display_locale() == "en" and term.name_en:
         return term.name_en
     return term.name
+
+
+def viewer_zone() -> str:
+    """The zone whose clock a page shows: that of the signed-in person's organization
+    (its first located place), else WIB."""
+    if "viewer_zone" not in g:
+        zone = "WIB"
+        organization = getattr(current_user, "organization", None)
+        if organization is not None:
+            for location in organization.locations:
+                if location.region_code:
+                    zone = zone_name(location.region_code)
+                    break
+        g.viewer_zone = zone
+    return str(g.viewer_zone)
+
+
+@bp.app_template_filter("local_datetime")
+def local_datetime(moment: datetime, pattern: str = "d MMM y, HH.mm") -> str:
+    """``5 Des 2026, 14.05 WIB``: on the viewer's clock, with its zone's name."""
+    return formatting.format_zoned(moment, viewer_zone(), display_locale(), pattern)
 
 
 @bp.app_template_filter("idr")

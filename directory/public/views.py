@@ -7,7 +7,8 @@ from flask_login import current_user
 from directory.database import utcnow
 from directory.geo import confidential as confidentiality
 from directory.listings.stale import verification_of
-from directory.public import bp, pages, queries
+from directory.public import pages, queries  # helpers: the template filters
+from directory.public.blueprint import bp
 from directory.public.helpers import display_locale, term_name
 
 

@@ -15,16 +15,17 @@ Staff of the sending and receiving organizations are unaffected, administrator o
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, Table, func, insert, select
+from sqlalchemy import Select, func, select
 
-from directory.auth.models import ADMIN, User
+from directory.auth.models import User
 from directory.extensions import db
-from directory.notifications.models import Notification, OutgoingEmail
+from directory.referrals import signals
 from directory.referrals.models import BreakGlassAccess, Referral, ReferralView
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,16 @@ class Limits:
     window: timedelta = timedelta(minutes=15)
     per_hour: int = 5
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Limits:
+        """``BREAK_GLASS_MINUTES`` and ``BREAK_GLASS_MAX_PER_HOUR`` of the app's settings."""
+        return cls(
+            window=timedelta(minutes=int(config["BREAK_GLASS_MINUTES"])),
+            per_hour=int(config["BREAK_GLASS_MAX_PER_HOUR"]),
+        )
 
-class NotAllowed(Exception):
+
+class BreakGlassNotAllowed(Exception):
     """Only an administrator outside both organizations breaks the glass."""
 
 
@@ -137,14 +146,14 @@ def break_glass(
 ) -> BreakGlassAccess:
     """Grant ``actor`` a window on the referral's client data for the stated purpose.
 
-    :raises NotAllowed: not an administrator, or on one of the referral's sides (they see
+    :raises BreakGlassNotAllowed: not an administrator, or on one of the referral's sides (they see
         the client anyway, or after a withdrawal of consent may not).
     :raises PurposeInvalid: no purpose, or too short or long; nothing recorded.
     :raises TooMany: past the hourly limit: the refusal is flushed (commit it) and the
         other administrators are notified.
     """
     if not needs_break_glass(referral, actor):
-        raise NotAllowed
+        raise BreakGlassNotAllowed
     text = _clean_purpose(purpose)
     if grants_in_last_hour(actor, now) >= limits.per_hour:
         db.session.add(
@@ -192,12 +201,12 @@ def break_glass_for_subject(
     referral it finds: one grant each, for the stated purpose; the hourly limit is
     checked once for the search.
 
-    :raises NotAllowed: not an administrator.
+    :raises BreakGlassNotAllowed: not an administrator.
     :raises PurposeInvalid: nothing recorded, nothing searched.
     :raises TooMany: refused, recorded (on the first referral found) and flagged.
     """
     if not (actor.is_authenticated and actor.is_active and actor.is_admin):
-        raise NotAllowed
+        raise BreakGlassNotAllowed
     text = _clean_purpose(purpose)
     # Within a window already opened (the search before an export), nothing new is read.
     referrals = [referral for referral in referrals if active_grant(referral, actor, now) is None]
@@ -236,31 +245,12 @@ def check_purpose(purpose: str | None) -> str:
 
 
 def _flag(referral: Referral, actor: User) -> None:
-    """Tell every other active administrator, without client data or the purpose."""
+    """Log the refusal and announce it: the other active administrators are told
+    (:mod:`directory.notifications.receivers`), without client data or the purpose."""
     log.warning(
         "break-glass limit reached: account %s refused on referral %s", actor.id, referral.id
     )
-    others = db.session.execute(
-        select(User.id, User.email).where(
-            User.role == ADMIN, User.active.is_(True), User.id != actor.id
-        )
-    ).all()
-    if not others:
-        return
-    db.session.execute(
-        insert(cast(Table, Notification.__table__)),
-        [
-            {"user_id": row.id, "referral_id": referral.id, "kind": BREAK_GLASS_FLAG}
-            for row in others
-        ],
-    )
-    db.session.execute(
-        insert(cast(Table, OutgoingEmail.__table__)),
-        [
-            {"to_address": row.email, "kind": BREAK_GLASS_FLAG, "link_path": REPORT_PATH}
-            for row in others
-        ],
-    )
+    signals.break_glass_refused.send(referral, actor=actor)
 
 
 def accesses_of(referral: Referral) -> list[BreakGlassAccess]:

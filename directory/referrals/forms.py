@@ -12,12 +12,12 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import HiddenInput
 
+from directory.form_fields import CheckboxListField
 from directory.referrals import vocabulary
 
 
@@ -25,11 +25,6 @@ def choices(labels: dict, *, blank: object = None) -> list[SelectChoice]:
     """Options from a vocabulary; ``blank`` adds an empty first option with that label."""
     options = [SelectChoice(value, label) for value, label in labels.items()]
     return [SelectChoice("", blank), *options] if blank is not None else options
-
-
-class CheckboxListField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ReferralForm(FlaskForm):

@@ -6,7 +6,7 @@ factories. **Plain statements** (``session.execute(insert/update(...))``, no uni
 ``send_referral``, ``transition_referral`` and ``open_referral`` in
 :mod:`directory.referrals.operations` (``_insert_as_loaded``, ``_update_unless_stale``,
 ``_append_event``, ``_INSERT_VIEW``), their notifications
-(``notify_referral_event``), the purge of the events' texts
+(``notify_referral_event``, a receiver of the referral signals), the purge of the events' texts
 (:func:`directory.privacy.retention.purge_client_data`) and the key rotation
 (:func:`directory.privacy.commands.reencrypt_all`). A mapper or session event guards the
 first path only; so each rule names what holds it on each path:
@@ -42,12 +42,16 @@ the SQL ``tests/test_migrations.py`` compares with this one. On SQLite a migrati
 batch mode that rebuilds ``referral_event`` drops its triggers: it must create them again
 (the same test checks the head revision has them).
 
-The two exceptions: the retention purge may set the three free texts of an event to NULL,
+The exceptions: the retention purge may set the three free texts of an event to NULL,
 all at once and nothing else; the key rotation may rewrite them (re-encrypted) inside
 :func:`rewriting_event_texts`, which tells the trigger so (PostgreSQL: a setting local to
 the transaction; SQLite: a function the app registers on each connection,
 :func:`install_sqlite_event_guard`, which a connection without it, the ``sqlite3`` shell,
-lacks, so there any UPDATE of an event fails).
+lacks, so there any UPDATE of an event fails). And ``flask seed remove-demo`` may delete
+the events of a *demonstration* referral (``referral.demonstration``, invented history the
+seed made) inside :func:`deleting_demonstration_history`, told the same way; the events of
+any other referral stay undeletable even then. Migration 0009 holds the frozen copy of
+these statements.
 """
 
 from __future__ import annotations
@@ -72,12 +76,19 @@ FIXED_EVENT_COLUMNS = (
     "reason_code",
     "outcome_result",
     "outcome_service_delivered",
+    "link_actor_name",
+    "suggested_service_id",
 )
 EVENT_TEXTS = ("note", "reason_text", "outcome_reason")
 
 REFUSAL = "referral events are immutable"
 SQLITE_REWRITE_FUNCTION = "directory_rewrites_event_texts"
 POSTGRESQL_REWRITE_SETTING = "directory.rewrite_event_texts"
+SQLITE_DEMONSTRATION_FUNCTION = "directory_deletes_demonstration"
+POSTGRESQL_DEMONSTRATION_SETTING = "directory.delete_demonstration"
+_OF_A_DEMONSTRATION = (
+    "EXISTS (SELECT 1 FROM referral WHERE referral.id = OLD.referral_id AND referral.demonstration)"
+)
 
 _fixed = "\n    AND ".join(f"NEW.{name} IS OLD.{name}" for name in FIXED_EVENT_COLUMNS)
 _blanked = " AND ".join(f"NEW.{name} IS NULL" for name in EVENT_TEXTS)
@@ -90,7 +101,8 @@ FOR EACH ROW WHEN NOT (
 )
 BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
     f"""CREATE TRIGGER referral_event_no_delete BEFORE DELETE ON referral_event
-FOR EACH ROW BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
+FOR EACH ROW WHEN NOT ({SQLITE_DEMONSTRATION_FUNCTION}() AND {_OF_A_DEMONSTRATION})
+BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
 )
 SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS referral_event_no_update",
@@ -111,6 +123,12 @@ BEGIN
             RETURN NEW;
         END IF;
     END IF;
+    IF TG_OP = 'DELETE' THEN
+        IF current_setting('{POSTGRESQL_DEMONSTRATION_SETTING}', true) = 'on'
+            AND {_OF_A_DEMONSTRATION} THEN
+            RETURN OLD;
+        END IF;
+    END IF;
     RAISE EXCEPTION USING ERRCODE = 'restrict_violation',
         MESSAGE = '{REFUSAL}: ' || TG_OP || ' refused';
 END
@@ -127,6 +145,7 @@ POSTGRESQL_DROP = (
 )
 
 _rewriting: ContextVar[bool] = ContextVar("rewriting_event_texts", default=False)
+_deleting_demonstration: ContextVar[bool] = ContextVar("deleting_demonstration", default=False)
 
 
 def install_sqlite_event_guard(engine: Engine) -> None:
@@ -138,6 +157,9 @@ def install_sqlite_event_guard(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _register_function(dbapi_connection, _record):
         dbapi_connection.create_function(SQLITE_REWRITE_FUNCTION, 0, lambda: int(_rewriting.get()))
+        dbapi_connection.create_function(
+            SQLITE_DEMONSTRATION_FUNCTION, 0, lambda: int(_deleting_demonstration.get())
+        )
 
 
 @contextmanager
@@ -156,5 +178,23 @@ def rewriting_event_texts(session: Session) -> Iterator[None]:
             session.execute(_set_local("off"))
 
 
-def _set_local(value: str) -> TextClause:
-    return text(f"SET LOCAL {POSTGRESQL_REWRITE_SETTING} = '{value}'")
+@contextmanager
+def deleting_demonstration_history(session: Session) -> Iterator[None]:
+    """Let the statements run inside delete the events of demonstration referrals (``flask
+    seed remove-demo``); those of every other referral stay undeletable."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    token = _deleting_demonstration.set(True)
+    if postgresql:
+        session.execute(_set_local("on", POSTGRESQL_DEMONSTRATION_SETTING))
+    try:
+        yield
+    finally:
+        _deleting_demonstration.reset(token)
+    # Not after a failure: the transaction is then aborted, and its rollback ends the
+    # setting anyway.
+    if postgresql:
+        session.execute(_set_local("off", POSTGRESQL_DEMONSTRATION_SETTING))
+
+
+def _set_local(value: str, setting: str = POSTGRESQL_REWRITE_SETTING) -> TextClause:
+    return text(f"SET LOCAL {setting} = '{value}'")

@@ -15,15 +15,27 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DDL, Boolean, Column, ForeignKey, Integer, String, Table, Uuid, event
+from sqlalchemy import (
+    DDL,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Uuid,
+    event,
+    text,
+)
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.auth.models import User
+from directory.crypto import EncryptedText, cipher
 from directory.database import new_id, utcnow
 from directory.extensions import Model, db
 from directory.institutions.models import Organization, Service, TaxonomyTerm
-from directory.privacy.crypto import EncryptedText, cipher
 from directory.referrals import guards, states
 from directory.referrals.deadlines import is_overdue
 from directory.referrals.vocabulary import CHILD_AGE_GROUPS
@@ -68,6 +80,9 @@ class Referral(Model):
     )
     sending_organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
     counsellor_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Invented history the demonstration seed made (``directory.referrals.demonstration``):
+    # ``flask seed remove-demo`` deletes these, events and all; nothing else may.
+    demonstration: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # Set on a re-referral: the declined (or withdrawn) referral it replaces.
     previous_referral_id: Mapped[str | None] = mapped_column(
         ForeignKey("referral.id"), index=True, default=None
@@ -195,11 +210,14 @@ class ReferralEvent(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
-    # "send" for the first event, then an action of the state table.
+    # "send" for the first event, then an action of the state table; or what the system
+    # did on its own (no actor): "remind", "escalate" (directory.referrals.reminders).
     action: Mapped[str] = mapped_column(String(20))
     from_status: Mapped[str | None] = mapped_column(String(20), default=None)
     to_status: Mapped[str] = mapped_column(String(20))
-    actor_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # None: the system itself (an overdue reminder or escalation), or an action through a
+    # partner link (``link_actor_name`` says who, as given).
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     # The actor's organization at the time (an account may move later).
     actor_organization_id: Mapped[str | None] = mapped_column(
         ForeignKey("organization.id"), default=None
@@ -214,9 +232,23 @@ class ReferralEvent(Model):
     # On a decline: another service the decliner suggests (re-referral offers it first).
     # No foreign key: an event outlives a service removed from the directory.
     suggested_service_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False), default=None)
+    # Through a partner link (no account): the name the person gave.
+    link_actor_name: Mapped[str | None] = mapped_column(String(100), default=None)
 
     referral: Mapped[Referral] = relationship(back_populates="events")
-    actor: Mapped[User] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    # A referral is reminded once and escalated once, however many runs overlap.
+    __table_args__ = (
+        Index(
+            "uq_referral_event_overdue_once",
+            "referral_id",
+            "action",
+            unique=True,
+            sqlite_where=text("action IN ('remind', 'escalate')"),
+            postgresql_where=text("action IN ('remind', 'escalate')"),
+        ),
+    )
     actor_organization: Mapped[Organization | None] = relationship(lazy="joined")
 
 
@@ -300,4 +332,47 @@ class BreakGlassAccess(Model):
     refused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     user: Mapped[User] = relationship(lazy="joined")
+    referral: Mapped[Referral] = relationship(lazy="joined")
+
+
+class ReferralNote(Model):
+    """A note one organization leaves the other on a referral: client data (encrypted,
+    purged with the rest by retention, never in a notification, a log or an export)."""
+
+    __tablename__ = "referral_note"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The author's organization at the time (an account may move later).
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # None once purged after retention.
+    text: Mapped[str | None] = mapped_column(EncryptedText)
+
+    author: Mapped[User] = relationship(lazy="joined")
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+
+class ReferralLink(Model):
+    """A link by which the receiving organization answers a referral without an account.
+
+    Only the SHA-256 of its token is kept: the token itself is shown once, to the sender
+    who made it. Bound to one referral and to the organization receiving it when it was
+    made; it works until ``expires_at``, until revoked (by the sender, or by a newer
+    link), and only while the referral waits for an answer (sent or received).
+    """
+
+    __tablename__ = "referral_link"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    receiving_organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
     referral: Mapped[Referral] = relationship(lazy="joined")

@@ -1,6 +1,7 @@
 """Referral use cases: send, open, act. Each checks, changes, records an event and
-notifications, and writes them in the open transaction; the caller commits once, so a
-refusal stores nothing.
+announces it (:mod:`directory.referrals.signals`: the notifications are written by their
+receivers), all in the open transaction; the caller commits once, so a refusal stores
+nothing.
 
 The writes of send, open and act are plain statements (``_update_unless_stale``,
 ``_insert_as_loaded``, ``_append_event``): every API write goes through them, and the unit
@@ -10,7 +11,9 @@ guard holds each rule on this path is listed in :mod:`directory.referrals.guards
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,8 +41,7 @@ from directory.institutions.models import (
     ServiceAtLocation,
     TaxonomyTerm,
 )
-from directory.notifications.operations import notify_referral_event
-from directory.referrals import break_glass, states, vocabulary
+from directory.referrals import break_glass, signals, states, vocabulary
 from directory.referrals.deadlines import (
     holidays_from_config,
     response_due_at,
@@ -48,6 +50,8 @@ from directory.referrals.deadlines import (
 from directory.referrals.models import (
     Referral,
     ReferralEvent,
+    ReferralLink,
+    ReferralNote,
     ReferralView,
     referral_problem_term,
 )
@@ -417,7 +421,7 @@ def send_referral(
         referral, _event_values(referral, actor, vocabulary.SEND, None, states.INITIAL_STATUS, now)
     )
     db.session.execute(_INSERT_VIEW, _access_values(referral, actor, channel, vocabulary.SEND, now))
-    notify_referral_event(referral, vocabulary.SEND, actor)
+    signals.referral_event.send(referral, kind=vocabulary.SEND, actor=actor)
     return referral
 
 
@@ -433,7 +437,7 @@ def _check_details(request: TransitionRequest) -> dict[str, object]:
         required = request.reason_code == vocabulary.OTHER
         _check_text(problems, "reason.text", text, vocabulary.MAX_REASON_TEXT, required=required)
     elif request.reason_code is not None or request.reason_text is not None:
-        problems["reason"] = _l("Alasan hanya untuk menolak atau menarik rujukan.")
+        problems["reason"] = _l("Alasan hanya untuk menolak, menarik atau menunda rujukan.")
     outcome = request.outcome
     if action in states.OUTCOME_REQUIRED:
         if outcome is None:
@@ -499,10 +503,23 @@ def transition_referral(
     :raises ReferralInvalid: a reason or outcome is missing or wrong.
     """
     now = now or utcnow()
+    return _transition(referral, actor, referral.sides(actor), request, now)
+
+
+def _transition(
+    referral: Referral,
+    actor: User | None,
+    sides: frozenset[str],
+    request: TransitionRequest,
+    now: datetime,
+    link_actor_name: str | None = None,
+) -> ReferralEvent:
+    """:func:`transition_referral`, by an account (``actor``) or, with ``actor`` None,
+    through a partner link by the person named ``link_actor_name``."""
     if request.expected_version is not None and request.expected_version != referral.version:
         raise StaleReferral
     action = request.action
-    next_status = states.apply_transition(referral.status, action, referral.sides(actor))
+    next_status = states.apply_transition(referral.status, action, sides)
     problems = _check_details(request)
     suggested, problem = suggested_service_of(referral, request.suggested_service)
     if problem is not None and "suggested_service" not in problems:
@@ -512,13 +529,20 @@ def transition_referral(
     changes: dict[str, object] = {"status": next_status, "status_changed_at": now}
     event = _event_values(referral, actor, action, referral.status, next_status, now)
     event["note"] = _clean(request.note)
+    if actor is None:
+        # Through the link, on behalf of the organization it was made for.
+        event["actor_organization_id"] = referral.receiving_organization_id
+        event["link_actor_name"] = link_actor_name
     if action == states.RECEIVE or (action == states.ACCEPT and referral.received_at is None):
         changes["received_at"] = now
     if action in (states.ACCEPT, states.DECLINE) and referral.responded_at is None:
         changes["responded_at"] = now
     if action in states.REASON_REQUIRED:
-        event["reason_code"] = changes["end_reason_code"] = request.reason_code
-        event["reason_text"] = changes["end_reason_text"] = _clean(request.reason_text)
+        event["reason_code"] = request.reason_code
+        event["reason_text"] = _clean(request.reason_text)
+    if action in states.ENDING_REASON:
+        changes["end_reason_code"] = request.reason_code
+        changes["end_reason_text"] = _clean(request.reason_text)
     if action == states.DECLINE:
         event["suggested_service_id"] = suggested
     if action in states.OUTCOME_REQUIRED and request.outcome is not None:
@@ -531,7 +555,7 @@ def transition_referral(
         )
     _update_unless_stale(referral, changes)
     recorded = _append_event(referral, event)
-    notify_referral_event(referral, action, actor)
+    signals.referral_event.send(referral, kind=action, actor=actor)
     return recorded
 
 
@@ -553,7 +577,7 @@ _HASHED_BY_THE_ORM = frozenset({"client_reference", "client_reference_hash"})
 
 def _event_values(
     referral: Referral,
-    actor: User,
+    actor: User | None,
     action: str,
     from_status: str | None,
     to_status: str,
@@ -565,8 +589,8 @@ def _event_values(
         "action": action,
         "from_status": from_status,
         "to_status": to_status,
-        "actor_id": actor.id,
-        "actor_organization_id": actor.organization_id,
+        "actor_id": actor.id if actor is not None else None,
+        "actor_organization_id": actor.organization_id if actor is not None else None,
         "occurred_at": now,
         "note": None,
         "reason_code": None,
@@ -575,6 +599,7 @@ def _event_values(
         "outcome_reason": None,
         "outcome_service_delivered": None,
         "suggested_service_id": None,
+        "link_actor_name": None,
     }
 
 
@@ -749,6 +774,214 @@ def _access_values(
         "purpose": purpose,
         "client_data_shown": shown and referral.client_data_purged_at is None,
     }
+
+
+class NotesClosed(Exception):
+    """The referral's client data was purged: no new note (a note is client data)."""
+
+
+def add_note(
+    referral: Referral, actor: User, text: str | None, now: datetime | None = None
+) -> ReferralNote:
+    """A note from one organization to the other; the other side is notified that there
+    is one, never of what it says.
+
+    :raises NotAllowed: the actor is not on the staff of either organization.
+    :raises NotesClosed: the client data was purged after retention.
+    :raises ReferralInvalid: the text is empty or longer than ``MAX_NOTE_TEXT``.
+    """
+    now = now or utcnow()
+    if not referral.sides(actor) or actor.organization_id is None:
+        raise NotAllowed
+    if referral.client_data_purged_at is not None:
+        raise NotesClosed
+    problems: dict[str, object] = {}
+    cleaned = _clean(text)
+    _check_text(problems, "text", cleaned, vocabulary.MAX_NOTE_TEXT, required=True)
+    if problems:
+        raise ReferralInvalid(problems)
+    note = ReferralNote(
+        referral_id=referral.id,
+        author_id=actor.id,
+        organization_id=actor.organization_id,
+        created_at=now,
+        text=cleaned,
+    )
+    note.author = actor
+    db.session.add(note)
+    db.session.flush()
+    signals.referral_event.send(referral, kind=vocabulary.NOTE, actor=actor)
+    return note
+
+
+def notes_of(referral: Referral) -> list[ReferralNote]:
+    """The referral's notes, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ReferralNote)
+            .where(ReferralNote.referral_id == referral.id)
+            .order_by(ReferralNote.created_at, ReferralNote.id)
+        )
+    )
+
+
+# Partner links: the receiving organization answers without an account.
+LINK_LIFETIME = timedelta(days=7)
+# What a link holder may do: the first steps only (everything after needs an account).
+LINK_ACTIONS = (states.RECEIVE, states.ACCEPT, states.DECLINE)
+# 32 random bytes (256 bits), URL-safe: 43 characters.
+LINK_TOKEN_BYTES = 32
+# Longer than any token we make: refused before it is hashed.
+MAX_LINK_TOKEN = 100
+
+
+class LinkNotOpen(Exception):
+    """The referral no longer waits for an answer: no link for it."""
+
+
+class LinkUnknown(Exception):
+    """No such link, or revoked: the same answer either way (no oracle)."""
+
+
+class LinkGone(Exception):
+    """The link expired, or its referral no longer waits for an answer."""
+
+
+def link_token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def create_link(
+    referral: Referral, actor: User, now: datetime | None = None
+) -> tuple[str, ReferralLink]:
+    """A new link for the receiving organization (any earlier one is revoked); returns the
+    token, which is stored only as its SHA-256 and shown this once.
+
+    :raises NotAllowed: the actor is not on the staff of the sending organization.
+    :raises LinkNotOpen: the referral no longer waits for an answer.
+    """
+    now = now or utcnow()
+    if states.SENDER not in referral.sides(actor):
+        raise NotAllowed
+    if referral.status not in states.AWAITING_RESPONSE:
+        raise LinkNotOpen
+    _revoke_links(referral, now)
+    raw = secrets.token_urlsafe(LINK_TOKEN_BYTES)
+    link = ReferralLink(
+        referral_id=referral.id,
+        receiving_organization_id=referral.receiving_organization_id,
+        token_hash=link_token_hash(raw),
+        created_by_id=actor.id,
+        created_at=now,
+        expires_at=now + LINK_LIFETIME,
+    )
+    db.session.add(link)
+    db.session.flush()
+    return raw, link
+
+
+def revoke_links(referral: Referral, actor: User, now: datetime | None = None) -> int:
+    """Revoke the referral's links still standing; how many.
+
+    :raises NotAllowed: the actor is not on the staff of the sending organization.
+    """
+    if states.SENDER not in referral.sides(actor):
+        raise NotAllowed
+    return _revoke_links(referral, now or utcnow())
+
+
+def _revoke_links(referral: Referral, now: datetime) -> int:
+    result = db.session.execute(
+        update(ReferralLink)
+        .where(ReferralLink.referral_id == referral.id, ReferralLink.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def active_link(referral: Referral, now: datetime | None = None) -> ReferralLink | None:
+    """The referral's link that still works, if any (for the sender's page)."""
+    now = now or utcnow()
+    if referral.status not in states.AWAITING_RESPONSE:
+        return None
+    return db.session.scalars(
+        select(ReferralLink)
+        .where(
+            ReferralLink.referral_id == referral.id,
+            ReferralLink.revoked_at.is_(None),
+            ReferralLink.expires_at > now,
+        )
+        .order_by(ReferralLink.created_at.desc())
+    ).first()
+
+
+def link_for_token(raw: str | None, now: datetime | None = None) -> ReferralLink:
+    """The link a token opens.
+
+    :raises LinkUnknown: no link has this token, or it was revoked, or its referral went
+        to another organization since.
+    :raises LinkGone: it expired, or the referral no longer waits for an answer.
+    """
+    now = now or utcnow()
+    if not raw or len(raw) > MAX_LINK_TOKEN:
+        raise LinkUnknown
+    link = db.session.scalars(
+        select(ReferralLink).where(ReferralLink.token_hash == link_token_hash(raw))
+    ).first()
+    if link is None or link.revoked_at is not None:
+        raise LinkUnknown
+    if link.receiving_organization_id != link.referral.receiving_organization_id:
+        raise LinkUnknown
+    if now >= link.expires_at or link.referral.status not in states.AWAITING_RESPONSE:
+        raise LinkGone
+    return link
+
+
+def act_through_link(
+    link: ReferralLink,
+    action: str,
+    name: str | None,
+    *,
+    note: str | None = None,
+    reason_code: str | None = None,
+    reason_text: str | None = None,
+    now: datetime | None = None,
+) -> ReferralEvent:
+    """Receive, accept or decline through a partner link, as the person named ``name``
+    (required to accept or decline); recorded as an event with no account.
+
+    :raises ReferralInvalid: another action, a missing name or reason, text too long.
+    :raises states.IllegalTransition: not from the current status.
+    :raises StaleReferral: someone acted on it at the same moment.
+    """
+    now = now or utcnow()
+    problems: dict[str, object] = {}
+    if action not in LINK_ACTIONS:
+        problems["action"] = _l("Yang sah: %(codes)s.", codes=", ".join(LINK_ACTIONS))
+    cleaned = _clean(name)
+    _check_text(
+        problems, "name", cleaned, vocabulary.MAX_LINK_NAME, required=action != states.RECEIVE
+    )
+    if problems:
+        raise ReferralInvalid(problems)
+    referral = link.referral
+    request = TransitionRequest(
+        action=action,
+        note=note,
+        reason_code=reason_code if action == states.DECLINE else None,
+        reason_text=reason_text if action == states.DECLINE else None,
+    )
+    event = _transition(
+        referral, None, frozenset({states.RECEIVER}), request, now, link_actor_name=cleaned
+    )
+    db.session.execute(
+        update(ReferralLink)
+        .where(ReferralLink.id == link.id)
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return event
 
 
 class ConsentAlreadyWithdrawn(Exception):

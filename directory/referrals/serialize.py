@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from directory.auth.models import User
-from directory.referrals.models import BreakGlassAccess, Referral, ReferralEvent
+from directory.referrals import vocabulary
+from directory.referrals.models import BreakGlassAccess, Referral, ReferralEvent, ReferralNote
 
 
 def _time(value: datetime | None) -> str | None:
@@ -18,17 +19,46 @@ def _named(record: Any) -> dict[str, str] | None:
     return {"id": record.id, "name": record.name} if record is not None else None
 
 
+# How an action through a partner link names its taker (no account): the contract's words.
+VIA_LINK = "via link"
+SYSTEM_ACTIONS = frozenset({vocabulary.REMIND, vocabulary.ESCALATE})
+
+
+def _actor(event: ReferralEvent) -> dict[str, Any] | None:
+    if event.actor_id is None:
+        if event.action in SYSTEM_ACTIONS:
+            return None  # the system's own reminder or escalation: no one acted
+        name = f"{VIA_LINK}: {event.link_actor_name}" if event.link_actor_name else VIA_LINK
+        return {"id": None, "name": name}
+    return _named(event.actor)
+
+
+def note_to_json(note: ReferralNote, *, detailed: bool) -> dict[str, Any]:
+    """A note; its text (client data) only where the client data is shown, and never once
+    purged."""
+    return {
+        "id": note.id,
+        "author": _named(note.author),
+        "organization_id": note.organization_id,
+        "at": _time(note.created_at),
+        "text": note.text if detailed else None,
+    }
+
+
 def event_to_json(event: ReferralEvent, *, detailed: bool) -> dict[str, Any]:
     body: dict[str, Any] = {
         "action": event.action,
         "from": event.from_status,
         "to": event.to_status,
         "at": _time(event.occurred_at),
-        "actor": _named(event.actor),
+        "actor": _actor(event),
         "actor_organization": _named(event.actor_organization),
+        "via_link": event.actor_id is None,
         "reason_code": event.reason_code,
         "outcome_result": event.outcome_result,
         "outcome_service_delivered": event.outcome_service_delivered,
+        # On a decline: the service the decliner suggests instead (a directory entry).
+        "suggested_service_id": event.suggested_service_id,
     }
     if detailed:
         body["note"] = event.note
@@ -58,10 +88,12 @@ def referral_to_json(
     with_events: bool = False,
     detailed: bool | None = None,
     break_glass: list[BreakGlassAccess] | None = None,
+    notes: list[ReferralNote] | None = None,
 ) -> dict[str, Any]:
     """``detailed``: whether the client data is shown (default: ``can_see_client``; an
     administrator's break-glass window is decided by the caller). ``break_glass``: the
-    referral's break-glass record, for its access history."""
+    referral's break-glass record, for its access history. ``notes``: the notes between the
+    two organizations, oldest first."""
     if detailed is None:
         detailed = referral.can_see_client(viewer)
     body: dict[str, Any] = {
@@ -133,6 +165,8 @@ def referral_to_json(
         }
     if with_events:
         body["events"] = [event_to_json(event, detailed=detailed) for event in referral.events]
+    if notes is not None:
+        body["notes"] = [note_to_json(note, detailed=detailed) for note in notes]
     if break_glass is not None:
         body["break_glass"] = [break_glass_to_json(access) for access in break_glass]
     return body

@@ -16,8 +16,10 @@ DECLINED = "declined"
 IN_PROGRESS = "in_progress"
 CLOSED = "closed"
 WITHDRAWN = "withdrawn"
+# The receiver paused the work (the client is in hospital, say), with a reason.
+ON_HOLD = "on_hold"
 
-STATUSES = (SENT, RECEIVED, ACCEPTED, DECLINED, IN_PROGRESS, CLOSED, WITHDRAWN)
+STATUSES = (SENT, RECEIVED, ACCEPTED, DECLINED, IN_PROGRESS, CLOSED, WITHDRAWN, ON_HOLD)
 # A new referral starts here; every later status comes from the table.
 INITIAL_STATUS = SENT
 # Waiting for the receiver to accept or decline: the response deadline runs.
@@ -33,6 +35,8 @@ DECLINE = "decline"
 START = "start"
 CLOSE = "close"
 WITHDRAW = "withdraw"
+HOLD = "hold"
+RESUME = "resume"
 
 TABLE: Mapping[tuple[str, str], tuple[str, str]] = {
     (SENT, RECEIVE): (RECEIVED, RECEIVER),
@@ -45,13 +49,18 @@ TABLE: Mapping[tuple[str, str], tuple[str, str]] = {
     (IN_PROGRESS, CLOSE): (CLOSED, RECEIVER),
     (SENT, WITHDRAW): (WITHDRAWN, SENDER),
     (RECEIVED, WITHDRAW): (WITHDRAWN, SENDER),
+    (ACCEPTED, HOLD): (ON_HOLD, RECEIVER),
+    (IN_PROGRESS, HOLD): (ON_HOLD, RECEIVER),
+    (ON_HOLD, RESUME): (IN_PROGRESS, RECEIVER),
 }
 
-ACTIONS = (RECEIVE, ACCEPT, DECLINE, START, CLOSE, WITHDRAW)
+ACTIONS = (RECEIVE, ACCEPT, DECLINE, START, CLOSE, WITHDRAW, HOLD, RESUME)
 # Each action belongs to one side, whatever the status.
 SIDE_OF_ACTION: Mapping[str, str] = {action: side for (_, action), (_, side) in TABLE.items()}
 # What an action must come with.
-REASON_REQUIRED = frozenset({DECLINE, WITHDRAW})
+REASON_REQUIRED = frozenset({DECLINE, WITHDRAW, HOLD})
+# Of those, the reasons that end the referral (kept on it as its ``end_reason_code``).
+ENDING_REASON = frozenset({DECLINE, WITHDRAW})
 OUTCOME_REQUIRED = frozenset({CLOSE})
 
 

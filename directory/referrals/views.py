@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
@@ -21,13 +21,10 @@ from geopy.distance import geodesic
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from directory.api.params import list_page
 from directory.auth.models import User
 from directory.database import utcnow
+from directory.display import distance_text, term_label
 from directory.extensions import db
-from directory.finder.views import distance_text, load_services, whereabouts
-from directory.finder.why import origin_regions, policy_reasons
-from directory.geo.ranking import Criteria, Origin
 from directory.geo.timezones import zone_info
 from directory.idempotency.web import FORM_FIELD, new_form_key, once_per_form, remember
 from directory.institutions.models import (
@@ -35,13 +32,22 @@ from directory.institutions.models import (
     Service,
     TaxonomyTerm,
 )
-from directory.public.queries import regions_by_code
+from directory.querystring import list_page
 from directory.referrals import break_glass, operations, states, vocabulary
 from directory.referrals.forms import ReferralForm, TransitionForm, choices
+from directory.referrals.link_sharing import link_url, qr_svg, whatsapp_url
 from directory.referrals.models import Referral, ReferralView
 from directory.referrals.privacy import keep_rows_out_of_logs
 from directory.request_transactions import writes_on_get
+from directory.search.ranking import Criteria, Origin
 from directory.search.service import Query, find_services
+from directory.search.why import (
+    load_services,
+    origin_regions,
+    policy_reasons,
+    regions_by_code,
+    whereabouts,
+)
 
 bp = Blueprint("referrals", __name__)
 bp.record_once(lambda _state: keep_rows_out_of_logs())
@@ -171,7 +177,11 @@ def _problem_choices() -> list[SelectChoice]:
         .where(TaxonomyTerm.taxonomy_id == TAXONOMY_PROBLEMS, TaxonomyTerm.active.is_(True))
         .order_by(TaxonomyTerm.name)
     )
-    return [SelectChoice(term.id, term.name) for term in terms]
+    # In the interface language, in its alphabetical order.
+    named = sorted(
+        ((term_label(term), term.id) for term in terms), key=lambda pair: pair[0].lower()
+    )
+    return [SelectChoice(term_id, name) for name, term_id in named]
 
 
 def _parse_local(raw: str | None, zone: tzinfo) -> datetime | None:
@@ -380,9 +390,22 @@ def _render_referral(
             ),
             views=views,
             vocabulary=vocabulary,
+            **_conversation(referral, actor, now),
         ),
         status,
     )
+
+
+def _conversation(referral: Referral, actor: User, now: datetime) -> dict[str, object]:
+    """What the partials of the conversation need: notes, and the sender's partner link."""
+    sides = referral.sides(actor)
+    sender = states.SENDER in sides
+    return {
+        "notes": operations.notes_of(referral),
+        "can_note": bool(sides) and referral.client_data_purged_at is None,
+        "can_link": sender and referral.status in states.AWAITING_RESPONSE,
+        "partner_link": operations.active_link(referral, now) if sender else None,
+    }
 
 
 @bp.get("/rujukan/<uuid:referral_id>")
@@ -503,12 +526,80 @@ def withdraw_consent(referral_id: uuid.UUID) -> ResponseReturnValue:
     return response
 
 
-def break_glass_limits() -> break_glass.Limits:
-    config = current_app.config
-    return break_glass.Limits(
-        window=timedelta(minutes=int(config["BREAK_GLASS_MINUTES"])),
-        per_hour=int(config["BREAK_GLASS_MAX_PER_HOUR"]),
+@bp.post("/rujukan/<uuid:referral_id>/catatan")
+@login_required
+@once_per_form(_referral_page)
+def add_note(referral_id: uuid.UUID) -> ResponseReturnValue:
+    """A note to the other organization (CSRF-checked form post)."""
+    referral = visible_or_404(referral_id)
+    try:
+        operations.add_note(referral, user(), request.form.get("text"))
+    except operations.NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except operations.NotesClosed:
+        db.session.rollback()
+        return _render_referral(
+            referral, problem=_("Data klien rujukan ini sudah dihapus."), status=409
+        )
+    except operations.ReferralInvalid as error:
+        db.session.rollback()
+        return _render_referral(referral, problem="; ".join(error.messages().values()), status=400)
+    response = redirect(url_for("referrals.show", referral_id=referral.id) + "#notes", code=303)
+    remember(response)
+    db.session.commit()
+    flash(_("Catatan terkirim."), "success")
+    return response
+
+
+@bp.post("/rujukan/<uuid:referral_id>/tautan")
+@login_required
+def create_link(referral_id: uuid.UUID) -> ResponseReturnValue:
+    """A partner link for the receiver: shown once, with its WhatsApp share and the letter
+    carrying it as a QR code (the token is kept only hashed, so it is never shown again)."""
+    referral = visible_or_404(referral_id)
+    actor = user()
+    try:
+        raw, link = operations.create_link(referral, actor)
+    except operations.NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except operations.LinkNotOpen:
+        db.session.rollback()
+        message = _("Tautan hanya untuk rujukan yang masih menunggu jawaban.")
+        return _render_referral(referral, problem=message, status=409)
+    db.session.commit()
+    url = link_url(raw)
+    return render_template(
+        "referrals/letter.html",
+        referral=referral,
+        vocabulary=vocabulary,
+        now=utcnow(),
+        new_link={
+            "url": url,
+            "expires_at": link.expires_at,
+            "whatsapp": whatsapp_url(referral, url),
+            "qr": qr_svg(url),
+        },
     )
+
+
+@bp.post("/rujukan/<uuid:referral_id>/tautan/cabut")
+@login_required
+def revoke_link(referral_id: uuid.UUID) -> ResponseReturnValue:
+    referral = visible_or_404(referral_id)
+    try:
+        operations.revoke_links(referral, user())
+    except operations.NotAllowed:
+        db.session.rollback()
+        abort(403)
+    db.session.commit()
+    flash(_("Tautan untuk penerima dicabut."), "success")
+    return redirect(url_for("referrals.show", referral_id=referral.id), code=303)
+
+
+def break_glass_limits() -> break_glass.Limits:
+    return break_glass.Limits.from_config(current_app.config)
 
 
 @bp.post("/rujukan/<uuid:referral_id>/akses-darurat")
@@ -522,7 +613,7 @@ def open_break_glass(referral_id: uuid.UUID) -> ResponseReturnValue:
         break_glass.break_glass(
             referral, actor, request.form.get("purpose"), operations.WEB, utcnow(), limits
         )
-    except break_glass.NotAllowed:
+    except break_glass.BreakGlassNotAllowed:
         db.session.rollback()
         abort(403)
     except break_glass.PurposeInvalid as error:
@@ -557,7 +648,13 @@ def letter(referral_id: uuid.UUID) -> ResponseReturnValue:
         abort(403)
     referral = _open(referral_id, operations.LETTER)
     return render_template(
-        "referrals/letter.html", referral=referral, vocabulary=vocabulary, now=utcnow()
+        "referrals/letter.html",
+        referral=referral,
+        vocabulary=vocabulary,
+        now=utcnow(),
+        can_link=(
+            states.SENDER in referral.sides(user()) and referral.status in states.AWAITING_RESPONSE
+        ),
     )
 
 

@@ -8,35 +8,50 @@ from directory.referrals import states
 
 STATUS_LABELS = {
     states.SENT: _l("Terkirim"),
-    states.RECEIVED: _l("Diterima (dibuka)"),
+    # Only opened by the receiver: nothing is decided yet (not "diterima", accepted).
+    states.RECEIVED: _l("Dibuka"),
     states.ACCEPTED: _l("Disetujui"),
     states.DECLINED: _l("Ditolak"),
     states.IN_PROGRESS: _l("Sedang ditangani"),
     states.CLOSED: _l("Selesai"),
     states.WITHDRAWN: _l("Ditarik"),
+    states.ON_HOLD: _l("Ditunda"),
 }
 
 ACTION_LABELS = {
-    states.RECEIVE: _l("Tandai sudah diterima"),
+    states.RECEIVE: _l("Tandai sudah dibuka"),
     states.ACCEPT: _l("Setujui rujukan"),
     states.DECLINE: _l("Tolak rujukan"),
     states.START: _l("Mulai penanganan"),
     states.CLOSE: _l("Tutup dengan hasil"),
     states.WITHDRAW: _l("Tarik rujukan"),
+    states.HOLD: _l("Tunda penanganan"),
+    states.RESUME: _l("Lanjutkan penanganan"),
 }
 # The timeline's words for what happened; "send" is the referral's first event.
 SEND = "send"
 # Not a transition: the client withdrew consent (the status stays; see operations).
 WITHDRAW_CONSENT = "withdraw_consent"
+# Not transitions either, and no one's action: the system's reminder to the receiver of an
+# overdue referral, and its escalation to the coordinators (directory.referrals.reminders).
+REMIND = "remind"
+ESCALATE = "escalate"
+# Not a transition either: a note by one of the two organizations (a notification's kind).
+NOTE = "note"
 EVENT_LABELS = {
     SEND: _l("Rujukan dikirim"),
-    states.RECEIVE: _l("Rujukan diterima"),
+    REMIND: _l("Pengingat: belum dijawab melewati tenggat"),
+    ESCALATE: _l("Diteruskan ke koordinator jaringan: belum dijawab"),
+    states.RECEIVE: _l("Rujukan dibuka"),
     states.ACCEPT: _l("Rujukan disetujui"),
     states.DECLINE: _l("Rujukan ditolak"),
     states.START: _l("Penanganan dimulai"),
     states.CLOSE: _l("Rujukan ditutup"),
     states.WITHDRAW: _l("Rujukan ditarik"),
     WITHDRAW_CONSENT: _l("Persetujuan klien dicabut"),
+    states.HOLD: _l("Penanganan ditunda"),
+    states.RESUME: _l("Penanganan dilanjutkan"),
+    NOTE: _l("Catatan baru"),
 }
 
 URGENCIES = {
@@ -92,9 +107,21 @@ WITHDRAW_REASONS = {
     "sent_in_error": _l("Rujukan terkirim karena kekeliruan"),
     "other": _l("Lainnya"),
 }
+HOLD_REASONS = {
+    "client_unavailable": _l("Klien sementara tidak dapat hadir atau dihubungi"),
+    "client_request": _l("Klien meminta penanganan ditunda"),
+    "awaiting_documents": _l("Menunggu dokumen atau hasil pemeriksaan"),
+    "awaiting_other_service": _l("Menunggu layanan lain lebih dulu"),
+    "capacity": _l("Petugas atau tempat sementara tidak tersedia"),
+    "other": _l("Lainnya"),
+}
 # A reason of "other" must be explained in the free text.
 OTHER = "other"
-REASONS_BY_ACTION = {states.DECLINE: DECLINE_REASONS, states.WITHDRAW: WITHDRAW_REASONS}
+REASONS_BY_ACTION = {
+    states.DECLINE: DECLINE_REASONS,
+    states.WITHDRAW: WITHDRAW_REASONS,
+    states.HOLD: HOLD_REASONS,
+}
 
 SUCCESSFUL = "successful"
 NOT_SUCCESSFUL = "not_successful"
@@ -112,3 +139,7 @@ MAX_RELATIONSHIP = 100
 MAX_PROBLEM_TERMS = 20
 # A suggested service: its id or a link to its page.
 MAX_SUGGESTION = 300
+# A note between the two organizations (the contract: 1-4,000 characters).
+MAX_NOTE_TEXT = 4000
+# The name someone acting through a partner link gives.
+MAX_LINK_NAME = 100

@@ -21,8 +21,9 @@ Definitions (tested in ``tests/test_reports_figures.py``):
 - **Period**: ``date_from``/``date_to`` are calendar days in Asia/Jakarta, both
   inclusive, applied to ``sent_at``.
 - **sent**: every referral of the group (all were sent). **accepted**: referrals the
-  receiver accepted, including those now ``in_progress`` or ``closed``. **declined** (by
-  ``end_reason_code``), **withdrawn**, **closed** (by ``outcome_result``): their status.
+  receiver accepted, including those now ``in_progress``, ``on_hold`` or ``closed``.
+  **declined** (by ``end_reason_code``), **withdrawn**, **closed** (by
+  ``outcome_result``): their status.
   **overdue**: still awaiting an answer after the response deadline at ``now``
   (:func:`directory.referrals.deadlines.is_overdue`).
 - **acceptance_rate**: accepted / (accepted + declined), i.e. of the referrals that were
@@ -51,7 +52,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, select, type_coerce
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from directory.geo.models import Region
@@ -65,6 +66,7 @@ from directory.referrals import states
 from directory.referrals.deadlines import is_overdue
 from directory.referrals.models import Referral, referral_problem_term
 from directory.referrals.vocabulary import CLOSE_RESULTS, DECLINE_REASONS, URGENCIES
+from directory.sqltypes import raw_id
 
 ZONE = ZoneInfo("Asia/Jakarta")
 
@@ -80,7 +82,7 @@ GROUP_BYS = (PROVINCE, REGENCY, ORGANIZATION_TYPE, PROBLEM, URGENCY, MONTH)
 SMALLEST_PUBLISHED = 5
 SUPPRESSED = "<5"
 
-ACCEPTED_STATUSES = frozenset({states.ACCEPTED, states.IN_PROGRESS, states.CLOSED})
+ACCEPTED_STATUSES = frozenset({states.ACCEPTED, states.IN_PROGRESS, states.ON_HOLD, states.CLOSED})
 
 Count = int | str
 
@@ -291,13 +293,6 @@ def _period(filters: ReportFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _raw(column: Any) -> Any:
-    """An id column as the driver gives it, without the per-row UUID conversion (most of the
-    time at 10,000 referrals). Such ids are only matched with each other; the terms that
-    become group keys are made canonical by :class:`_Canonical`, once per term."""
-    return type_coerce(column, String)
-
-
 class _Canonical(dict[Any, str]):
     """Raw id (hex string on SQLite, ``UUID`` on PostgreSQL) -> canonical UUID string."""
 
@@ -310,7 +305,7 @@ def _sending_regions(session: Session, conditions: list[ColumnElement[bool]]) ->
     senders = select(Referral.sending_organization_id).where(*conditions)
     found: dict[Any, str] = {}
     for organization_id, code in session.execute(
-        select(_raw(Location.organization_id), Location.region_code)
+        select(raw_id(Location.organization_id), Location.region_code)
         .where(Location.region_code.is_not(None), Location.organization_id.in_(senders))
         .order_by(Location.organization_id, Location.name, Location.id)
     ):
@@ -324,7 +319,7 @@ def _institution_types(
     receivers = select(Referral.receiving_organization_id).where(*conditions)
     found: defaultdict[Any, list[str]] = defaultdict(list)
     for organization_id, term_id in session.execute(
-        select(_raw(Attribute.link_id), _raw(Attribute.taxonomy_term_id))
+        select(raw_id(Attribute.link_id), raw_id(Attribute.taxonomy_term_id))
         .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
         .where(
             Attribute.link_entity == "organization",
@@ -344,7 +339,7 @@ def _problems(
     link = referral_problem_term.c
     found: defaultdict[Any, list[str]] = defaultdict(list)
     for referral_id, term_id in session.execute(
-        select(_raw(link.referral_id), _raw(link.taxonomy_term_id)).where(
+        select(raw_id(link.referral_id), raw_id(link.taxonomy_term_id)).where(
             link.referral_id.in_(counted)
         )
     ):
@@ -356,9 +351,15 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
-def load_rows(session: Session, filters: ReportFilters, now: datetime) -> list[Row]:
-    """The referrals the filters select, as :class:`Row`: four queries whatever the size."""
-    conditions = _period(filters)
+def load_rows(
+    session: Session,
+    filters: ReportFilters,
+    now: datetime,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> list[Row]:
+    """The referrals the filters (and the conditions ``where``, on ``Referral``) select,
+    as :class:`Row`: four queries whatever the size."""
+    conditions = [*_period(filters), *where]
     canonical = _Canonical()
     regions = _sending_regions(session, conditions)
     types = _institution_types(session, conditions, canonical)
@@ -366,7 +367,7 @@ def load_rows(session: Session, filters: ReportFilters, now: datetime) -> list[R
     rows = []
     for item in session.execute(
         select(
-            _raw(Referral.id).label("id"),
+            raw_id(Referral.id).label("id"),
             Referral.status,
             Referral.urgency,
             Referral.sent_at,
@@ -375,8 +376,8 @@ def load_rows(session: Session, filters: ReportFilters, now: datetime) -> list[R
             Referral.due_at,
             Referral.end_reason_code,
             Referral.outcome_result,
-            _raw(Referral.sending_organization_id).label("sending_organization_id"),
-            _raw(Referral.receiving_organization_id).label("receiving_organization_id"),
+            raw_id(Referral.sending_organization_id).label("sending_organization_id"),
+            raw_id(Referral.receiving_organization_id).label("receiving_organization_id"),
         ).where(*conditions)
     ):
         sent_at = item.sent_at
@@ -503,13 +504,15 @@ def compute_report(
     term_label: Callable[[TaxonomyTerm], str] = _term_name,
     *,
     with_trend: bool = True,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> Report:
     """The figures of every group of ``filters.group_by``, of all together, and (unless
     ``with_trend`` is false) the monthly trend, the same as the groups when grouping by
-    month. Terms are named by ``term_label`` (the interface language's name)."""
+    month. Terms are named by ``term_label`` (the interface language's name). ``where``
+    narrows the referrals further (an organization's dashboard: its own)."""
     if filters.group_by not in GROUP_BYS:
         raise ValueError(f"unknown grouping {filters.group_by!r}")
-    rows = load_rows(session, filters, now)
+    rows = load_rows(session, filters, now, where)
     groups = _groups(session, rows, filters.group_by, term_label)
     trend: list[Group] = []
     if filters.group_by == MONTH:

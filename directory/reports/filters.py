@@ -12,7 +12,7 @@ from datetime import date
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from directory.api.params import Reader
+from directory.querystring import QueryReader
 from directory.referrals.vocabulary import URGENCIES
 from directory.reports.figures import GROUP_BYS, MONTH, ReportFilters
 
@@ -24,7 +24,7 @@ EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 
 
-def _day(reader: Reader, name: str) -> date | None:
+def _day(reader: QueryReader, name: str) -> date | None:
     raw = reader.value(name)
     if raw is None:
         return None
@@ -41,7 +41,7 @@ def _day(reader: Reader, name: str) -> date | None:
     return day
 
 
-def _code(reader: Reader, name: str, pattern: re.Pattern[str], example: str) -> str | None:
+def _code(reader: QueryReader, name: str, pattern: re.Pattern[str], example: str) -> str | None:
     raw = reader.value(name)
     if raw is not None and not pattern.match(raw):
         reader.errors[name] = _("Harus kode wilayah Kemendagri, misalnya %(code)s.", code=example)
@@ -49,7 +49,7 @@ def _code(reader: Reader, name: str, pattern: re.Pattern[str], example: str) -> 
     return raw
 
 
-def _choice(reader: Reader, name: str, allowed: tuple[str, ...]) -> str | None:
+def _choice(reader: QueryReader, name: str, allowed: tuple[str, ...]) -> str | None:
     raw = reader.value(name)
     if raw is not None and raw not in allowed:
         reader.errors[name] = _("Pilihan: %(allowed)s.", allowed=", ".join(allowed))
@@ -64,7 +64,7 @@ def read_filters(args: MultiDict[str, str]) -> tuple[ReportFilters, dict[str, st
     An empty value counts as absent; a repeated one is an error. The filters returned are
     only meaningful when the problems are empty.
     """
-    reader = Reader(args)
+    reader = QueryReader(args)
     group_by = _choice(reader, "group_by", GROUP_BYS) or MONTH
     date_from = _day(reader, "from")
     date_to = _day(reader, "to")

@@ -16,7 +16,7 @@ case, the commands, the bench):
   Whoosh's public one) and :func:`apply` (updates and deletions of a few services, then
   the cursor);
 - reading: :class:`Reader` keeps one :class:`Snapshot` per process and refreshes it when
-  a writer commits; a snapshot gives the :class:`~directory.geo.ranking.Catalog` of the
+  a writer commits; a snapshot gives the :class:`~directory.search.ranking.Catalog` of the
   live services and :meth:`Snapshot.match` (rows and BM25 scores of a query's words);
 - :class:`IndexUnavailable` when there is no usable index (answer from the database).
 
@@ -63,7 +63,6 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.spelling import ListCorrector
 
-from directory.geo.ranking import Catalog, TextMatch
 from directory.memo import remembered
 from directory.search.analyzer import (
     WORD_PATTERN,
@@ -75,6 +74,7 @@ from directory.search.analyzer import (
 )
 from directory.search.bulk_writer import open_build_writer
 from directory.search.documents import ServiceRecord, from_card, to_card
+from directory.search.ranking import Catalog, TextMatch
 from directory.search.whoosh_pin import WhooshVersionError, check_whoosh, read_blocks
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ the religious court for a divorce, BNN/IPWL for drugs, Bapas for a child in conf
 with the law, ...). :data:`POLICY` is that table: for each problem term (by code), the
 institution types (by code), the first answering first.
 
-:func:`directory.geo.ranking.rank` with ``sort="policy"`` orders services by, in turn:
+:func:`directory.search.ranking.rank` with ``sort="policy"`` orders services by, in turn:
 
 1. *jurisdiction* at all: a service whose declared area, or (declaring none) whose
    location, is in the origin's regency/city or province comes before every other;

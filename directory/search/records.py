@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import String, and_, func, or_, select, type_coerce
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from directory.geo import confidential as confidentiality
@@ -33,6 +33,7 @@ from directory.institutions.models import (
     TaxonomyTerm,
 )
 from directory.search.documents import Place, ServiceRecord
+from directory.sqltypes import raw_id
 
 # Services read per round trip (SQL ``IN`` lists stay well below every database's limit).
 CHUNK = 500
@@ -117,7 +118,7 @@ def iter_all_records(
     rebuild holds one chunk of records at a time)."""
     last: str | None = None
     while True:
-        statement = select(_raw(Service.id)).order_by(Service.id).limit(chunk)
+        statement = select(raw_id(Service.id, labelled=True)).order_by(Service.id).limit(chunk)
         if last is not None:
             statement = statement.where(Service.id > last)
         ids = [canonical_id(value) for value in session.scalars(statement)]
@@ -129,13 +130,6 @@ def iter_all_records(
 
 def count_services(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Service)) or 0)
-
-
-def _raw(column: Any) -> Any:
-    """An id column read as stored (text on SQLite, ``uuid`` on PostgreSQL): SQLAlchemy's
-    ``Uuid`` type would parse each one into a ``uuid.UUID`` first, which made reading
-    ids most of the cost of reading records."""
-    return type_coerce(column, String).label(f"{column.table.name}_{column.name}")
 
 
 def canonical_id(value: object) -> str:
@@ -154,8 +148,8 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
         (canonical_id(row[0]), canonical_id(row[1]), *row[2:])
         for row in session.execute(
             select(
-                _raw(Service.id),
-                _raw(Service.organization_id),
+                raw_id(Service.id, labelled=True),
+                raw_id(Service.organization_id, labelled=True),
                 Service.name,
                 Service.alternate_name,
                 Service.description,
@@ -179,8 +173,8 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
     for link_entity, link_id, term_id, name, name_en, code in session.execute(
         select(
             Attribute.link_entity,
-            _raw(Attribute.link_id),
-            _raw(TaxonomyTerm.id),
+            raw_id(Attribute.link_id, labelled=True),
+            raw_id(TaxonomyTerm.id, labelled=True),
             TaxonomyTerm.name,
             TaxonomyTerm.name_en,
             TaxonomyTerm.code,
@@ -203,21 +197,21 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
     paying = {
         canonical_id(service_id)
         for service_id in session.scalars(
-            select(_raw(CostOption.service_id)).where(
+            select(raw_id(CostOption.service_id, labelled=True)).where(
                 CostOption.service_id.in_(ids), CostOption.amount > 0
             )
         )
     }
     languages: dict[str, set[str]] = defaultdict(set)
     for service_id, code in session.execute(
-        select(_raw(Language.service_id), Language.code).where(
+        select(raw_id(Language.service_id, labelled=True), Language.code).where(
             Language.service_id.in_(ids), Language.code.is_not(None)
         )
     ):
         languages[canonical_id(service_id)].add(code)
     areas: dict[str, list[str]] = defaultdict(list)
     for service_id, code in session.execute(
-        select(_raw(ServiceArea.service_id), ServiceArea.region_code)
+        select(raw_id(ServiceArea.service_id, labelled=True), ServiceArea.region_code)
         .where(ServiceArea.service_id.in_(ids), ServiceArea.region_code.is_not(None))
         .order_by(ServiceArea.region_code)
     ):
@@ -227,9 +221,9 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
         (canonical_id(row[0]), canonical_id(row[1]), canonical_id(row[2]), *row[3:])
         for row in session.execute(
             select(
-                _raw(ServiceAtLocation.id),
-                _raw(ServiceAtLocation.service_id),
-                _raw(Location.id),
+                raw_id(ServiceAtLocation.id, labelled=True),
+                raw_id(ServiceAtLocation.service_id, labelled=True),
+                raw_id(Location.id, labelled=True),
                 Location.latitude,
                 Location.longitude,
                 Location.region_code,
@@ -257,9 +251,9 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
     by_location: dict[str, list[ScheduleRow]] = defaultdict(list)
     schedules = (
         select(
-            _raw(Schedule.service_id),
-            _raw(Schedule.service_at_location_id),
-            _raw(Schedule.location_id),
+            raw_id(Schedule.service_id, labelled=True),
+            raw_id(Schedule.service_at_location_id, labelled=True),
+            raw_id(Schedule.location_id, labelled=True),
             *schedule_columns,
         )
         .where(
@@ -376,7 +370,7 @@ def _location_languages(
     for site in sites:
         services_at[str(site[2])].append(str(site[1]))
     for location_id, code in session.execute(
-        select(_raw(Language.location_id), Language.code).where(
+        select(raw_id(Language.location_id, labelled=True), Language.code).where(
             Language.location_id.in_(location_ids), Language.code.is_not(None)
         )
     ):

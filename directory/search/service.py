@@ -30,20 +30,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from directory.extensions import db
-from directory.geo.gazetteer import Candidate, Region
+from directory.geo.gazetteer import Candidate, RegionEntry
 from directory.geo.geocoding import gazetteer, resolve_place
-from directory.geo.ranking import (
-    EARTH_RADIUS_KM,
-    SPHERE_ERROR,
-    Catalog,
-    Criteria,
-    Origin,
-    Ranked,
-    RankedPage,
-    Suitability,
-    TextMatch,
-    rank,
-)
 from directory.institutions.models import (
     TAXONOMY_INSTITUTION_TYPES,
     TAXONOMY_PROBLEMS,
@@ -58,6 +46,18 @@ from directory.search import follower, index, policy
 from directory.search.analyzer import QueryWord, analyze, query_words
 from directory.search.lay_words import read_lexicon
 from directory.search.lexicon import Lexicon, TermWords, Understood
+from directory.search.ranking import (
+    EARTH_RADIUS_KM,
+    SPHERE_ERROR,
+    Catalog,
+    Criteria,
+    Origin,
+    Ranked,
+    RankedPage,
+    Suitability,
+    TextMatch,
+    rank,
+)
 from directory.search.records import RegionNames, iter_all_records, load_records
 
 log = logging.getLogger(__name__)
@@ -441,7 +441,7 @@ class UnknownPlace(Exception):
         self.candidates = tuple(candidates)
 
 
-def origin_of(region: Region) -> Origin:
+def origin_of(region: RegionEntry) -> Origin:
     """A region's reference point as an origin, with the district holding it."""
     district = (
         region.code

@@ -2,7 +2,7 @@
 
 Client data columns of referral and referral_event become Fernet ciphertext (Text), with a
 keyed hash of the client reference for look-ups; existing rows are encrypted here with the
-app's configured key (CLIENT_DATA_KEYS, see directory.privacy.crypto), and decrypted again
+app's configured key (CLIENT_DATA_KEYS, see directory.crypto), and decrypted again
 on downgrade. Also: consent withdrawal, legal hold and purge columns on referral, and what
 each access to a referral was for on referral_view.
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from directory.maintenance.migration_support import sqlite_foreign_keys_off
-from directory.privacy.crypto import cipher
+from directory.crypto import cipher
 
 REFERRAL_FIELDS = (
     "reason",

@@ -12,7 +12,7 @@ Create Date: 2026-12-04 22:43:16.360315
 import sqlalchemy as sa
 from alembic import op
 
-import directory.privacy.crypto
+import directory.crypto
 import directory.sqltypes
 
 # revision identifiers, used by Alembic.
@@ -28,7 +28,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("referral_id", sa.Uuid(as_uuid=False), nullable=False),
         sa.Column("user_id", sa.Uuid(as_uuid=False), nullable=False),
-        sa.Column("purpose", directory.privacy.crypto.EncryptedText(), nullable=True),
+        sa.Column("purpose", directory.crypto.EncryptedText(), nullable=True),
         sa.Column("requested_at", directory.sqltypes.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", directory.sqltypes.UTCDateTime(timezone=True), nullable=True),
         sa.Column("refused", sa.Boolean(), server_default=sa.false(), nullable=False),

@@ -13,7 +13,7 @@ Create Date: 2026-12-04 23:05:00
 import sqlalchemy as sa
 from alembic import op
 
-import directory.privacy.crypto
+import directory.crypto
 import directory.sqltypes
 
 # revision identifiers, used by Alembic.
@@ -33,7 +33,7 @@ def upgrade():
         sa.Column("created_at", directory.sqltypes.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("location", sa.String(length=500), nullable=True),
-        sa.Column("response_body", directory.privacy.crypto.EncryptedText(), nullable=True),
+        sa.Column("response_body", directory.crypto.EncryptedText(), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["user_account.id"], name=op.f("fk_idempotency_key_user_id_user_account")
         ),

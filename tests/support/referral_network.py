@@ -155,6 +155,7 @@ PATH_TO = {
     states.IN_PROGRESS: (states.ACCEPT, states.START),
     states.CLOSED: (states.ACCEPT, states.START, states.CLOSE),
     states.WITHDRAWN: (states.WITHDRAW,),
+    states.ON_HOLD: (states.ACCEPT, states.START, states.HOLD),
 }
 
 
@@ -164,6 +165,8 @@ def transition_request(action: str, **extra: Any) -> operations.TransitionReques
         details = {"reason_code": "capacity_full"}
     elif action == states.WITHDRAW:
         details = {"reason_code": "referred_elsewhere"}
+    elif action == states.HOLD:
+        details = {"reason_code": "client_unavailable"}
     elif action == states.CLOSE:
         details = {"outcome": operations.Outcome(result="successful", service_delivered=True)}
     details.update(extra)

@@ -18,6 +18,7 @@ from directory.extensions import db
 from directory.institutions.models import TAXONOMY_PROBLEMS
 from directory.listings.models import ListingChange
 from directory.notifications.models import Notification
+from directory.referrals import operations
 from directory.referrals.models import Referral
 from tests.support.referral_network import (
     ADMIN_ROLE,
@@ -34,6 +35,8 @@ from tests.support.referral_network import (
 )
 
 CANARY = "KANARI-7c1e9b"
+# No staged spreadsheet import has this id.
+UNKNOWN_IMPORT = "00000000-0000-4000-8000-00000000beef"
 SIGNED_IN = tuple(role for role in ROLES if role != ANONYMOUS)
 
 
@@ -130,6 +133,22 @@ def sides_only(ok: int, *, admin: int, anonymous: int = 302, outsiders: int = 40
     }
     expect.update({_role(name): code for name, code in roles.items()})
     return expect
+
+
+def _fresh_link(world: World) -> str:
+    """A partner link to a fresh referral whose client data is all canary."""
+    referral = referral_in(
+        world.network,
+        "sent",
+        client_reference=CANARY,
+        client_initials="K.N.",
+        client_contact=CANARY,
+        client_safe_contact=CANARY,
+        reason=f"Alasan rahasia {CANARY}",
+    )
+    raw, _link = operations.create_link(referral, world.network.counsellor)
+    db.session.commit()
+    return f"/tautan/{raw}"
 
 
 def _transition_form(world: World) -> dict[str, Any]:
@@ -367,6 +386,38 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("admin.audit", "GET"): Probe(
         lambda w: "/admin/jejak-audit?resource_type=service", signed_in(403, admin=200)
     ),
+    # Spreadsheet onboarding: administrators only. An import of another id is a 404.
+    ("sheets.upload_page", "GET"): Probe(lambda w: "/admin/impor", signed_in(403, admin=200)),
+    ("sheets.upload", "POST"): Probe(
+        lambda w: "/admin/impor", signed_in(403, admin=400), form=lambda w: {}
+    ),
+    ("sheets.mapping_page", "GET"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}/kolom", signed_in(403, admin=404)
+    ),
+    ("sheets.save_mapping", "POST"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}/kolom",
+        signed_in(403, admin=404),
+        form=lambda w: {},
+    ),
+    ("sheets.preview", "GET"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}", signed_in(403, admin=404)
+    ),
+    ("sheets.save_choices", "POST"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}/pilihan",
+        signed_in(403, admin=404),
+        form=lambda w: {},
+    ),
+    ("sheets.confirm", "POST"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}/simpan",
+        signed_in(403, admin=404),
+        form=lambda w: {},
+    ),
+    ("sheets.progress", "GET"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}/kemajuan", signed_in(403, admin=404)
+    ),
+    ("sheets.progress_json", "GET"): Probe(
+        lambda w: f"/admin/impor/{UNKNOWN_IMPORT}/kemajuan.json", signed_in(403, admin=404)
+    ),
     # Gap analysis: administrators only (it counts confidential places, so it is kept
     # from counsellors and partners); it holds no client data (checked for the canary).
     ("gaps.page", "GET"): Probe(
@@ -411,6 +462,14 @@ PROBES: dict[tuple[str, str], Probe] = {
         signed_in(403, 401, admin=200),
         public=True,
     ),
+    # Each organization's dashboard (issue 17, part 5): its own staff and the
+    # coordinators only; aggregates, checked for the canary as public answers are.
+    ("dashboard.mine", "GET"): Probe(lambda w: "/dasbor", signed_in(302, admin=200), public=True),
+    ("dashboard.organization", "GET"): Probe(
+        lambda w: f"/dasbor/lembaga/{w.network.counsellor.organization_id}",
+        signed_in(403, sender=200, admin=200),
+        public=True,
+    ),
     # FHIR export of a referral: seen as GET /referrals/{id} is; client data (asked for
     # here) for administrators only and only after stating a purpose (break-glass), so
     # without one every role is refused with a 403.
@@ -435,5 +494,44 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     ("api.break_glass_report", "GET"): Probe(
         lambda w: "/api/v1/reports/break-glass", signed_in(403, 401, admin=200)
+    ),
+    # The conversation around a referral (issue 17): notes for the staff of both
+    # organizations; partner links made and revoked by the sending one.
+    ("referrals.add_note", "POST"): Probe(
+        lambda w: f"/rujukan/{w.referral.id}/catatan",
+        sides_only(303, admin=403),
+        form=lambda w: {"text": "Klien datang besok pagi."},
+    ),
+    ("referrals.create_link", "POST"): Probe(
+        lambda w: f"/rujukan/{w.fresh_referral('received').id}/tautan",
+        sides_only(200, admin=403, receiver=403),
+        form=lambda w: {},
+    ),
+    ("referrals.revoke_link", "POST"): Probe(
+        lambda w: f"/rujukan/{w.referral.id}/tautan/cabut",
+        sides_only(303, admin=403, receiver=403),
+        form=lambda w: {},
+    ),
+    ("api.add_note", "POST"): Probe(
+        lambda w: f"/api/v1/referrals/{w.referral.id}/notes",
+        sides_only(201, admin=403, anonymous=401),
+        json=lambda w: {"text": "Klien datang besok pagi."},
+    ),
+    ("api.create_link", "POST"): Probe(
+        lambda w: f"/api/v1/referrals/{w.fresh_referral('received').id}/links",
+        sides_only(201, admin=403, receiver=403, anonymous=401),
+        json=lambda w: {},
+    ),
+    ("api.revoke_links", "DELETE"): Probe(
+        lambda w: f"/api/v1/referrals/{w.referral.id}/links",
+        sides_only(204, admin=403, receiver=403, anonymous=401),
+    ),
+    # Whoever holds a partner link, signed in or not: never the client data (canary).
+    ("partner_links.page", "GET"): Probe(_fresh_link, everyone(200), public=True),
+    ("partner_links.answer", "POST"): Probe(
+        _fresh_link,
+        everyone(200),
+        json=lambda w: {"action": "accept", "name": "Petugas Piket"},
+        public=True,
     ),
 }

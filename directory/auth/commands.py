@@ -80,3 +80,32 @@ def purge_attempts_command() -> None:
     count = purge_attempts_now()
     hours = current_app.config["LOGIN_ATTEMPT_RETENTION_HOURS"]
     click.echo(f"deleted {count} sign-in attempts older than {hours} hours")
+
+
+@user_cli.command("set-province")
+@click.argument("email")
+@click.argument("province", required=False)
+def set_province_command(email: str, province: str | None) -> None:
+    """Make the coordinator (administrator) EMAIL responsible for PROVINCE (its two-digit
+    Kemendagri code, e.g. 36 for Banten): overdue referrals there are escalated to them.
+    Without PROVINCE, responsible for everywhere again."""
+    from sqlalchemy import select
+
+    from directory.auth.models import User
+    from directory.geo.models import Region
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no account {email}")
+    if not user.is_admin:
+        raise click.ClickException("only coordinators (administrators) are given a province")
+    if province is not None:
+        region = db.session.get(Region, province.strip())
+        if region is None or region.level != "provinsi":
+            raise click.ClickException(f"{province}: not a province code (e.g. 36 for Banten)")
+        user.province_code = region.code
+    else:
+        user.province_code = None
+    db.session.commit()
+    where = province or "every province"
+    click.echo(f"{user.email}: coordinator for {where}")

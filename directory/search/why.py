@@ -1,19 +1,66 @@
 """Why a service ranks where it does under the counsellor's policy, in short Indonesian
 lines ("Lembaga yang bertanggung jawab di Kota Serang", "UPTD PPA: pilihan ke-1 untuk
-KDRT", "Melayani usia 6-17"): shared by the search page and re-referral."""
+KDRT", "Melayani usia 6-17"), how far it is, and the services behind ranked results:
+shared by the search page (``finder``) and re-referral (``referrals``), so neither
+imports the other."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from directory.display import distance_text
+from directory.display import term_label as term_name
+from directory.extensions import db
 from directory.geo.models import Region
-from directory.geo.ranking import LEVEL_PROVINCE, LEVEL_REGENCY, Origin, Ranked
-from directory.institutions.models import Service, TaxonomyTerm
-from directory.public.helpers import term_name
-from directory.public.queries import regions_by_code
+from directory.institutions.models import (
+    Location,
+    Organization,
+    Service,
+    ServiceAtLocation,
+    TaxonomyTerm,
+)
 from directory.search import policy
+from directory.search.ranking import LEVEL_PROVINCE, LEVEL_REGENCY, Origin, Ranked
+
+
+def regions_by_code(codes: Iterable[str | None]) -> dict[str, Region]:
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+    return {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(wanted)))}
+
+
+def load_services(ids: list[str]) -> dict[str, Service]:
+    """The services of ranked results, with what a result shows (phones, organization)."""
+    site = selectinload(Service.service_at_locations)
+    statement = (
+        select(Service)
+        .where(Service.id.in_(ids))
+        .options(
+            selectinload(Service.organization).selectinload(Organization.phones),
+            selectinload(Service.phones),
+            site.selectinload(ServiceAtLocation.phones),
+            site.selectinload(ServiceAtLocation.location).selectinload(Location.phones),
+        )
+    )
+    return {service.id: service for service in db.session.scalars(statement).unique()}
+
+
+def whereabouts(item: Ranked, regencies: dict[str, Region]) -> str | None:
+    """How far the result is, in words; for a safe house only the regency/city it is in
+    ("di Kota Serang"): its distance is to a stand-in point, which a number would
+    present as its own (``directory.geo.confidential``)."""
+    place = item.place
+    if place is not None and place.confidential:
+        regency = regencies.get(place.region_code or "")
+        return _("di %(place)s", place=regency.name) if regency else _("lokasi dirahasiakan")
+    if item.distance_km is None:
+        return None
+    return distance_text(item.distance_km)
 
 
 def origin_regions(origin: Origin | None) -> tuple[Region | None, Region | None]:

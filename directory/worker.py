@@ -1,43 +1,32 @@
-"""``flask notifications send`` (once) and ``flask notifications worker`` (until stopped).
+"""The worker: ``flask notifications worker`` runs :func:`worker_round` until stopped.
 
-The worker also runs the retention purge (``flask privacy purge``), the stale-listing
-reminders (``flask listings remind-stale``) and forgets old sign-in attempts (``flask user
-purge-attempts``) every round; each is cheap when there is nothing to do."""
+Each round sends the waiting notification e-mail (``flask notifications send``), runs the
+retention purge (``flask privacy purge``), the stale-listing reminders (``flask listings
+remind-stale``) and the overdue referrals' reminders and escalations (``flask referrals
+remind-overdue``), and forgets old sign-in attempts (``flask user purge-attempts``); each
+is cheap when there is nothing to do.
+
+It sits at the top, beside the app factory: it calls into several features (notifications,
+listings, privacy, referrals, auth), and none of them knows of it."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import with_appcontext
 
-from directory.auth.cli import purge_attempts_now
+from directory.auth.commands import purge_attempts_now
 from directory.database import utcnow
 from directory.extensions import db
 from directory.listings.stale import remind_stale
-from directory.notifications.mail import deliverer_for, send_pending
+from directory.notifications.commands import send_once
 from directory.privacy.commands import purge_idempotency_keys, purge_now
-
-notifications_cli = AppGroup("notifications", help="Send notification e-mail.")
-
-
-def _send_once(limit: int) -> tuple[int, int]:
-    config = current_app.config
-    deliver = deliverer_for(config, Path(current_app.instance_path))
-    return send_pending(config, deliver, limit=limit)
+from directory.referrals.commands import remind_overdue_now
 
 
-@notifications_cli.command("send")
-@click.option("--limit", default=100, show_default=True, help="At most this many e-mails.")
-def send_command(limit: int) -> None:
-    """Send the waiting e-mails once."""
-    sent, failed = _send_once(limit)
-    click.echo(f"e-mail: {sent} sent, {failed} failed")
-
-
-@notifications_cli.command("worker")
+@click.command("worker")
+@with_appcontext
 @click.option("--interval", default=30, show_default=True, help="Seconds between rounds.")
 def worker_command(interval: int) -> None:
     """Send waiting e-mails, purge client data past retention and remind the staff of
@@ -59,7 +48,8 @@ def worker_round() -> list[str]:
     db.session.commit()
     if reminded:
         lines.append(f"listings: reminded the staff of {len(reminded)} stale listing(s)")
-    sent, failed = _send_once(100)
+    lines.extend(remind_overdue_now(utcnow()))
+    sent, failed = send_once(100)
     if sent or failed:
         lines.append(f"e-mail: {sent} sent, {failed} failed")
     purged = purge_now()

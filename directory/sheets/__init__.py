@@ -1,0 +1,1 @@
+"""Spreadsheet onboarding: an ``.xlsx`` or ``.csv`` list of institutions into the directory."""
