@@ -5,15 +5,20 @@ from directory.auth.models import ApiToken, LoginAttempt, User
 from directory.geo.models import Region
 from directory.idempotency.models import IdempotencyKey
 from directory.institutions.models import (
+    Accessibility,
     Address,
     Attribute,
     ChangeLogEntry,
     Contact,
     CostOption,
+    Funding,
     Language,
     Location,
     Organization,
+    OrganizationIdentifier,
     Phone,
+    Program,
+    RequiredDocument,
     Schedule,
     Service,
     ServiceArea,
@@ -27,6 +32,7 @@ from directory.referrals.models import BreakGlassAccess, Referral, ReferralEvent
 from directory.sheets.models import SheetImport, SheetMapping
 
 __all__ = [
+    "Accessibility",
     "Address",
     "ApiToken",
     "Attribute",
@@ -34,6 +40,7 @@ __all__ = [
     "ChangeLogEntry",
     "Contact",
     "CostOption",
+    "Funding",
     "IdempotencyKey",
     "Language",
     "ListingChange",
@@ -42,10 +49,13 @@ __all__ = [
     "MetadataEntry",
     "Notification",
     "Organization",
+    "OrganizationIdentifier",
     "OutgoingEmail",
     "Phone",
+    "Program",
     "Referral",
     "ReferralEvent",
+    "RequiredDocument",
     "ReferralView",
     "Region",
     "Schedule",

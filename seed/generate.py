@@ -492,6 +492,43 @@ CAPACITY_NOTES = (
 )
 # Kinds of institution whose services never close for a while (courts, police, hospitals),
 # and kinds that may keep a waiting list.
+# What a client brings, by institution kind ("bila ada": nobody is turned away for
+# lacking one; a person fleeing violence often has none). Safe houses ask for nothing.
+IDENTITY = "KTP atau identitas lain, bila ada"
+HEALTH = (IDENTITY, "Kartu BPJS Kesehatan/KIS, bila ada", "Surat rujukan dari puskesmas, bila ada")
+REQUIRED_DOCUMENTS: dict[str, tuple[str, ...]] = {
+    "lk3": (IDENTITY, "Kartu Keluarga (KK), bila ada"),
+    "uptd_ppa": (IDENTITY, "Bukti pendukung (foto, pesan, hasil visum), bila ada"),
+    "rsud": HEALTH,
+    "rs_jiwa": HEALTH,
+    "rs_bhayangkara": (IDENTITY, "Surat permintaan visum dari kepolisian, bila ada"),
+    "puskesmas": (IDENTITY, "Kartu BPJS Kesehatan/KIS, bila ada"),
+    "polisi": (IDENTITY, "Bukti pendukung (foto, pesan, nama saksi), bila ada"),
+    "lbh": (
+        IDENTITY,
+        "Dokumen terkait perkara, bila ada",
+        "Surat keterangan tidak mampu (SKTM), bila ada",
+    ),
+    "pengadilan_agama": ("KTP", "Buku nikah atau akta nikah", "Kartu Keluarga (KK)"),
+    "puspaga": (IDENTITY,),
+    "kua": ("KTP", "Kartu Keluarga (KK)", "Buku nikah"),
+    "dinas_sosial": ("KTP", "Kartu Keluarga (KK)", "Surat keterangan dari kelurahan atau desa"),
+    "balai": (IDENTITY, "Surat rujukan dari Dinas Sosial"),
+    "psikolog": (IDENTITY,),
+    "bapas": ("KTP", "Salinan putusan atau penetapan pengadilan"),
+    "bnn": (IDENTITY,),
+    "lsm": (IDENTITY,),
+}
+REQUIRED_DOCUMENTS_SHARE = 0.6
+# What a location offers people with disabilities: (description, details).
+ACCESSIBILITY: tuple[tuple[str, str | None], ...] = (
+    ("Akses kursi roda", "Jalur landai (ramp) di pintu masuk."),
+    ("Toilet ramah disabilitas", None),
+    ("Juru bahasa isyarat", "Dengan perjanjian sebelumnya."),
+    ("Materi informasi dalam huruf braille", None),
+    ("Penerjemah bahasa daerah", "Dengan perjanjian sebelumnya."),
+)
+ACCESSIBILITY_SHARE = 0.5
 ALWAYS_OPEN_KINDS = frozenset({"pengadilan_agama", "polisi", "rsud", "rs_jiwa", "rs_bhayangkara"})
 WAITING_LIST_KINDS = frozenset({"lk3", "uptd_ppa", "puspaga", "psikolog", "lsm", "lbh", "bnn"})
 CLOSED_ALERTS = (
@@ -2178,9 +2215,28 @@ class Builder:
                 }
                 for code in languages
             ],
+            accessibility=self.accessibility(location_id, confidential),
             region_code=district.code,
             confidential=confidential,
         )
+
+    def accessibility(self, location_id: str, confidential: bool) -> list[dict[str, Any]] | None:
+        """Half the locations list what they offer people with disabilities; a safe
+        house only what (no details). Drawn from a generator of the location's own, so
+        the rest of the seed stays as it was."""
+        rng = random.Random(f"{location_id}/accessibility")
+        if rng.random() >= ACCESSIBILITY_SHARE:
+            return None
+        chosen = sorted(rng.sample(range(len(ACCESSIBILITY)), rng.randint(1, 3)))
+        return [
+            compact(
+                id=stable_id(location_id, "accessibility", str(index)),
+                location_id=location_id,
+                description=ACCESSIBILITY[index][0],
+                details=None if confidential else ACCESSIBILITY[index][1],
+            )
+            for index in chosen
+        ]
 
     # -- services -------------------------------------------------------------------
 
@@ -2285,6 +2341,7 @@ class Builder:
                 for code in languages
             ],
             cost_options=cost_options,
+            required_documents=self.required_documents(plan, service_id),
             attributes=attributes,
             service_at_locations=[
                 {
@@ -2299,6 +2356,22 @@ class Builder:
             "accepting_referrals": accepting,
             "capacity_note": capacity_note,
         }
+
+    def required_documents(self, plan: Plan, service_id: str) -> list[dict[str, Any]] | None:
+        """What a client brings, for a fair share of services (not safe houses); drawn
+        from a generator of the service's own, so the rest of the seed stays as it was."""
+        documents = REQUIRED_DOCUMENTS.get(plan.kind, ())
+        rng = random.Random(f"{service_id}/required_documents")
+        if not documents or rng.random() >= REQUIRED_DOCUMENTS_SHARE:
+            return None
+        return [
+            {
+                "id": stable_id(service_id, "required_document", str(index)),
+                "service_id": service_id,
+                "document": document,
+            }
+            for index, document in enumerate(documents)
+        ]
 
     def service_areas(self, plan: Plan) -> tuple[str, ...]:
         """Kemendagri codes the service declares it serves."""

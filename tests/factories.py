@@ -11,16 +11,21 @@ from factory.alchemy import SQLAlchemyModelFactory
 from directory.database import utcnow
 from directory.extensions import db
 from directory.models import (
+    Accessibility,
     Address,
     Attribute,
     Contact,
     CostOption,
+    Funding,
     Language,
     Location,
     Organization,
+    OrganizationIdentifier,
     Phone,
+    Program,
     Referral,
     ReferralEvent,
+    RequiredDocument,
     Schedule,
     Service,
     ServiceArea,
@@ -173,6 +178,48 @@ class ContactFactory(BaseFactory):
     email = factory.Sequence(lambda n: f"petugas-{n}@example.org")
 
 
+class OrganizationIdentifierFactory(BaseFactory):
+    class Meta:
+        model = OrganizationIdentifier
+
+    organization_id = factory.LazyFunction(lambda: OrganizationFactory().id)
+    identifier_scheme = "SIKS-NG"
+    identifier_type = "ID SIKS-NG"
+    identifier = factory.Sequence(lambda n: f"3673{n:08d}")
+
+
+class ProgramFactory(BaseFactory):
+    class Meta:
+        model = Program
+
+    organization_id = factory.LazyFunction(lambda: OrganizationFactory().id)
+    name = factory.Sequence(lambda n: f"Program Ketahanan Keluarga {n}")
+    description = "Pendampingan keluarga rentan."
+
+
+class FundingFactory(BaseFactory):
+    class Meta:
+        model = Funding
+
+    source = "APBD Kota Serang"
+
+
+class RequiredDocumentFactory(BaseFactory):
+    class Meta:
+        model = RequiredDocument
+
+    document = "KTP"
+
+
+class AccessibilityFactory(BaseFactory):
+    class Meta:
+        model = Accessibility
+
+    location_id = factory.LazyFunction(lambda: LocationFactory().id)
+    description = "Akses kursi roda"
+    details = "Ramp di pintu depan."
+
+
 def full_service(*, confidential: bool = False, **service_fields: object) -> Service:
     """A service with every nested piece the HSDS serializer writes, at one location."""
     from decimal import Decimal
@@ -203,8 +250,21 @@ def full_service(*, confidential: bool = False, **service_fields: object) -> Ser
     CostOptionFactory(service=service, option="Konsultasi", amount=Decimal("50000.00"))
     CostOptionFactory(service=service, option="Tes psikologi", amount=Decimal("12500.50"))
     ServiceAreaFactory(service=service)
-    ContactFactory(service_id=service.id)
+    contact = ContactFactory(service_id=service.id)
+    PhoneFactory(contact_id=contact.id)
     ContactFactory(organization_id=organization.id)
+    ContactFactory(location_id=location.id)
+    phone = PhoneFactory(organization_id=organization.id, type="text")
+    LanguageFactory(phone_id=phone.id, name="Basa Sunda", code="su")
+    OrganizationIdentifierFactory(organization_id=organization.id)
+    program = ProgramFactory(organization_id=organization.id)
+    service.program_id = program.id
+    FundingFactory(organization_id=organization.id, source="Hibah Kementerian Sosial")
+    FundingFactory(service_id=service.id)
+    RequiredDocumentFactory(service_id=service.id, document="Kartu Tanda Penduduk (KTP)")
+    RequiredDocumentFactory(service_id=service.id, document="Kartu Keluarga (KK)")
+    AccessibilityFactory(location_id=location.id)
+    AccessibilityFactory(location_id=location.id, description="Juru bahasa isyarat", details=None)
     AttributeFactory(link_id=service.id, link_entity="service")
     AttributeFactory(link_id=organization.id, link_entity="organization")
     return service

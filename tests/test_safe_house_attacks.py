@@ -41,8 +41,10 @@ from directory.search import follower
 from directory.search.service import state_of
 from tests.factories import (
     TEST_PASSWORD,
+    AccessibilityFactory,
     AddressFactory,
     AttributeFactory,
+    ContactFactory,
     LocationFactory,
     OrganizationFactory,
     PhoneFactory,
@@ -219,6 +221,15 @@ def generated(request, app, db) -> World:
     site = ServiceAtLocationFactory(service=shelter, location=hidden)
     PhoneFactory(location_id=hidden.id, number="+62 000 5550 7002")
     PhoneFactory(service_at_location_id=site.id, number="+62 000 5550 7003")
+    # Accessibility may be published (it does not locate), but not its free-text details
+    # or web page; the location's own contact not at all.
+    AccessibilityFactory(
+        location_id=hidden.id,
+        description="Akses kursi roda",
+        details="Ramp di pintu samping, Gg. Melati IV No. 17",
+        url="https://example.org/denah/gg-melati-iv-no-17",
+    )
+    ContactFactory(location_id=hidden.id, name="Penjaga Gg. Melati IV No. 17")
     AttributeFactory(link_id=shelter.id, link_entity="service", taxonomy_term=term)
     # Open day and night, as the seed's are: open_now keeps it.
     ScheduleFactory(
@@ -737,6 +748,9 @@ def _assert_documents_blind(world: World, target: Target) -> None:
             assert location.get(key) is None, f"location {key} published: {location.get(key)}"
         assert not location.get("addresses"), location.get("addresses")
         assert not location.get("phones"), location.get("phones")
+        assert not location.get("contacts"), location.get("contacts")
+        for item in location.get("accessibility", []):
+            assert set(item) <= {"id", "location_id", "description"}, item
 
     pages = {
         "service page": f"/layanan/{target.service_id}",

@@ -436,3 +436,25 @@ def test_generator_is_deterministic(tmp_path):
     )
     for name in ("taxonomy_terms.json", "organizations.json"):
         assert (tmp_path / name).read_bytes() == (SEED_DIR / name).read_bytes(), name
+
+
+def test_a_fair_share_lists_documents_to_bring_and_accessibility(organizations):
+    services = [service for org in organizations for service in org["services"]]
+    locations = [location for org in organizations for location in org["locations"]]
+    with_documents = [s for s in services if s.get("required_documents")]
+    accessible = [loc for loc in locations if loc.get("accessibility")]
+    assert 0.4 < len(with_documents) / len(services) < 0.8
+    assert 0.3 < len(accessible) / len(locations) < 0.7
+    for service in with_documents:
+        for document in service["required_documents"]:
+            assert document["service_id"] == service["id"] and document["document"]
+    safe_houses = {loc["id"] for loc in locations if loc["confidential"]}
+    for org in organizations:
+        for service in org["services"]:
+            if {sal["location_id"] for sal in service["service_at_locations"]} <= safe_houses:
+                assert "required_documents" not in service, service["name"]
+    for location in accessible:
+        for item in location["accessibility"]:
+            assert item["location_id"] == location["id"] and item["description"]
+            if location["confidential"]:
+                assert set(item) == {"id", "location_id", "description"}

@@ -40,6 +40,7 @@ from directory.auth.passwords import hash_password, password_problem
 from directory.database import utcnow
 from directory.extensions import db
 from directory.geo.models import Region
+from directory.institutions import operations as directory_writes
 from directory.institutions.models import (
     SERVICE_STATUSES,
     TAXONOMY_INSTITUTION_TYPES,
@@ -152,8 +153,12 @@ def _delete_audited(
     before: dict[str, str],
     organization_id: str | None,
 ) -> None:
-    """Delete ``record`` and record its deletion in the audit trail."""
-    db.session.delete(record)
+    """Delete ``record`` (a directory record: with the parts it owns, through the write
+    path) and record its deletion in the audit trail."""
+    if type(record) in directory_writes.DIRECTORY_MODELS:
+        directory_writes.remove_with_parts(db.session, resource_type, record)
+    else:
+        db.session.delete(record)
     db.session.flush()
     _audit(actor, resource_type, record.id, before, {}, ACTION_DELETE, organization_id)
 
@@ -168,12 +173,6 @@ def _term_in(term_id: str | None, taxonomy_id: str) -> bool:
         return True
     term = db.session.get(TaxonomyTerm, term_id)
     return term is not None and term.taxonomy_id == taxonomy_id
-
-
-def _delete_rows(model: Any, *conditions: Any) -> None:
-    """Delete through the ORM, so that the search change log sees each row go."""
-    for row in db.session.scalars(select(model).where(*conditions)):
-        db.session.delete(row)
 
 
 def _sorted_ids(ids: Iterable[str]) -> str:
@@ -239,16 +238,7 @@ def organization_state(organization: Organization) -> dict[str, str]:
 
 def _set_attributes(entity: str, record_id: str, taxonomy_id: str, wanted: Iterable[str]) -> None:
     """Make the record's terms of one taxonomy exactly ``wanted``."""
-    wanted_ids = set(wanted)
-    for attribute in _attributes_of(entity, record_id):
-        if attribute.taxonomy_term.taxonomy_id != taxonomy_id:
-            continue
-        if attribute.taxonomy_term_id in wanted_ids:
-            wanted_ids.discard(attribute.taxonomy_term_id)
-        else:
-            db.session.delete(attribute)
-    for term_id in sorted(wanted_ids):
-        db.session.add(Attribute(link_entity=entity, link_id=record_id, taxonomy_term_id=term_id))
+    directory_writes.set_terms(db.session, entity, record_id, taxonomy_id, wanted)
 
 
 def save_organization(
@@ -260,16 +250,19 @@ def save_organization(
     creating = organization is None
     if organization is None:
         organization = Organization(name=data.name.strip())
-        db.session.add(organization)
+        directory_writes.add(db.session, organization)
         db.session.flush()
         before: dict[str, str] = {}
     else:
         before = organization_state(organization)
-    organization.name = data.name.strip()
-    organization.description = data.description.strip()
-    organization.email = _clean(data.email)
-    organization.website = _clean(data.website)
-    organization.legal_status = _clean(data.legal_status)
+    directory_writes.assign(
+        organization,
+        name=data.name.strip(),
+        description=data.description.strip(),
+        email=_clean(data.email),
+        website=_clean(data.website),
+        legal_status=_clean(data.legal_status),
+    )
     _set_attributes(
         ORGANIZATION,
         organization.id,
@@ -279,10 +272,14 @@ def save_organization(
     numbers = [number.strip() for number in data.phones if number.strip()]
     existing = _own_phones(organization.id)
     if [phone.number for phone in existing] != sorted(numbers):
-        for phone in existing:
-            db.session.delete(phone)
-        for number in numbers:
-            db.session.add(Phone(organization_id=organization.id, number=number, type="voice"))
+        directory_writes.replace(
+            db.session,
+            existing,
+            [
+                Phone(organization_id=organization.id, number=number, type="voice")
+                for number in numbers
+            ],
+        )
     db.session.flush()
     _audit(
         actor,
@@ -299,7 +296,7 @@ def save_organization(
 def deactivate_organization(actor: User, organization: Organization) -> None:
     """Hide the organization from the public and make each of its services inactive."""
     before = organization_state(organization)
-    organization.active = False
+    directory_writes.assign(organization, active=False)
     for service in organization.services:
         if service.status != INACTIVE:
             _set_service_status(actor, service, INACTIVE, ACTION_DEACTIVATE)
@@ -317,7 +314,7 @@ def deactivate_organization(actor: User, organization: Organization) -> None:
 def reactivate_organization(actor: User, organization: Organization) -> None:
     """List the organization again; its services stay as they are, to be reopened one by one."""
     before = organization_state(organization)
-    organization.active = True
+    directory_writes.assign(organization, active=True)
     _audit(
         actor,
         ORGANIZATION,
@@ -337,11 +334,7 @@ def delete_organization(actor: User, organization: Organization) -> None:
     """
     found = references(
         organization,
-        ignore=[
-            ("phone", "organization_id"),
-            ("contact", "organization_id"),
-            ("metadata", "organization_id"),
-        ],
+        ignore=[*directory_writes.owned_references(ORGANIZATION), ("metadata", "organization_id")],
     )
     owned_phones = db.session.scalars(
         select(Phone).where(Phone.organization_id == organization.id)
@@ -359,8 +352,6 @@ def delete_organization(actor: User, organization: Organization) -> None:
     if found:
         raise StillReferenced(found)
     before = organization_state(organization)
-    for row in [*owned_phones, *owned_contacts, *_attributes_of(ORGANIZATION, organization.id)]:
-        db.session.delete(row)
     db.session.execute(
         update(MetadataEntry)
         .where(MetadataEntry.organization_id == organization.id)
@@ -524,13 +515,12 @@ def _replace_hours(service: Service, hours: tuple[WeekdayHours, ...]) -> None:
     time zone they had; their free-text description would no longer be true)."""
     old = _service_schedules(service.id)
     zone = next((s.timezone for s in old if s.timezone is not None), None)
-    for schedule in old:
-        db.session.delete(schedule)
+    new: list[Schedule] = []
     grouped: dict[tuple[time, time], list[str]] = {}
     for entry in sorted(hours, key=lambda e: WEEKDAYS.index(e.day)):
         grouped.setdefault((entry.opens_at, entry.closes_at), []).append(entry.day)
     for (opens_at, closes_at), days in grouped.items():
-        db.session.add(
+        new.append(
             Schedule(
                 service_id=service.id,
                 freq="WEEKLY",
@@ -540,6 +530,7 @@ def _replace_hours(service: Service, hours: tuple[WeekdayHours, ...]) -> None:
                 closes_at=closes_at,
             )
         )
+    directory_writes.replace(db.session, old, new)
 
 
 def _set_locations(service: Service, wanted: set[str]) -> None:
@@ -551,9 +542,9 @@ def _set_locations(service: Service, wanted: set[str]) -> None:
         elif references(sal):
             raise RecordInvalid({"location_ids": "in_use"})
         else:
-            service.service_at_locations.remove(sal)
+            directory_writes.stop_offering(service, sal)
     for location_id in sorted(wanted):
-        service.service_at_locations.append(ServiceAtLocation(location_id=location_id))
+        directory_writes.offer_at(service, location_id)
 
 
 def save_service(actor: User, data: ServiceData, service: Service | None = None) -> Service:
@@ -562,41 +553,48 @@ def save_service(actor: User, data: ServiceData, service: Service | None = None)
     creating = service is None
     if service is None:
         service = Service(organization_id=data.organization_id, name=data.name.strip())
-        db.session.add(service)
+        directory_writes.add(db.session, service)
         db.session.flush()
         before: dict[str, str] = {}
     else:
         before = service_state(service)
-    service.organization_id = data.organization_id
-    service.name = data.name.strip()
-    service.description = data.description.strip()
-    service.status = data.status
-    service.fees_description = _clean(data.fees_description)
-    service.accepting_referrals = data.accepting_referrals
-    service.capacity_note = _clean(data.capacity_note)
+    directory_writes.assign(
+        service,
+        organization_id=data.organization_id,
+        name=data.name.strip(),
+        description=data.description.strip(),
+        status=data.status,
+        fees_description=_clean(data.fees_description),
+        accepting_referrals=data.accepting_referrals,
+        capacity_note=_clean(data.capacity_note),
+    )
     _set_attributes(SERVICE, service.id, TAXONOMY_SERVICE_TYPES, data.service_type_ids)
     _set_attributes(SERVICE, service.id, TAXONOMY_PROBLEMS, data.problem_ids)
     languages = sorted(set(data.languages))
     if before.get("languages", "") != ",".join(languages):
-        _delete_rows(Language, Language.service_id == service.id)
-        for code in languages:
-            db.session.add(Language(service_id=service.id, code=code))
+        directory_writes.replace(
+            db.session,
+            db.session.scalars(select(Language).where(Language.service_id == service.id)),
+            [Language(service_id=service.id, code=code) for code in languages],
+        )
     areas = sorted(set(data.region_codes))
     if before.get("service_areas", "") != ",".join(areas):
-        for area in list(service.service_areas):
-            db.session.delete(area)
         regions = {
             r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(areas)))
         }
-        for code in areas:
-            db.session.add(
+        directory_writes.replace(
+            db.session,
+            list(service.service_areas),
+            [
                 ServiceArea(
                     service_id=service.id,
                     region_code=code,
                     name=regions[code].name,
                     uri=f"urn:kemendagri:{code}",
                 )
-            )
+                for code in areas
+            ],
+        )
     _set_locations(service, set(data.location_ids))
     wanted_hours = {entry.day: (entry.opens_at, entry.closes_at) for entry in data.hours}
     if creating or _hours_text(weekly_hours(service)) != _hours_text(wanted_hours):
@@ -617,7 +615,7 @@ def save_service(actor: User, data: ServiceData, service: Service | None = None)
 
 def _set_service_status(actor: User, service: Service, status: str, action: str) -> None:
     before = service_state(service)
-    service.status = status
+    directory_writes.assign(service, status=status)
     db.session.flush()
     _audit(
         actor, SERVICE, service.id, before, service_state(service), action, service.organization_id
@@ -632,34 +630,12 @@ def reactivate_service(actor: User, service: Service) -> None:
     _set_service_status(actor, service, "active", ACTION_REACTIVATE)
 
 
-# The parts of a service deleted with it.
-SERVICE_PARTS = (
-    ("phone", "service_id"),
-    ("schedule", "service_id"),
-    ("language", "service_id"),
-    ("cost_option", "service_id"),
-    ("service_area", "service_id"),
-    ("contact", "service_id"),
-    ("service_at_location", "service_id"),
-)
-
-
 def delete_service(actor: User, service: Service) -> None:
-    """Delete a service no referral (or anything else but its own parts) refers to."""
-    _refuse_if_referenced(service, ignore=SERVICE_PARTS)
+    """Delete a service no referral (or anything else but its own parts) refers to; its
+    parts are those the HSDS table says it owns."""
+    _refuse_if_referenced(service, ignore=directory_writes.owned_references(SERVICE))
     before = service_state(service)
     organization_id = service.organization_id
-    for sal in service.service_at_locations:
-        for model in (Phone, Schedule, Contact):
-            _delete_rows(model, model.service_at_location_id == sal.id)
-    for part in (Phone, Schedule, Language, Contact):
-        _delete_rows(part, part.service_id == service.id)
-    for row in [
-        *service.cost_options,
-        *service.service_areas,
-        *_attributes_of(SERVICE, service.id),
-    ]:
-        db.session.delete(row)
     _delete_audited(actor, SERVICE, service, before, organization_id)
 
 
@@ -727,25 +703,28 @@ def save_location(actor: User, data: LocationData, location: Location | None = N
     creating = location is None
     if location is None:
         location = Location()
-        db.session.add(location)
+        directory_writes.add(db.session, location)
         before: dict[str, str] = {}
     else:
         before = location_state(location)
-    location.organization_id = data.organization_id
-    location.name = data.name.strip()
-    location.region_code = data.region_code
-    location.latitude = data.latitude
-    location.longitude = data.longitude
-    location.confidential = data.confidential
+    directory_writes.assign(
+        location,
+        organization_id=data.organization_id,
+        name=data.name.strip(),
+        region_code=data.region_code,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        confidential=data.confidential,
+    )
     city, province = _region_names(data.region_code)
     if location.addresses:
         address = location.addresses[0]
     else:
-        address = Address(address_1="", city=city, state_province=province)
-        location.addresses.append(address)
-    address.address_1 = data.address.strip()
-    address.city = city
-    address.state_province = province
+        address = Address(address_1="", city=city, state_province=province, location=location)
+        directory_writes.add(db.session, address)
+    directory_writes.assign(
+        address, address_1=data.address.strip(), city=city, state_province=province
+    )
     db.session.flush()
     _audit(
         actor,
@@ -759,21 +738,11 @@ def save_location(actor: User, data: LocationData, location: Location | None = N
     return location
 
 
-LOCATION_PARTS = (
-    ("address", "location_id"),
-    ("phone", "location_id"),
-    ("schedule", "location_id"),
-    ("language", "location_id"),
-    ("contact", "location_id"),
-)
-
-
 def delete_location(actor: User, location: Location) -> None:
-    """Delete a location no service is offered at any more."""
-    _refuse_if_referenced(location, ignore=LOCATION_PARTS)
+    """Delete a location no service is offered at any more; its parts are those the
+    HSDS table says it owns."""
+    _refuse_if_referenced(location, ignore=directory_writes.owned_references(LOCATION))
     before = location_state(location)
-    for model in (Phone, Schedule, Language, Contact):
-        _delete_rows(model, model.location_id == location.id)
     _delete_audited(actor, LOCATION, location, before, location.organization_id)
 
 
@@ -824,15 +793,18 @@ def save_term(actor: User, data: TermData, term: TaxonomyTerm | None = None) -> 
     creating = term is None
     if term is None:
         term = TaxonomyTerm(name=data.name.strip())
-        db.session.add(term)
+        directory_writes.add(db.session, term)
         before: dict[str, str] = {}
     else:
         before = snapshot(term, TERM_FIELDS)
-    term.taxonomy_id = data.taxonomy_id
-    term.parent_id = data.parent_id or None
-    term.code = code
-    term.name = data.name.strip()
-    term.name_en = _clean(data.name_en)
+    directory_writes.assign(
+        term,
+        taxonomy_id=data.taxonomy_id,
+        parent_id=data.parent_id or None,
+        code=code,
+        name=data.name.strip(),
+        name_en=_clean(data.name_en),
+    )
     db.session.flush()
     _audit(
         actor,
@@ -848,7 +820,7 @@ def save_term(actor: User, data: TermData, term: TaxonomyTerm | None = None) -> 
 
 def set_term_active(actor: User, term: TaxonomyTerm, active: bool) -> None:
     before = snapshot(term, TERM_FIELDS)
-    term.active = active
+    directory_writes.assign(term, active=active)
     db.session.flush()
     action = ACTION_REACTIVATE if active else ACTION_DEACTIVATE
     _audit(actor, TAXONOMY_TERM, term.id, before, snapshot(term, TERM_FIELDS), action, None)

@@ -36,6 +36,7 @@ from directory.api.paging import paginated
 from directory.errors import ApiError
 from directory.extensions import db
 from directory.hsds import serialize
+from directory.hsds.exporter import verifications
 from directory.institutions import queries
 from directory.institutions.models import (
     Organization,
@@ -137,7 +138,10 @@ def get_organization(organization_id: str) -> ResponseReturnValue:
         ),
         _("Lembaga tidak ditemukan."),
     )
-    return public_json(serialize.organization_to_hsds(organization))
+    verified = verifications(db.session, [organization.id]).get(organization.id, [])
+    return public_json(
+        serialize.organization_to_hsds(organization, metadata=verified, anonymous_metadata=True)
+    )
 
 
 # Taxonomies

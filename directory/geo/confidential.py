@@ -58,6 +58,11 @@ WITHHELD_LOCATION_FIELDS = frozenset(
     }
 )
 
+# Accessibility fields of a confidential location that are withheld: its description
+# (wheelchair access, sign language, braille, interpreters) does not locate it and is
+# shown; free-text details and a web page are where an address slips out.
+WITHHELD_ACCESSIBILITY_FIELDS = frozenset({"details", "url"})
+
 ReferencePoint = Callable[[str], "tuple[float, float] | None"]
 
 

@@ -12,6 +12,7 @@ Verification dates go both ways: services' ``assured_date`` and ``assurer_email`
 HSDS fields; an organization's ``verified_at`` is its HSDS ``metadata`` (``metadata.csv``),
 built from the audit trail's verifications (``serialize.verification_metadata``).
 
+The CSV files and their columns come from the HSDS table (``directory.institutions.hsds_fields``).
 Both are built from ``directory.hsds.serialize``, the same dictionaries the API serves,
 so the CSV rows are the JSON objects laid flat. A directory export is public material:
 by default a confidential location (safe house) is written as the public API shows it
@@ -37,170 +38,21 @@ from sqlalchemy.orm import Session, joinedload
 
 from directory.audit.models import ACTION_VERIFY, MetadataEntry
 from directory.hsds import formulas
-from directory.hsds.importer import CSV_FILES, KINDS
+from directory.hsds.importer import CSV_FILES, KINDS, TABLE_ORDER
 from directory.hsds.serialize import (
     VERIFIED_AT,
     organization_to_hsds,
     taxonomy_term_to_hsds,
     taxonomy_to_hsds,
 )
+from directory.institutions import hsds_fields
 from directory.institutions.models import Location, Organization, Taxonomy, TaxonomyTerm
 from directory.institutions.queries import organization_full_options
 
-# The columns of each CSV file: HSDS ``simple/schema.csv`` (tables we hold), then ours.
+# The columns of each CSV file: HSDS ``simple/schema.csv`` (tables we hold), then ours;
+# from the HSDS table (``directory.institutions.hsds_fields``).
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
-    "taxonomy": ("id", "name", "description", "uri", "version", "name_en"),
-    "taxonomy_term": (
-        "id",
-        "code",
-        "name",
-        "description",
-        "parent_id",
-        "taxonomy",
-        "language",
-        "taxonomy_id",
-        "term_uri",
-        "name_en",
-    ),
-    "organization": (
-        "id",
-        "name",
-        "alternate_name",
-        "description",
-        "email",
-        "website",
-        "year_incorporated",
-        "legal_status",
-        "logo",
-        "uri",
-        "parent_organization_id",
-    ),
-    "location": (
-        "id",
-        "location_type",
-        "url",
-        "organization_id",
-        "name",
-        "alternate_name",
-        "description",
-        "transportation",
-        "latitude",
-        "longitude",
-        "external_identifier",
-        "external_identifier_type",
-        "region_code",
-        "confidential",
-    ),
-    "service": (
-        "id",
-        "organization_id",
-        "name",
-        "alternate_name",
-        "description",
-        "url",
-        "email",
-        "status",
-        "interpretation_services",
-        "application_process",
-        "fees_description",
-        "wait_time",
-        "accreditations",
-        "eligibility_description",
-        "minimum_age",
-        "maximum_age",
-        "assured_date",
-        "assurer_email",
-        "alert",
-        "last_modified",
-        "accepting_referrals",
-        "capacity_note",
-    ),
-    "service_at_location": ("id", "service_id", "location_id", "description"),
-    "contact": (
-        "id",
-        "organization_id",
-        "service_id",
-        "service_at_location_id",
-        "location_id",
-        "name",
-        "title",
-        "department",
-        "email",
-    ),
-    "phone": (
-        "id",
-        "location_id",
-        "service_id",
-        "organization_id",
-        "contact_id",
-        "service_at_location_id",
-        "number",
-        "extension",
-        "type",
-        "description",
-    ),
-    "address": (
-        "id",
-        "location_id",
-        "attention",
-        "address_1",
-        "address_2",
-        "city",
-        "region",
-        "state_province",
-        "postal_code",
-        "country",
-        "address_type",
-    ),
-    "schedule": (
-        "id",
-        "service_id",
-        "location_id",
-        "service_at_location_id",
-        "valid_from",
-        "valid_to",
-        "dtstart",
-        "timezone",
-        "until",
-        "count",
-        "wkst",
-        "freq",
-        "interval",
-        "byday",
-        "byweekno",
-        "bymonthday",
-        "byyearday",
-        "description",
-        "opens_at",
-        "closes_at",
-        "schedule_link",
-        "attending_type",
-        "notes",
-    ),
-    "language": ("id", "service_id", "location_id", "phone_id", "name", "code", "note"),
-    "cost_option": (
-        "id",
-        "service_id",
-        "valid_from",
-        "valid_to",
-        "option",
-        "currency",
-        "amount",
-        "amount_description",
-    ),
-    "service_area": ("id", "service_id", "name", "description", "extent", "extent_type", "uri"),
-    "attribute": ("id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value"),
-    "metadata": (
-        "id",
-        "resource_id",
-        "resource_type",
-        "last_action_date",
-        "last_action_type",
-        "field_name",
-        "previous_value",
-        "replacement_value",
-        "updated_by",
-    ),
+    name: hsds_fields.OBJECTS[name].columns for name in (*TABLE_ORDER, hsds_fields.METADATA)
 }
 # Loaded and serialized this many organizations at a time.
 CHUNK = 100
@@ -262,12 +114,12 @@ def organizations_to_hsds(
             .options(*organization_full_options())
             .order_by(Organization.name, Organization.id)
         )
-        verifications = _verifications(session, chunk)
+        verified = verifications(session, chunk)
         for organization in session.scalars(query):
             yield organization_to_hsds(
                 organization,
                 public=not include_confidential,
-                metadata=verifications.get(organization.id, []),
+                metadata=verified.get(organization.id, []),
             )
             if progress is not None:
                 progress(1)
@@ -377,7 +229,7 @@ def flatten(
             flatten(many.kind, child, tables, link=(many.link or "link_id", kind, row["id"]))
 
 
-def _verifications(session: Session, organization_ids: list[str]) -> dict[str, list[MetadataEntry]]:
+def verifications(session: Session, organization_ids: list[str]) -> dict[str, list[MetadataEntry]]:
     """The audit trail's verifications of these organizations, by organization."""
     query = select(MetadataEntry).where(
         MetadataEntry.resource_type == "organization",

@@ -57,6 +57,11 @@ Rules of the import:
 - Every row created or changed is appended to the change log (``change_log``), for
   whatever follows it (the search index, the map's cache).
 
+What is read of each object (its keys, references, nests and CSV files) comes from the
+one HSDS table, ``directory.institutions.hsds_fields``: programs, funding, required documents,
+accessibility and organization identifiers included. Rows are written through
+``directory.institutions.operations`` (``write_rows``, ``log_upserts``).
+
 Nothing here reads Flask's request or prints: the caller passes a session, commits, and
 may pass ``progress`` (called with the number of records just written) to drive a
 progress bar.
@@ -90,9 +95,7 @@ from sqlalchemy import (
     String,
     Time,
     Uuid,
-    insert,
     select,
-    update,
 )
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -101,25 +104,13 @@ from directory.audit.models import ACTION_VERIFY
 from directory.geo.models import Region
 from directory.hsds import formulas
 from directory.hsds.serialize import CONFIDENTIAL_NOTE, KEMENDAGRI_URN_PREFIX, VERIFIED_AT
+from directory.institutions import hsds_fields
+from directory.institutions import operations as directory_writes
 from directory.institutions.models import (
     SERVICE_STATUSES,
     WEEKDAYS,
-    Address,
-    Attribute,
-    ChangeLogEntry,
-    Contact,
-    CostOption,
-    Language,
-    Location,
-    Organization,
-    Phone,
-    Schedule,
-    Service,
-    ServiceArea,
-    ServiceAtLocation,
-    Taxonomy,
-    TaxonomyTerm,
 )
+from directory.institutions.operations import MODELS
 
 LOCATION_TYPES = ("physical", "postal", "virtual")
 # What an attribute may describe (its ``link_entity``).
@@ -171,235 +162,42 @@ class Kind:
     renames: tuple[tuple[str, str], ...] = ()
 
 
-def _attributes() -> Many:
-    return Many("attributes", "attribute", None)
+def _kind(name: str) -> Kind:
+    """What the import reads of one object, from the HSDS table (``institutions.hsds_fields``)."""
+    obj = hsds_fields.OBJECTS[name]
+    stored = obj.stored
+    return Kind(
+        MODELS[name],
+        tuple(field.name for field in stored),
+        refs=tuple(Ref(field.name, field.ref or "", field.required) for field in obj.refs),
+        many=tuple(
+            Many(child.key, child.object, child.link, child.aliases)
+            for child in obj.children
+            if child.many
+        ),
+        one=tuple(
+            One(child.key, child.object, child.column or "", child.required, child.reference)
+            for child in obj.children
+            if not child.many
+        ),
+        renames=tuple(
+            (field.name, field.attribute)
+            for field in stored
+            if field.attribute is not None and field.attribute != field.name
+        ),
+    )
 
 
-KINDS: dict[str, Kind] = {
-    "taxonomy": Kind(Taxonomy, ("name", "name_en", "description", "uri", "version")),
-    "taxonomy_term": Kind(
-        TaxonomyTerm,
-        ("code", "name", "name_en", "description", "taxonomy", "language", "term_uri"),
-        refs=(Ref("parent_id", "taxonomy_term", False), Ref("taxonomy_id", "taxonomy", False)),
-        one=(One("taxonomy_detail", "taxonomy", "taxonomy_id", required=False),),
-        renames=(("taxonomy", "taxonomy_name"),),
-    ),
-    "organization": Kind(
-        Organization,
-        (
-            "name",
-            "alternate_name",
-            "description",
-            "email",
-            "website",
-            "year_incorporated",
-            "legal_status",
-            "logo",
-            "uri",
-        ),
-        refs=(Ref("parent_organization_id", "organization", False),),
-        many=(
-            Many("locations", "location", "organization_id"),
-            Many("services", "service", "organization_id"),
-            Many("phones", "phone", "organization_id"),
-            Many("contacts", "contact", "organization_id"),
-            _attributes(),
-        ),
-    ),
-    "location": Kind(
-        Location,
-        (
-            "location_type",
-            "url",
-            "name",
-            "alternate_name",
-            "description",
-            "transportation",
-            "latitude",
-            "longitude",
-            "external_identifier",
-            "external_identifier_type",
-            "confidential",
-        ),
-        refs=(Ref("organization_id", "organization", False), Ref("region_code", "region", False)),
-        many=(
-            Many("addresses", "address", "location_id", aliases=("addresss",)),
-            Many("phones", "phone", "location_id"),
-            Many("contacts", "contact", "location_id"),
-            Many("schedules", "schedule", "location_id"),
-            Many("languages", "language", "location_id"),
-            _attributes(),
-        ),
-    ),
-    "service": Kind(
-        Service,
-        (
-            "name",
-            "alternate_name",
-            "description",
-            "url",
-            "email",
-            "status",
-            "interpretation_services",
-            "application_process",
-            "fees_description",
-            "wait_time",
-            "accreditations",
-            "eligibility_description",
-            "minimum_age",
-            "maximum_age",
-            "assured_date",
-            "assurer_email",
-            "alert",
-            "accepting_referrals",
-            "capacity_note",
-        ),
-        refs=(Ref("organization_id", "organization", True),),
-        one=(One("organization", "organization", "organization_id", required=True),),
-        many=(
-            Many("service_at_locations", "service_at_location", "service_id"),
-            Many("phones", "phone", "service_id"),
-            Many("contacts", "contact", "service_id"),
-            Many("schedules", "schedule", "service_id"),
-            Many("languages", "language", "service_id"),
-            Many("cost_options", "cost_option", "service_id"),
-            Many("service_areas", "service_area", "service_id"),
-            _attributes(),
-        ),
-    ),
-    "service_at_location": Kind(
-        ServiceAtLocation,
-        ("description",),
-        refs=(Ref("service_id", "service", True), Ref("location_id", "location", True)),
-        one=(
-            One("location", "location", "location_id", required=True),
-            One("service", "service", "service_id", required=True),
-        ),
-        many=(
-            Many("phones", "phone", "service_at_location_id"),
-            Many("contacts", "contact", "service_at_location_id"),
-            Many("schedules", "schedule", "service_at_location_id"),
-            _attributes(),
-        ),
-    ),
-    "contact": Kind(
-        Contact,
-        ("name", "title", "department", "email"),
-        refs=(
-            Ref("organization_id", "organization", False),
-            Ref("service_id", "service", False),
-            Ref("service_at_location_id", "service_at_location", False),
-            Ref("location_id", "location", False),
-        ),
-        many=(Many("phones", "phone", "contact_id"),),
-    ),
-    "phone": Kind(
-        Phone,
-        ("number", "extension", "type", "description"),
-        refs=(
-            Ref("organization_id", "organization", False),
-            Ref("service_id", "service", False),
-            Ref("location_id", "location", False),
-            Ref("contact_id", "contact", False),
-            Ref("service_at_location_id", "service_at_location", False),
-        ),
-        many=(Many("languages", "language", "phone_id"),),
-    ),
-    "address": Kind(
-        Address,
-        (
-            "attention",
-            "address_1",
-            "address_2",
-            "city",
-            "region",
-            "state_province",
-            "postal_code",
-            "country",
-            "address_type",
-        ),
-        refs=(Ref("location_id", "location", True),),
-    ),
-    "schedule": Kind(
-        Schedule,
-        (
-            "valid_from",
-            "valid_to",
-            "dtstart",
-            "timezone",
-            "until",
-            "count",
-            "wkst",
-            "freq",
-            "interval",
-            "byday",
-            "byweekno",
-            "bymonthday",
-            "byyearday",
-            "description",
-            "opens_at",
-            "closes_at",
-            "schedule_link",
-            "attending_type",
-            "notes",
-        ),
-        refs=(
-            Ref("service_id", "service", False),
-            Ref("location_id", "location", False),
-            Ref("service_at_location_id", "service_at_location", False),
-        ),
-    ),
-    "language": Kind(
-        Language,
-        ("name", "code", "note"),
-        refs=(
-            Ref("service_id", "service", False),
-            Ref("location_id", "location", False),
-            Ref("phone_id", "phone", False),
-        ),
-    ),
-    "cost_option": Kind(
-        CostOption,
-        ("valid_from", "valid_to", "option", "currency", "amount", "amount_description"),
-        refs=(Ref("service_id", "service", True),),
-    ),
-    "service_area": Kind(
-        ServiceArea,
-        ("name", "description", "extent", "extent_type", "uri"),
-        refs=(Ref("service_id", "service", True),),
-    ),
-    "attribute": Kind(
-        Attribute,
-        ("link_type", "value"),
-        refs=(Ref("taxonomy_term_id", "taxonomy_term", True),),
-        one=(
-            One(
-                "taxonomy_term", "taxonomy_term", "taxonomy_term_id", required=True, reference=True
-            ),
-        ),
-    ),
-}
+KINDS: dict[str, Kind] = {name: _kind(name) for name in MODELS}
+
+# ``details.source`` of the change log entries an import appends.
+SOURCE = "hsds import"
 
 # Kinds a record may have at the top of a file, in the order they are applied.
 TOP_LEVEL = ("taxonomy", "taxonomy_term", "organization", "location", "service")
 TOP_LEVEL_KINDS = (*TOP_LEVEL, "service_at_location")
 # Order of writing within a record: whatever a row points at is written before it.
-TABLE_ORDER = (
-    "taxonomy",
-    "taxonomy_term",
-    "organization",
-    "location",
-    "service",
-    "service_at_location",
-    "contact",
-    "phone",
-    "address",
-    "schedule",
-    "language",
-    "cost_option",
-    "service_area",
-    "attribute",
-)
+TABLE_ORDER = hsds_fields.WRITE_ORDER
 LABELS = {kind: kind.replace("_", " ") for kind in (*TABLE_ORDER, "region")}
 # CSV tables are nested in this order: metadata rows under the rows they describe.
 METADATA = "metadata"
@@ -474,49 +272,13 @@ FILE_NAME_HINTS = (
 
 # CSV tables: the accepted file names, the first being the one the export writes.
 CSV_FILES: dict[str, tuple[str, ...]] = {
-    "taxonomy": ("taxonomies.csv", "taxonomy.csv"),
-    "taxonomy_term": ("taxonomy_terms.csv", "taxonomy_term.csv"),
-    "organization": ("organizations.csv", "organization.csv"),
-    "location": ("locations.csv", "location.csv"),
-    "service": ("services.csv", "service.csv"),
-    "service_at_location": ("service_at_location.csv", "service_at_locations.csv"),
-    "contact": ("contacts.csv", "contact.csv"),
-    "phone": ("phones.csv", "phone.csv"),
-    "address": ("addresses.csv", "address.csv"),
-    "schedule": ("schedules.csv", "schedule.csv"),
-    "language": ("languages.csv", "language.csv"),
-    "cost_option": ("cost_options.csv", "cost_option.csv"),
-    "service_area": ("service_areas.csv", "service_area.csv"),
-    "attribute": ("attributes.csv", "attribute.csv"),
-    METADATA: ("metadata.csv",),
+    name: hsds_fields.OBJECTS[name].csv_files for name in (*TABLE_ORDER, METADATA)
 }
 # Where a CSV row hangs: the first of these foreign keys naming a row of the folder.
 CSV_PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "location": (("organization_id", "organization"),),
-    "service": (("organization_id", "organization"),),
-    "service_at_location": (("service_id", "service"),),
-    "contact": (
-        ("service_at_location_id", "service_at_location"),
-        ("service_id", "service"),
-        ("location_id", "location"),
-        ("organization_id", "organization"),
-    ),
-    "phone": (
-        ("service_at_location_id", "service_at_location"),
-        ("contact_id", "contact"),
-        ("service_id", "service"),
-        ("location_id", "location"),
-        ("organization_id", "organization"),
-    ),
-    "address": (("location_id", "location"),),
-    "schedule": (
-        ("service_at_location_id", "service_at_location"),
-        ("service_id", "service"),
-        ("location_id", "location"),
-    ),
-    "language": (("phone_id", "phone"), ("service_id", "service"), ("location_id", "location")),
-    "cost_option": (("service_id", "service"),),
-    "service_area": (("service_id", "service"),),
+    name: hsds_fields.OBJECTS[name].csv_parents
+    for name in TABLE_ORDER
+    if hsds_fields.OBJECTS[name].csv_parents
 }
 
 
@@ -1695,27 +1457,15 @@ def _execute(session: Session, changes: list[tuple[_Row, bool, dict[str, Any]]])
     order so that what a row points at is written before it; and log each change."""
     in_order = sorted(changes, key=lambda change: _table_rank(change[0].kind))  # stable
     for kind, group in groupby(in_order, key=lambda change: change[0].kind):
-        model = KINDS[kind].model
         inserts: list[dict[str, Any]] = []
+        updates: list[tuple[str, dict[str, Any]]] = []
         for row, new, diff in group:
             if new:
                 inserts.append({"id": row.id, **diff})
             else:
-                session.execute(update(model).where(model.id == row.id).values(diff))
-        if inserts:
-            session.execute(insert(model), inserts)
-    session.execute(
-        insert(ChangeLogEntry),
-        [
-            {
-                "entity": row.kind,
-                "entity_id": row.id,
-                "operation": "upsert",
-                "details": {"source": "hsds import"},
-            }
-            for row, _, _ in changes
-        ],
-    )
+                updates.append((row.id, diff))
+        directory_writes.write_rows(session, kind, inserts, updates)
+    directory_writes.log_upserts(session, [(row.kind, row.id) for row, _, _ in changes], SOURCE)
 
 
 def _rows_in_order(rows: list[_Row]) -> list[_Row]:

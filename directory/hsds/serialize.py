@@ -30,15 +30,21 @@ from typing import Any
 from directory.audit.models import ACTION_VERIFY, MetadataEntry
 from directory.audit.record import as_text
 from directory.geo import confidential as confidentiality
+from directory.institutions.hsds_fields import OBJECTS, order
 from directory.institutions.models import (
+    Accessibility,
     Address,
     Attribute,
     Contact,
     CostOption,
+    Funding,
     Language,
     Location,
     Organization,
+    OrganizationIdentifier,
     Phone,
+    Program,
+    RequiredDocument,
     Schedule,
     Service,
     ServiceArea,
@@ -74,10 +80,6 @@ def format_datetime(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _date(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _clock(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
 
@@ -103,76 +105,60 @@ def kemendagri_uri(region_code: str) -> str:
     return f"{KEMENDAGRI_URN_PREFIX}{region_code}"
 
 
+def _value(value: Any) -> Any:
+    """A column's value as HSDS writes it."""
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return _clock(value)
+    if isinstance(value, Decimal):
+        return _number(value)
+    return value
+
+
+def _own(name: str, record: Any, **given: Any) -> HsdsDict:
+    """The scalar fields of ``record`` the HSDS table (``hsds.fields``) gives object
+    ``name``, in its order; ``given`` replaces or supplies values. ``None`` is left out,
+    but for our extensions, always present."""
+    fields: HsdsDict = {}
+    for field in OBJECTS[name].fields:
+        if field.name in given:
+            value = given[field.name]
+        elif field.attribute is None:
+            continue
+        else:
+            value = _value(getattr(record, field.attribute))
+        if value is not None or field.extension:
+            fields[field.name] = value
+    return fields
+
+
+def _all(serialize: Any, items: Iterable[Any]) -> list[HsdsDict]:
+    return [serialize(item) for item in items]
+
+
 # Small pieces
 
 
+def language_to_hsds(language: Language) -> HsdsDict:
+    return _own("language", language)
+
+
 def phone_to_hsds(phone: Phone) -> HsdsDict:
-    return _compact(
-        id=phone.id,
-        organization_id=phone.organization_id,
-        service_id=phone.service_id,
-        location_id=phone.location_id,
-        contact_id=phone.contact_id,
-        service_at_location_id=phone.service_at_location_id,
-        number=phone.number,
-        extension=_extension(phone.extension),
-        type=phone.type,
-        description=phone.description,
-    )
+    fields = _own("phone", phone, extension=_extension(phone.extension))
+    fields["languages"] = _all(language_to_hsds, phone.languages)
+    return fields
 
 
 def schedule_to_hsds(schedule: Schedule) -> HsdsDict:
     """Opening hours; ``opens_at``/``closes_at`` as "HH:MM" in the location's local time."""
-    return _compact(
-        id=schedule.id,
-        service_id=schedule.service_id,
-        location_id=schedule.location_id,
-        service_at_location_id=schedule.service_at_location_id,
-        valid_from=_date(schedule.valid_from),
-        valid_to=_date(schedule.valid_to),
-        dtstart=_date(schedule.dtstart),
-        timezone=schedule.timezone,
-        until=_date(schedule.until),
-        count=schedule.count,
-        wkst=schedule.wkst,
-        freq=schedule.freq,
-        interval=schedule.interval,
-        byday=schedule.byday,
-        byweekno=schedule.byweekno,
-        bymonthday=schedule.bymonthday,
-        byyearday=schedule.byyearday,
-        description=schedule.description,
-        opens_at=_clock(schedule.opens_at),
-        closes_at=_clock(schedule.closes_at),
-        schedule_link=schedule.schedule_link,
-        attending_type=schedule.attending_type,
-        notes=schedule.notes,
-    )
-
-
-def language_to_hsds(language: Language) -> HsdsDict:
-    return _compact(
-        id=language.id,
-        service_id=language.service_id,
-        location_id=language.location_id,
-        phone_id=language.phone_id,
-        name=language.name,
-        code=language.code,
-        note=language.note,
-    )
+    return _own("schedule", schedule)
 
 
 def cost_option_to_hsds(option: CostOption) -> HsdsDict:
-    return _compact(
-        id=option.id,
-        service_id=option.service_id,
-        valid_from=_date(option.valid_from),
-        valid_to=_date(option.valid_to),
-        option=option.option,
-        currency=option.currency,
-        amount=_number(option.amount),
-        amount_description=option.amount_description,
-    )
+    return _own("cost_option", option)
 
 
 def service_area_to_hsds(area: ServiceArea, *, coarse: bool = False) -> HsdsDict:
@@ -185,94 +171,72 @@ def service_area_to_hsds(area: ServiceArea, *, coarse: bool = False) -> HsdsDict
             id=area.id, service_id=area.service_id, uri=kemendagri_uri(code) if code else None
         )
     uri = kemendagri_uri(area.region_code) if area.region_code else area.uri
-    return _compact(
-        id=area.id,
-        service_id=area.service_id,
-        name=area.name,
-        description=area.description,
-        extent=area.extent,
-        extent_type=area.extent_type,
-        uri=uri,
-    )
+    return _own("service_area", area, uri=uri)
 
 
-def contact_to_hsds(contact: Contact) -> HsdsDict:
-    return _compact(
-        id=contact.id,
-        organization_id=contact.organization_id,
-        service_id=contact.service_id,
-        service_at_location_id=contact.service_at_location_id,
-        location_id=contact.location_id,
-        name=contact.name,
-        title=contact.title,
-        department=contact.department,
-        email=contact.email,
-    )
+def contact_to_hsds(contact: Contact, *, with_phones: bool = True) -> HsdsDict:
+    """A contact with its phones (``with_phones=False``: a contact of a service offered
+    only at safe houses, whose lines are the safe house's)."""
+    fields = _own("contact", contact)
+    fields["phones"] = _all(phone_to_hsds, contact.phones) if with_phones else []
+    return fields
 
 
 def address_to_hsds(address: Address) -> HsdsDict:
-    return _compact(
-        id=address.id,
-        location_id=address.location_id,
-        attention=address.attention,
-        address_1=address.address_1,
-        address_2=address.address_2,
-        city=address.city,
-        region=address.region,
-        state_province=address.state_province,
-        postal_code=address.postal_code,
-        country=address.country,
-        address_type=address.address_type,
-    )
+    return _own("address", address)
+
+
+def accessibility_to_hsds(accessibility: Accessibility, *, hidden: bool = False) -> HsdsDict:
+    """What a location offers people with disabilities. At a confidential location
+    (``hidden``) its description is kept (it does not locate) and the rest withheld."""
+    fields = _own("accessibility", accessibility)
+    if hidden:
+        for withheld in confidentiality.WITHHELD_ACCESSIBILITY_FIELDS:
+            fields.pop(withheld, None)
+    return fields
+
+
+def organization_identifier_to_hsds(identifier: OrganizationIdentifier) -> HsdsDict:
+    return _own("organization_identifier", identifier)
+
+
+def program_to_hsds(program: Program) -> HsdsDict:
+    return _own("program", program)
+
+
+def funding_to_hsds(funding: Funding) -> HsdsDict:
+    return _own("funding", funding)
+
+
+def required_document_to_hsds(document: RequiredDocument) -> HsdsDict:
+    return _own("required_document", document)
 
 
 # Taxonomies
 
 
 def taxonomy_to_hsds(taxonomy: Taxonomy) -> HsdsDict:
-    fields = _compact(
-        id=taxonomy.id,
-        name=taxonomy.name,
-        description=taxonomy.description,
-        uri=taxonomy.uri,
-        version=taxonomy.version,
-    )
-    fields["name_en"] = taxonomy.name_en
-    return fields
+    return _own("taxonomy", taxonomy)
 
 
 def taxonomy_term_to_hsds(term: TaxonomyTerm) -> HsdsDict:
     taxonomy = term.taxonomy
-    fields = _compact(
-        id=term.id,
-        code=term.code,
-        name=term.name,
-        description=term.description,
-        parent_id=term.parent_id,
+    fields = _own(
+        "taxonomy_term",
+        term,
         taxonomy=taxonomy.name if taxonomy is not None else term.taxonomy_name,
-        taxonomy_id=term.taxonomy_id,
-        taxonomy_detail=taxonomy_to_hsds(taxonomy) if taxonomy is not None else None,
-        language=term.language,
-        term_uri=term.term_uri,
     )
-    fields["name_en"] = term.name_en
-    return fields
+    if taxonomy is not None:
+        fields["taxonomy_detail"] = taxonomy_to_hsds(taxonomy)
+    return order("taxonomy_term", fields)
 
 
 def attribute_to_hsds(attribute: Attribute) -> HsdsDict:
-    return _compact(
-        id=attribute.id,
-        link_id=attribute.link_id,
-        link_entity=attribute.link_entity,
-        link_type=attribute.link_type,
-        taxonomy_term_id=attribute.taxonomy_term_id,
-        value=attribute.value,
-        taxonomy_term=taxonomy_term_to_hsds(attribute.taxonomy_term),
+    fields = _own(
+        "attribute", attribute, link_id=attribute.link_id, link_entity=attribute.link_entity
     )
-
-
-def _all(serialize: Any, items: Iterable[Any]) -> list[HsdsDict]:
-    return [serialize(item) for item in items]
+    fields["taxonomy_term"] = taxonomy_term_to_hsds(attribute.taxonomy_term)
+    return fields
 
 
 # Locations
@@ -286,39 +250,29 @@ def is_hidden(location: Location, *, public: bool) -> bool:
 def location_summary_to_hsds(location: Location, *, public: bool = True) -> HsdsDict:
     """The location's own fields (the ``service_at_location_list`` shape), no children."""
     hidden = is_hidden(location, public=public)
-    fields = _compact(
-        id=location.id,
-        location_type=location.location_type,
-        url=location.url,
-        organization_id=location.organization_id,
-        name=location.name,
-        alternate_name=location.alternate_name,
-        description=location.description,
-        transportation=location.transportation,
-        latitude=location.latitude,
-        longitude=location.longitude,
-        external_identifier=location.external_identifier,
-        external_identifier_type=location.external_identifier_type,
+    fields = _own(
+        "location",
+        location,
+        region_code=confidentiality.public_region_code(location.region_code, hidden),
     )
     if hidden:
         for withheld in confidentiality.WITHHELD_LOCATION_FIELDS:
             fields.pop(withheld, None)
         fields["description"] = CONFIDENTIAL_NOTE
-    fields["region_code"] = confidentiality.public_region_code(location.region_code, hidden)
-    fields["confidential"] = location.confidential
-    return fields
+    return order("location", fields)
 
 
 def location_to_hsds(location: Location, *, public: bool = True) -> HsdsDict:
     fields = location_summary_to_hsds(location, public=public)
-    fields["languages"] = _all(language_to_hsds, location.languages)
-    fields["addresses"] = (
-        [] if is_hidden(location, public=public) else _all(address_to_hsds, location.addresses)
-    )
-    fields["phones"] = (
-        [] if is_hidden(location, public=public) else _all(phone_to_hsds, location.phones)
-    )
+    hidden = is_hidden(location, public=public)
+    fields["phones"] = [] if hidden else _all(phone_to_hsds, location.phones)
+    fields["accessibility"] = [
+        accessibility_to_hsds(item, hidden=hidden) for item in location.accessibility
+    ]
+    fields["contacts"] = [] if hidden else _all(contact_to_hsds, location.contacts)
     fields["schedules"] = _all(schedule_to_hsds, location.schedules)
+    fields["languages"] = _all(language_to_hsds, location.languages)
+    fields["addresses"] = [] if hidden else _all(address_to_hsds, location.addresses)
     return fields
 
 
@@ -327,19 +281,7 @@ def location_to_hsds(location: Location, *, public: bool = True) -> HsdsDict:
 
 def organization_summary_to_hsds(organization: Organization) -> HsdsDict:
     """The organization's own fields (the ``organization_list`` shape)."""
-    return _compact(
-        id=organization.id,
-        name=organization.name,
-        alternate_name=organization.alternate_name,
-        description=organization.description,
-        email=organization.email,
-        website=organization.website,
-        year_incorporated=organization.year_incorporated,
-        legal_status=organization.legal_status,
-        logo=organization.logo,
-        uri=organization.uri,
-        parent_organization_id=organization.parent_organization_id,
-    )
+    return _own("organization", organization)
 
 
 def at_confidential_location(service: Service) -> bool:
@@ -350,35 +292,17 @@ def service_summary_to_hsds(
     service: Service, *, include_organization: bool = True, public: bool = True
 ) -> HsdsDict:
     """The service's one-to-one fields (the ``service_list`` shape) and our extensions."""
-    fields = _compact(
-        id=service.id,
-        organization_id=service.organization_id,
-        name=service.name,
-        alternate_name=service.alternate_name,
-        description=service.description,
-        url=service.url,
-        email=service.email,
-        status=service.status,
-        interpretation_services=service.interpretation_services,
-        application_process=service.application_process,
-        fees_description=service.fees_description,
-        wait_time=service.wait_time,
-        accreditations=service.accreditations,
-        eligibility_description=service.eligibility_description,
-        minimum_age=service.minimum_age,
-        maximum_age=service.maximum_age,
-        assured_date=_date(service.assured_date),
-        assurer_email=service.assurer_email,
-        alert=service.alert,
+    fields = _own(
+        "service",
+        service,
         last_modified=format_datetime(service.last_modified),
-    )
-    fields["accepting_referrals"] = service.accepting_referrals
-    fields["capacity_note"] = (
-        confidentiality.public_capacity_note(
-            service.capacity_note, at_confidential_location(service)
-        )
-        if public
-        else service.capacity_note
+        capacity_note=(
+            confidentiality.public_capacity_note(
+                service.capacity_note, at_confidential_location(service)
+            )
+            if public
+            else service.capacity_note
+        ),
     )
     if include_organization:
         fields["organization"] = organization_summary_to_hsds(service.organization)
@@ -391,15 +315,11 @@ def service_at_location_to_hsds(
     """A service at one location, with the location nested; with the service nested too
     unless it is the service that holds this one."""
     hidden = is_hidden(sal.location, public=public)
-    fields = _compact(
-        id=sal.id,
-        service_id=sal.service_id,
-        location_id=sal.location_id,
-        description=None if hidden else sal.description,
-    )
+    fields = _own("service_at_location", sal, description=None if hidden else sal.description)
     fields["phones"] = [] if hidden else _all(phone_to_hsds, sal.phones)
-    fields["schedules"] = _all(schedule_to_hsds, sal.schedules)
     fields["location"] = location_to_hsds(sal.location, public=public)
+    fields["contacts"] = [] if hidden else _all(contact_to_hsds, sal.contacts)
+    fields["schedules"] = _all(schedule_to_hsds, sal.schedules)
     if include_service:
         fields["service"] = service_to_hsds(
             sal.service, public=public, include_service_at_locations=False
@@ -409,10 +329,9 @@ def service_at_location_to_hsds(
 
 def service_at_location_summary_to_hsds(sal: ServiceAtLocation, *, public: bool = True) -> HsdsDict:
     """The ``service_at_location_list`` shape: own fields, location and service summaries."""
-    fields = _compact(
-        id=sal.id,
-        service_id=sal.service_id,
-        location_id=sal.location_id,
+    fields = _own(
+        "service_at_location",
+        sal,
         description=None if is_hidden(sal.location, public=public) else sal.description,
     )
     fields["location"] = location_summary_to_hsds(sal.location, public=public)
@@ -434,24 +353,30 @@ def service_to_hsds(
     safe_house_only = public and confidentiality.is_offered_only_at_confidential(
         sal.location.confidential for sal in service.service_at_locations
     )
-    fields["phones"] = [] if safe_house_only else _all(phone_to_hsds, service.phones)
     fields["schedules"] = _all(schedule_to_hsds, service.schedules)
-    fields["service_areas"] = [
-        service_area_to_hsds(area, coarse=safe_house_only) for area in service.service_areas
-    ]
+    fields["languages"] = _all(language_to_hsds, service.languages)
+    if service.program is not None:
+        fields["program"] = program_to_hsds(service.program)
+    fields["funding"] = _all(funding_to_hsds, service.fundings)
+    fields["required_documents"] = _all(required_document_to_hsds, service.required_documents)
     if include_service_at_locations:
         fields["service_at_locations"] = [
             service_at_location_to_hsds(sal, public=public, include_service=False)
             for sal in service.service_at_locations
         ]
-    fields["languages"] = _all(language_to_hsds, service.languages)
-    fields["cost_options"] = _all(cost_option_to_hsds, service.cost_options)
-    fields["contacts"] = _all(contact_to_hsds, service.contacts)
-    fields["attributes"] = _all(attribute_to_hsds, service.attributes)
+    fields["phones"] = [] if safe_house_only else _all(phone_to_hsds, service.phones)
     if include_organization:
         organization = organization_summary_to_hsds(service.organization)
         organization["attributes"] = _all(attribute_to_hsds, service.organization.attributes)
         fields["organization"] = organization
+    fields["contacts"] = [
+        contact_to_hsds(contact, with_phones=not safe_house_only) for contact in service.contacts
+    ]
+    fields["cost_options"] = _all(cost_option_to_hsds, service.cost_options)
+    fields["service_areas"] = [
+        service_area_to_hsds(area, coarse=safe_house_only) for area in service.service_areas
+    ]
+    fields["attributes"] = _all(attribute_to_hsds, service.attributes)
     return fields
 
 
@@ -479,7 +404,7 @@ def _parse_instant(text: str) -> datetime | None:
 
 
 def verification_metadata(
-    organization: Organization, entries: Sequence[MetadataEntry]
+    organization: Organization, entries: Sequence[MetadataEntry], *, anonymous: bool = False
 ) -> list[HsdsDict]:
     """The organization's verifications as HSDS ``metadata``, oldest first.
 
@@ -496,6 +421,11 @@ def verification_metadata(
     ]
     kept.sort(key=lambda entry: (entry.last_action_date, entry.id))
     metadata = [metadata_to_hsds(entry) for entry in kept]
+    if anonymous:
+        # Who verified stays with the directory: a staff member's e-mail address is not
+        # for anyone who asks the API.
+        for entry in metadata:
+            entry["updated_by"] = DIRECTORY_NAME
     verified_at = organization.verified_at
     if verified_at is not None and all(
         _parse_instant(entry.replacement_value) != verified_at for entry in kept
@@ -523,22 +453,30 @@ def organization_to_hsds(
     public: bool = True,
     include_services: bool = True,
     metadata: Sequence[MetadataEntry] | None = None,
+    anonymous_metadata: bool = False,
 ) -> HsdsDict:
     """The whole nested organization (``compiled/organization.json``), with its services
     nested in full (each without the organization again). Given its audit rows
     (``metadata``), its verifications too (:func:`verification_metadata`)."""
     fields = organization_summary_to_hsds(organization)
+    fields["organization_identifiers"] = _all(
+        organization_identifier_to_hsds, organization.organization_identifiers
+    )
+    fields["programs"] = _all(program_to_hsds, organization.programs)
     fields["contacts"] = _all(contact_to_hsds, organization.contacts)
-    fields["phones"] = _all(phone_to_hsds, organization.phones)
     fields["locations"] = [
         location_to_hsds(location, public=public) for location in organization.locations
     ]
+    fields["funding"] = _all(funding_to_hsds, organization.fundings)
+    fields["phones"] = _all(phone_to_hsds, organization.phones)
     fields["attributes"] = _all(attribute_to_hsds, organization.attributes)
+    if metadata is not None:
+        fields["metadata"] = verification_metadata(
+            organization, metadata, anonymous=anonymous_metadata
+        )
     if include_services:
         fields["services"] = [
             service_to_hsds(service, public=public, include_organization=False)
             for service in organization.services
         ]
-    if metadata is not None:
-        fields["metadata"] = verification_metadata(organization, metadata)
     return fields

@@ -178,6 +178,16 @@ class Organization(Timestamped, Model):
         " Contact.service_id.is_(None))",
         viewonly=True,
     )
+    organization_identifiers: Mapped[list[OrganizationIdentifier]] = relationship(
+        order_by="OrganizationIdentifier.identifier_type", viewonly=True
+    )
+    programs: Mapped[list[Program]] = relationship(order_by="Program.name", viewonly=True)
+    fundings: Mapped[list[Funding]] = relationship(
+        primaryjoin="and_(Organization.id == Funding.organization_id,"
+        " Funding.service_id.is_(None))",
+        order_by="Funding.source",
+        viewonly=True,
+    )
     attributes: Mapped[list[Attribute]] = _attributes_of("organization", lambda: Organization)
 
     @property
@@ -198,6 +208,9 @@ class Service(Timestamped, Model):
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
+    program_id: Mapped[str | None] = mapped_column(
+        ForeignKey("program.id"), index=True, default=None
+    )
     name: Mapped[str] = mapped_column(String(300), index=True)
     alternate_name: Mapped[str | None] = mapped_column(String(300), default=None)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -220,6 +233,13 @@ class Service(Timestamped, Model):
     capacity_note: Mapped[str | None] = mapped_column(Text, default=None)
 
     organization: Mapped[Organization] = relationship(back_populates="services")
+    program: Mapped[Program | None] = relationship(viewonly=True)
+    fundings: Mapped[list[Funding]] = relationship(
+        primaryjoin="Service.id == Funding.service_id", order_by="Funding.source", viewonly=True
+    )
+    required_documents: Mapped[list[RequiredDocument]] = relationship(
+        order_by="RequiredDocument.document", viewonly=True
+    )
     service_at_locations: Mapped[list[ServiceAtLocation]] = relationship(
         back_populates="service", cascade="all, delete-orphan"
     )
@@ -303,6 +323,12 @@ class Location(Timestamped, Model):
     languages: Mapped[list[Language]] = relationship(
         primaryjoin="Location.id == Language.location_id", viewonly=True
     )
+    contacts: Mapped[list[Contact]] = relationship(
+        primaryjoin="Location.id == Contact.location_id", viewonly=True
+    )
+    accessibility: Mapped[list[Accessibility]] = relationship(
+        order_by="Accessibility.description", viewonly=True
+    )
     service_at_locations: Mapped[list[ServiceAtLocation]] = relationship(back_populates="location")
     region: Mapped[Region | None] = relationship(lazy="joined")
 
@@ -322,6 +348,9 @@ class ServiceAtLocation(Timestamped, Model):
     )
     phones: Mapped[list[Phone]] = relationship(
         primaryjoin="ServiceAtLocation.id == Phone.service_at_location_id", viewonly=True
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        primaryjoin="ServiceAtLocation.id == Contact.service_at_location_id", viewonly=True
     )
 
 
@@ -366,6 +395,10 @@ class Phone(Model):
     extension: Mapped[str | None] = mapped_column(String(20), default=None)
     type: Mapped[str | None] = mapped_column(String(20), default=None)
     description: Mapped[str | None] = mapped_column(Text, default=None)
+
+    languages: Mapped[list[Language]] = relationship(
+        primaryjoin="Phone.id == Language.phone_id", viewonly=True
+    )
 
 
 class Schedule(Model):
@@ -481,6 +514,74 @@ class Contact(Model):
     title: Mapped[str | None] = mapped_column(String(200), default=None)
     department: Mapped[str | None] = mapped_column(String(200), default=None)
     email: Mapped[str | None] = mapped_column(String(254), default=None)
+
+    phones: Mapped[list[Phone]] = relationship(
+        primaryjoin="Contact.id == Phone.contact_id", viewonly=True
+    )
+
+
+class OrganizationIdentifier(Model):
+    """A number an organization is registered under: its SIKS-NG id (Kemensos), its AHU
+    registration (legal entity, Kemenkumham), its izin operasional (Dinas Sosial)..."""
+
+    __tablename__ = "organization_identifier"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
+    identifier_scheme: Mapped[str | None] = mapped_column(String(100), default=None)
+    identifier_type: Mapped[str] = mapped_column(String(200))
+    identifier: Mapped[str] = mapped_column(String(200))
+
+
+class Program(Model):
+    """A set of services an organization runs under one name (HSDS ``program``)."""
+
+    __tablename__ = "program"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    alternate_name: Mapped[str | None] = mapped_column(String(300), default=None)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Funding(Model):
+    """Where an organization's or a service's money comes from (APBD, APBN, a donor...)."""
+
+    __tablename__ = "funding"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    organization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organization.id"), index=True, default=None
+    )
+    service_id: Mapped[str | None] = mapped_column(
+        ForeignKey("service.id"), index=True, default=None
+    )
+    source: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class RequiredDocument(Model):
+    """A document a client must bring to use a service (KTP, Kartu Keluarga, a letter)."""
+
+    __tablename__ = "required_document"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), index=True)
+    document: Mapped[str | None] = mapped_column(Text, default=None)
+    uri: Mapped[str | None] = mapped_column(String(500), default=None)
+
+
+class Accessibility(Model):
+    """What a location offers people with disabilities: wheelchair access, sign
+    language, braille, interpreters."""
+
+    __tablename__ = "accessibility"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    location_id: Mapped[str] = mapped_column(ForeignKey("location.id"), index=True)
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    details: Mapped[str | None] = mapped_column(Text, default=None)
+    url: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
 class ChangeLogEntry(Model):

@@ -17,10 +17,12 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 from directory.geo import confidential as confidentiality
 from directory.institutions.models import (
     Attribute,
+    Contact,
     CostOption,
     Language,
     Location,
     Organization,
+    Phone,
     Service,
     ServiceAtLocation,
     Taxonomy,
@@ -38,12 +40,24 @@ def _attributes(relationship: Any) -> _AbstractLoad:
     )
 
 
+def _phones(path: _AbstractLoad) -> list[_AbstractLoad]:
+    """Phones loaded at ``path``, with their languages."""
+    return [path, path.selectinload(Phone.languages)]
+
+
+def _contacts(path: _AbstractLoad) -> list[_AbstractLoad]:
+    """Contacts loaded at ``path``, with their phones and the phones' languages."""
+    return [path, *_phones(path.selectinload(Contact.phones))]
+
+
 def _location_children(path: _AbstractLoad) -> list[_AbstractLoad]:
     return [
         path.selectinload(Location.addresses),
-        path.selectinload(Location.phones),
+        *_phones(path.selectinload(Location.phones)),
         path.selectinload(Location.schedules),
         path.selectinload(Location.languages),
+        path.selectinload(Location.accessibility),
+        *_contacts(path.selectinload(Location.contacts)),
     ]
 
 
@@ -51,14 +65,18 @@ def service_full_options(*, with_organization: bool = True) -> list[_AbstractLoa
     """Everything ``service_to_hsds`` reads, for any number of services."""
     sal = selectinload(Service.service_at_locations)
     options = [
-        selectinload(Service.phones),
+        *_phones(selectinload(Service.phones)),
         selectinload(Service.schedules),
         selectinload(Service.languages),
         selectinload(Service.cost_options),
         selectinload(Service.service_areas),
-        selectinload(Service.contacts),
+        *_contacts(selectinload(Service.contacts)),
+        selectinload(Service.fundings),
+        selectinload(Service.required_documents),
+        selectinload(Service.program),
         _attributes(Service.attributes),
-        sal.selectinload(ServiceAtLocation.phones),
+        *_phones(sal.selectinload(ServiceAtLocation.phones)),
+        *_contacts(sal.selectinload(ServiceAtLocation.contacts)),
         sal.selectinload(ServiceAtLocation.schedules),
         *_location_children(sal.joinedload(ServiceAtLocation.location)),
     ]
@@ -89,8 +107,11 @@ def organization_full_options() -> list[_AbstractLoad]:
     """Everything ``organization_to_hsds`` reads, services included."""
     services = selectinload(Organization.services)
     return [
-        selectinload(Organization.phones),
-        selectinload(Organization.contacts),
+        *_phones(selectinload(Organization.phones)),
+        *_contacts(selectinload(Organization.contacts)),
+        selectinload(Organization.organization_identifiers),
+        selectinload(Organization.programs),
+        selectinload(Organization.fundings),
         _attributes(Organization.attributes),
         *_location_children(selectinload(Organization.locations)),
         *[services.options(option) for option in service_full_options(with_organization=False)],
@@ -100,7 +121,8 @@ def organization_full_options() -> list[_AbstractLoad]:
 def service_at_location_full_options() -> list[_AbstractLoad]:
     service = joinedload(ServiceAtLocation.service)
     return [
-        selectinload(ServiceAtLocation.phones),
+        *_phones(selectinload(ServiceAtLocation.phones)),
+        *_contacts(selectinload(ServiceAtLocation.contacts)),
         selectinload(ServiceAtLocation.schedules),
         *_location_children(joinedload(ServiceAtLocation.location)),
         *[service.options(option) for option in service_full_options()],

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from directory.audit.record import as_text
+from directory.institutions import operations as directory_writes
 from directory.institutions.models import Language, Organization, Phone, Schedule, Service
 
 ORGANIZATION = "organization"
@@ -375,9 +376,9 @@ def _replace_rows(
         if line in lines and line not in kept:
             kept.add(line)
         else:
-            session.delete(row)
+            directory_writes.remove(session, row)
     for line in sorted(lines - kept):
-        session.add(make(line))
+        directory_writes.add(session, make(line))
 
 
 def _new_phone(record: Organization | Service, line: str) -> Phone:
@@ -435,10 +436,10 @@ def write(session: Session, record: Organization | Service, spec: FieldSpec, tex
             lambda line: _new_schedule(record, line),
         )
     elif spec.kind == FLAG:
-        setattr(record, spec.name, text == "true")
+        directory_writes.assign(record, **{spec.name: text == "true"})
     else:
         nullable = type(record).__table__.c[spec.name].nullable
-        setattr(record, spec.name, text if text or not nullable else None)
+        directory_writes.assign(record, **{spec.name: text if text or not nullable else None})
         return
     session.flush()
     # The lists are view-only relationships: read them again from the database.

@@ -21,6 +21,7 @@ from directory.audit.record import as_text, record_changes
 from directory.auth.models import ORGANIZATION_ROLES, User
 from directory.database import utcnow
 from directory.extensions import db
+from directory.institutions import operations as directory_writes
 from directory.institutions.models import Organization, Service
 from directory.listings import fields
 from directory.listings.models import APPROVED, PENDING, REJECTED, WITHDRAWN, ListingChange
@@ -338,8 +339,7 @@ def verify_listing(organization: Organization, actor: User, *, now: datetime | N
         "when": now,
     }
     before = {"verified_at": as_text(organization.verified_at)}
-    organization.verified_at = now
-    organization.stale_reminder_sent_at = None
+    directory_writes.assign(organization, verified_at=now, stale_reminder_sent_at=None)
     record_changes(
         db.session,
         resource_type=fields.ORGANIZATION,
@@ -351,8 +351,7 @@ def verify_listing(organization: Organization, actor: User, *, now: datetime | N
     assurance = ("assured_date", "assurer_email")
     for service in organization.services:
         before = {name: as_text(getattr(service, name)) for name in assurance}
-        service.assured_date = now.date()
-        service.assurer_email = actor.email
+        directory_writes.assign(service, assured_date=now.date(), assurer_email=actor.email)
         after = {name: as_text(getattr(service, name)) for name in assurance}
         record_changes(
             db.session,

@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select
 
 from directory.auth.models import ORGANIZATION_ROLES, User
 from directory.extensions import db
+from directory.institutions import operations as directory_writes
 from directory.institutions.models import Organization
 from directory.notifications.operations import notify_listing_event
 
@@ -106,7 +107,7 @@ def remind_stale(now: datetime) -> list[Organization]:
         if not staff:
             continue
         notify_listing_event(staff, organization.id, LISTING_STALE, email_link=OVERVIEW_PATH)
-        organization.stale_reminder_sent_at = now
+        directory_writes.assign(organization, stale_reminder_sent_at=now)
         reminded.append(organization)
     db.session.flush()
     return reminded

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from directory.geo import confidential as confidentiality
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
     TAXONOMY_SERVICE_TYPES,
@@ -123,3 +124,45 @@ def service_hours(service: Service, locale: str) -> list[LocationHours]:
         zone = zone_for(None, service.schedules[0].timezone)
         result.append(LocationHours(None, zone, _rows(service.schedules, locale)))
     return result
+
+
+@dataclass(frozen=True)
+class AccessibilityItem:
+    description: str
+    # Withheld at a confidential location (``confidential.WITHHELD_ACCESSIBILITY_FIELDS``).
+    details: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class LocationAccessibility:
+    """What one location offers people with disabilities, as the public may see it."""
+
+    location: Location
+    items: list[AccessibilityItem]
+
+    @property
+    def confidential(self) -> bool:
+        return self.location.confidential
+
+
+def accessibility_of(locations: Iterable[Location]) -> list[LocationAccessibility]:
+    """Each location's accessibility (wheelchair access, sign language, braille,
+    interpreters); a safe house's descriptions are shown (they do not locate it), its
+    details and web pages are not."""
+    withheld = confidentiality.WITHHELD_ACCESSIBILITY_FIELDS
+    found = []
+    for location in locations:
+        hidden = location.confidential
+        items = [
+            AccessibilityItem(
+                description=item.description or "",
+                details=None if hidden and "details" in withheld else item.details,
+                url=None if hidden and "url" in withheld else item.url,
+            )
+            for item in location.accessibility
+            if item.description or (item.details and not hidden)
+        ]
+        if items:
+            found.append(LocationAccessibility(location, items))
+    return found

@@ -63,6 +63,7 @@ def organization(organization_id: UUID) -> ResponseReturnValue:
         organization=found,
         regencies=queries.regencies_of(found.locations),
         verification=verification_of(found, utcnow()),
+        accessibility=pages.accessibility_of(found.locations),
     )
 
 
@@ -86,6 +87,7 @@ def service(service_id: UUID) -> ResponseReturnValue:
         terms=pages.service_terms(found),
         hours=pages.service_hours(found, display_locale()),
         regencies=queries.regencies_of(found.locations),
+        accessibility=pages.accessibility_of(found.locations),
         # A service offered only at safe houses: its areas by regency, without their own
         # names (``directory.geo.confidential``).
         areas=(

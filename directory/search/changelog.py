@@ -19,15 +19,20 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from directory.database import utcnow
 from directory.institutions.models import (
+    Accessibility,
     Address,
     Attribute,
     ChangeLogEntry,
     Contact,
     CostOption,
+    Funding,
     Language,
     Location,
     Organization,
+    OrganizationIdentifier,
     Phone,
+    Program,
+    RequiredDocument,
     Schedule,
     Service,
     ServiceArea,
@@ -52,6 +57,11 @@ LOGGED: dict[type, tuple[str, ...]] = {
     Attribute: ("link_entity", "link_id"),
     TaxonomyTerm: ("taxonomy_id",),
     Taxonomy: (),
+    OrganizationIdentifier: ("organization_id",),
+    Program: ("organization_id",),
+    Funding: ("organization_id", "service_id"),
+    RequiredDocument: ("service_id",),
+    Accessibility: ("location_id",),
 }
 
 

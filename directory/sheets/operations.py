@@ -29,6 +29,7 @@ from directory.auth.models import User
 from directory.database import utcnow
 from directory.extensions import db
 from directory.geo.gazetteer import Gazetteer
+from directory.institutions import operations as directory_writes
 from directory.institutions.models import (
     TAXONOMY_INSTITUTION_TYPES,
     TAXONOMY_SERVICE_TYPES,
@@ -511,17 +512,18 @@ def _create(context: _Context, staged: SheetImport, row: Mapping[str, Any]) -> O
         ),
     )
     if values.get("alternate_name"):
-        organization.alternate_name = values["alternate_name"]
+        directory_writes.assign(organization, alternate_name=values["alternate_name"])
     demonstration = DEMONSTRATION_NOTE in values.get("description", "").lower()
     if demonstration and db.session.get(TaxonomyTerm, TERM_DEMONSTRATION_DATA) is not None:
         # Labelled as the seed's examples are, so `flask seed remove-demo` and the
         # production start-up check find it.
-        db.session.add(
+        directory_writes.add(
+            db.session,
             Attribute(
                 link_entity="organization",
                 link_id=organization.id,
                 taxonomy_term_id=TERM_DEMONSTRATION_DATA,
-            )
+            ),
         )
     location = _add_location(context, staged, row, organization)
     _add_services(context, row, organization, location, existing=())

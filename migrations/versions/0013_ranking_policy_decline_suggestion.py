@@ -7,8 +7,8 @@ ADD COLUMN``, no batch rebuild). Immutable like the rest of the event: the trigg
 0011 are made again with that column among the fixed ones. Statements frozen as of this
 revision (``directory.referrals.guards``).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 03:10:00
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
