@@ -2,8 +2,9 @@
 search page (``/cari``) both run it.
 
 :func:`search_directory` resolves the origin (coordinates, or a place's name through the
-gazetteer), builds the :class:`~directory.search.service.Query` (the sort is by distance
-when there is an origin, else by relevance; the page is an offset), ranks it, and, when
+gazetteer), builds the :class:`~directory.search.service.Query` (with an origin, the sort
+is by distance, or by the counsellor's policy when ``policy`` is asked, as the search page
+does; else by relevance; the page is an offset), ranks it, and, when
 nothing was found, asks what to offer instead (:func:`~directory.search.service.find_beyond`).
 What differs between the two callers stays with them: how an unclear place is answered
 (the API refuses it with the candidates; the page searches from the likeliest and offers
