@@ -1,7 +1,7 @@
 """``python -m bench``: every benchmark module present, each with a ``main() -> int``.
 
-``BENCH_ONLY=search`` (or ``map``, ``relevance``, ``sheets``) runs one; ``BENCH_SIZES=10000``
-makes the search benchmark quick.
+``BENCH_ONLY=search`` (or ``map``, ``relevance``, ``sheets``, ``ndjson``) runs one;
+``BENCH_SIZES=10000`` makes the search and NDJSON benchmarks quick.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ BENCHMARKS = {
     "map": "bench.map_bench",
     "relevance": "bench.relevance_bench",
     "sheets": "bench.sheet_import_bench",
+    "ndjson": "bench.ndjson_bench",
 }
 
 

@@ -69,6 +69,8 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_MAP": "60 per minute",
     # The page and answers of a partner link (/tautan/<token>), per address.
     "RATELIMIT_PARTNER_LINK": "30 per minute",
+    # Whole lists streamed (format=ndjson), all lists together.
+    "RATELIMIT_BULK": "20 per minute",
     # Client data encryption keys (Fernet), newest first: a list or a comma-separated string,
     # from the environment (CLIENT_DATA_KEYS) or instance/config.py, never the repository.
     # Outside production one is made in instance/client_data_key. See directory.privacy.

@@ -2,7 +2,9 @@
 
 :class:`QueryReader` reads parameters from a request's ``MultiDict``, collecting every
 problem before raising one :class:`~directory.errors.ApiError` (400) that names each bad
-parameter in ``fields``. Unknown parameters are ignored; an empty value counts as absent
+parameter in ``fields``. Every name a read asks for is accepted; with
+``raise_if_invalid(refuse_unknown=True)`` (the API's directory lists) any other name is a 400
+naming it, else unknown parameters are ignored (the pages). An empty value counts as absent
 (an HTML form sends empty fields). Nothing here reads Flask's request or the database:
 the caller passes ``request.args``. The API's own parameters are in
 :mod:`directory.api.params`.
@@ -36,6 +38,13 @@ FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 # ISO 639-1 or 639-2/3 code.
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+# Accepted by every endpoint: the interface language (``directory.i18n``).
+GLOBAL_PARAMETERS = frozenset({"lang"})
+# HSDS ``format``: one JSON page (the default), or every result as JSON lines.
+FORMATS = ("json", "ndjson")
+# How much of a parameter's name an error repeats, and how many unknown names it lists.
+MAX_NAME_SHOWN = 60
+MAX_UNKNOWN_SHOWN = 10
 
 T = TypeVar("T")
 
@@ -50,9 +59,50 @@ class QueryReader:
     def __init__(self, args: MultiDict[str, str]) -> None:
         self.args = args
         self.errors: dict[str, str] = {}
+        # Every name asked for: what this endpoint accepts.
+        self.accepted: set[str] = set(GLOBAL_PARAMETERS)
 
     def values(self, name: str) -> list[str]:
+        self.accepted.add(name)
         return [value.strip() for value in self.args.getlist(name) if value.strip()]
+
+    def refuse_unknown(self) -> None:
+        """Name each parameter given that no read asked for (call after every read)."""
+        unknown = [name for name in dict.fromkeys(self.args.keys()) if name not in self.accepted]
+        if not unknown:
+            return
+        reason = _(
+            "Parameter tidak dikenal. Parameter yang diterima: %(accepted)s.",
+            accepted=", ".join(sorted(self.accepted)),
+        )
+        for name in unknown[:MAX_UNKNOWN_SHOWN]:
+            self.errors[name[:MAX_NAME_SHOWN]] = reason
+
+    def unsupported(self, name: str, reason: str) -> None:
+        """A parameter the standard defines that this directory cannot honour: a 400
+        naming it whenever it is given (even empty), never silently ignored."""
+        self.accepted.add(name)
+        if name in self.args:
+            self.errors[name] = reason
+
+    def text(self, name: str, *, maximum: int) -> str | None:
+        raw = self.value(name)
+        if raw is not None and len(raw) > maximum:
+            self.errors[name] = _(
+                "Terlalu panjang: paling banyak %(count)d karakter.", count=maximum
+            )
+            return None
+        return raw
+
+    def format(self) -> str:
+        """HSDS ``format``: ``json`` (default) or ``ndjson``."""
+        raw = self.value("format")
+        if raw is None:
+            return "json"
+        if raw.lower() not in FORMATS:
+            self.errors["format"] = _("Pilihan: %(allowed)s.", allowed=", ".join(FORMATS))
+            return "json"
+        return raw.lower()
 
     def value(self, name: str) -> str | None:
         values = self.values(name)
@@ -139,7 +189,10 @@ class QueryReader:
             return ()
         return tuple(dict.fromkeys(found))
 
-    def raise_if_invalid(self) -> None:
+    def raise_if_invalid(self, *, refuse_unknown: bool = False) -> None:
+        """Raise the 400 naming every problem; with ``refuse_unknown``, unknown names too."""
+        if refuse_unknown:
+            self.refuse_unknown()
         if self.errors:
             raise ApiError(
                 _("Parameter tidak valid."), code="invalid_parameter", fields=dict(self.errors)

@@ -1,14 +1,15 @@
 """Rate limits per visitor address (Flask-Limiter), on what costs the server most or is
 worth guessing at: signing in (the page and ``POST /api/v1/auth/token``, one shared
 budget), searching (``/cari``, and ``GET /api/v1/services`` with a text or an origin),
-the map data, and partner links (``RATELIMIT_PARTNER_LINK``).
+the map data, partner links (``RATELIMIT_PARTNER_LINK``), and streaming a whole list
+(``format=ndjson`` on the directory's lists, one shared budget).
 
 The counts live in ``RATELIMIT_STORAGE_URI``: ``memory://`` (the embedded default) counts
 per worker process; ``redis://host:port`` counts once across every worker and server.
 If Redis cannot be reached, each process counts for itself until it is back (no request
 fails for it). Each limit is a setting (``RATELIMIT_SIGN_IN``, ``RATELIMIT_SEARCH``,
-``RATELIMIT_MAP``, in the ``limits`` notation: ``"30 per minute"``); ``RATELIMIT_ENABLED``
-turns them all off (``make load`` does: its 50 users share one address).
+``RATELIMIT_MAP``, ``RATELIMIT_BULK``, in the ``limits`` notation: ``"30 per minute"``);
+``RATELIMIT_ENABLED`` turns them all off (``make load`` does: its 50 users share one address).
 
 A request over a limit gets 429 with ``Retry-After``: the API's JSON error
 (``rate_limited``), or the Indonesian error page.
@@ -38,6 +39,20 @@ SEARCH_PARAMETERS = ("search", "latitude", "longitude", "near")
 
 def _not_a_search() -> bool:
     return not any(request.args.get(name) for name in SEARCH_PARAMETERS)
+
+
+# The directory's lists, which stream every result with ``format=ndjson``.
+BULK_ENDPOINTS = (
+    "api.list_services",
+    "api.list_organizations",
+    "api.list_taxonomies",
+    "api.list_taxonomy_terms",
+    "api.list_service_at_locations",
+)
+
+
+def _not_a_stream() -> bool:
+    return (request.args.get("format") or "").strip().lower() != "ndjson"
 
 
 def _setting(name: str) -> Callable[[], str]:
@@ -98,4 +113,7 @@ def init_rate_limits(app: Flask) -> Limiter:
     limits["partner_links.answer"] = partner_link
     for endpoint, limit in limits.items():
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])  # type: ignore[assignment]
+    bulk = limiter.shared_limit(_setting("RATELIMIT_BULK"), scope="bulk", exempt_when=_not_a_stream)
+    for endpoint in BULK_ENDPOINTS:
+        app.view_functions[endpoint] = bulk(app.view_functions[endpoint])  # type: ignore[assignment]
     return limiter

@@ -248,10 +248,14 @@ def test_language_at_the_service_or_its_location(client):
     assert ids(client.get("/api/v1/services?language=ID")) == [indonesian_only.id]
 
 
-def test_unknown_parameters_are_ignored(client):
+def test_unknown_parameters_are_a_400_naming_them(client):
     ServiceFactory()
     commit()
-    assert len(ids(client.get("/api/v1/services?colour=blue&lang=en"))) == 1
+    response = client.get("/api/v1/services?colour=blue&lang=en")
+    assert_bad_parameter(response, "colour")
+    assert "taxonomy_term_id" in response.json["error"]["fields"]["colour"]
+    # The interface language is not unknown.
+    assert len(ids(client.get("/api/v1/services?lang=en"))) == 1
 
 
 # Bad parameters

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from directory import querystring
 from directory.api import params
 from directory.errors import ApiError
 
@@ -96,8 +97,35 @@ def test_empty_values_count_as_absent():
     assert services(page="", region="", free=" ", taxonomy_term_id="") == services()
 
 
-def test_unknown_parameters_are_ignored():
-    assert services(colour="blue", lang="en") == services()
+def test_unknown_parameters_are_refused_naming_them_and_the_accepted_ones():
+    fields = bad_fields(params.parse_service_list, {"colour": "blue", "taxonomy_idd": TERM_A})
+    assert set(fields) == {"colour", "taxonomy_idd"}
+    for name in ("taxonomy_id", "taxonomy_term_id", "latitude", "region", "open_now", "lang"):
+        assert name in fields["colour"]
+
+
+def test_the_interface_language_is_accepted_everywhere():
+    assert services(lang="en") == services()
+    assert params.parse_taxonomy_list(MultiDict({"lang": "en"})).search is None
+
+
+@pytest.mark.parametrize(
+    "parse",
+    [
+        params.parse_organization_list,
+        params.parse_taxonomy_list,
+        params.parse_taxonomy_term_list,
+        params.parse_service_at_location_list,
+        params.parse_item,
+    ],
+)
+def test_every_directory_parser_refuses_unknown_parameters(parse):
+    assert set(bad_fields(parse, {"colour": "blue"})) == {"colour"}
+
+
+def test_an_unknown_name_is_cut_short_in_the_answer():
+    fields = bad_fields(params.parse_service_list, {"x" * 500: "1"})
+    assert list(fields) == ["x" * querystring.MAX_NAME_SHOWN]
 
 
 def test_taxonomy_terms_repeat_or_comma_separate_and_normalise():

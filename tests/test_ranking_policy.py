@@ -111,7 +111,7 @@ def test_each_row_orders_the_types_it_names_first_whatever_the_distance(row):
 
     page = ranked(
         records,
-        Criteria(any_term_ids=(row.problem,), exclude_organization_ids=(OWN,)),
+        Criteria(problem_term_ids=(row.problem,), exclude_organization_ids=(OWN,)),
         problems=(row.problem,),
     )
 
@@ -186,7 +186,7 @@ def test_several_problems_any_of_them_best_position_then_more_problems_first():
     ]
     page = ranked(
         records,
-        Criteria(any_term_ids=("kdrt", "perceraian")),
+        Criteria(problem_term_ids=("kdrt", "perceraian")),
         problems=("kdrt", "perceraian"),
     )
     ids = [item.id for item in page.items]

@@ -418,10 +418,14 @@ def region_filter_answers(world: World, target: Target) -> dict[tuple[str, str],
             "/api/v1/service_at_locations",
             {"organization_id": target.organization_id},
         ),
-        "organizations": ("/api/v1/organizations", {}),
     }
     found = {}
     for district in world.districts(target):
+        # ``/organizations`` filters by no region: the parameter is refused, for every
+        # district alike, so the answer tells nothing.
+        refused = attacker.get("/api/v1/organizations", {"region": district.code})
+        assert refused.status_code == 400, district.code
+        assert "region" in refused.get_json()["error"]["fields"]
         for name, (path, params) in surfaces.items():
             found[(name, district.code)] = _mentions(
                 attacker, path, {**params, "region": district.code}, needles
@@ -472,13 +476,8 @@ def _assert_region_filters_blind(world: World, target: Target) -> None:
         f"for: {singled_out}"
     )
     attacker = world.attacker()
-    # Where ``region`` filters at all (``/organizations`` takes none: it lists every
-    # organization for any district alike), no district finds the place.
-    hits = sorted(
-        (surface, code)
-        for (surface, code), hit in found.items()
-        if hit and surface != "organizations"
-    )
+    # Where ``region`` filters at all, no district finds the place.
+    hits = sorted((surface, code) for (surface, code), hit in found.items() if hit)
     assert not hits, f"{target.organization_name}: a district filter finds it: {hits}"
     # Typo tolerance may match a district's name to a word of the public text ("Alak"
     # to "Alamat"); its own district's name must find it no more than the others do.

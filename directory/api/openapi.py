@@ -170,6 +170,57 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "taxonomy_id": _parameter("taxonomy_id", "Only terms of this taxonomy.", UUID),
     "parent_id": _parameter("parent_id", "Only the children of this term.", UUID),
     "top_only": _parameter("top_only", "Only terms without a parent.", BOOLEAN),
+    # HSDS parameters (the standard's OpenAPI), as this directory reads them.
+    "format": _parameter(
+        "format",
+        "`json` (default): one page in the page wrapper. `ndjson`: every result, without "
+        "paging (`page` and `per_page` do not apply), one JSON document per line "
+        "(`application/x-ndjson`), streamed as it is read.",
+        {"type": "string", "enum": ["json", "ndjson"]},
+    ),
+    "minimal": _parameter(
+        "minimal",
+        "true: each service as its `id` and `last_modified` only (with `name` and "
+        "`status`, which the standard's `service_list` schema requires), 10,000 to a page "
+        "by default, to fetch every service in one call. Not with `full=true`.",
+        BOOLEAN,
+    ),
+    "service_taxonomy_id": _parameter(
+        "taxonomy_id", "Only services with any term of this taxonomy.", UUID
+    ),
+    "full_service": _parameter(
+        "full_service",
+        "With a fully nested organization: true nests its services whole, false as "
+        "summaries (their one-to-one fields). On the list it implies `full=true`; "
+        "default: true with `full=true` and on `/organizations/{organization_id}`.",
+        BOOLEAN,
+    ),
+    "sal_modified_after": _parameter(
+        "modified_after",
+        "Only services at locations whose pairing, service or location was modified on or "
+        "after this ISO 8601 date or date-time (a date means its midnight UTC; without an "
+        "offset, UTC).",
+        {"type": "string"},
+    ),
+    "words": _parameter(
+        "search",
+        "Words that must all appear, in any letter case, in the name, other name or "
+        "description (taxonomies and terms: also the English name; terms: also the code; "
+        "services at locations: the service's, and a public location's name). At most 200 "
+        "characters.",
+        {"type": "string", "maxLength": 200},
+    ),
+    "postcode": _parameter(
+        "postcode",
+        "Not supported here (always a 400 naming it): there is no Indonesian postcode data "
+        "with a clear licence. Use `region`, or an origin and `radius_km` on `/services`.",
+        {"type": "string"},
+    ),
+    "proximity": _parameter(
+        "proximity",
+        "Not supported here (always a 400 naming it), as `postcode`.",
+        {"type": "string"},
+    ),
 }
 
 
@@ -183,6 +234,9 @@ def params(*names: str) -> list[dict[str, str]]:
 
 def json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+NDJSON = "application/x-ndjson"
 
 
 def page_of(item_schema: dict[str, Any]) -> dict[str, Any]:
@@ -200,8 +254,20 @@ def list_operation(
         "tags": [tag],
         "parameters": parameters,
         "responses": {
-            "200": json_response("One page of results.", page_of(item_schema)),
+            "200": {
+                "description": "One page of results; with `format=ndjson` every result, "
+                "one per line.",
+                "content": {
+                    "application/json": {"schema": page_of(item_schema)},
+                    NDJSON: {"schema": {"type": "string"}},
+                },
+            },
             "400": ref("responses", "BadRequest"),
+            "429": json_response(
+                "Too many requests from this address (searches; whole lists streamed with "
+                "`format=ndjson`): `Retry-After` says when to try again.",
+                ref("schemas", "Error"),
+            ),
         },
     }
 
@@ -241,6 +307,9 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             "page",
             "per_page",
             "full",
+            "format",
+            "minimal",
+            "service_taxonomy_id",
             "taxonomy_term_id",
             "organization_id",
             "region",
@@ -273,16 +342,21 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "GET /organizations": list_operation(
         "Organizations (summaries, or fully nested with their services with `full=true`).",
         {"oneOf": [hsds_schema("organization_list"), hsds_schema("organization")]},
-        params("page", "per_page", "full"),
+        params("page", "per_page", "full", "full_service", "words", "format"),
         DIRECTORY,
     ),
-    "GET /organizations/{organization_id}": detail_operation(
-        "A fully nested organization with its services.", hsds_schema("organization"), DIRECTORY
-    ),
+    "GET /organizations/{organization_id}": {
+        **detail_operation(
+            "A fully nested organization with its services.",
+            hsds_schema("organization"),
+            DIRECTORY,
+        ),
+        "parameters": params("full_service"),
+    },
     "GET /taxonomies": list_operation(
         "Taxonomies. Extension key: `name_en`.",
         hsds_schema("taxonomy", compiled=False),
-        params("page", "per_page"),
+        params("page", "per_page", "words", "format"),
         DIRECTORY,
     ),
     "GET /taxonomies/{taxonomy_id}": detail_operation(
@@ -291,7 +365,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "GET /taxonomy_terms": list_operation(
         "Taxonomy terms, with their taxonomy in `taxonomy_detail`. Extension key: `name_en`.",
         hsds_schema("taxonomy_term", compiled=False),
-        params("page", "per_page", "taxonomy_id", "parent_id", "top_only"),
+        params("page", "per_page", "taxonomy_id", "parent_id", "top_only", "words", "format"),
         DIRECTORY,
     ),
     "GET /taxonomy_terms/{term_id}": detail_operation(
@@ -300,7 +374,20 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "GET /service_at_locations": list_operation(
         "Services at locations (summaries, or fully nested with `full=true`).",
         {"oneOf": [hsds_schema("service_at_location_list"), hsds_schema("service_at_location")]},
-        params("page", "per_page", "full", "taxonomy_term_id", "organization_id", "region"),
+        params(
+            "page",
+            "per_page",
+            "full",
+            "taxonomy_term_id",
+            "service_taxonomy_id",
+            "organization_id",
+            "region",
+            "sal_modified_after",
+            "words",
+            "format",
+            "postcode",
+            "proximity",
+        ),
         DIRECTORY,
     ),
     "GET /service_at_locations/{sal_id}": detail_operation(

@@ -2,12 +2,14 @@
 
 Each ``parse_*`` function takes the request's ``MultiDict`` and returns a frozen
 dataclass, or raises :class:`ApiError` (400) naming every bad parameter in ``fields``.
-Unknown parameters are ignored; an empty value counts as absent (an HTML form sends
+The directory's endpoints (HSDS) refuse a parameter they do not read: a 400 naming it
+and listing the accepted ones (:meth:`QueryReader.refuse_unknown`), so a misspelt filter is
+never silently a list of everything. An empty value counts as absent (an HTML form sends
 empty fields). Nothing here reads Flask's request or the database.
 
 To add a parameter: give the dataclass a field, read it in the ``parse_*`` function with
-one of the :class:`~directory.querystring.QueryReader` methods, and describe it in
-``directory/api/openapi.py``.
+one of the :class:`~directory.querystring.QueryReader` methods (what a parser reads is
+what it accepts), and describe it in ``directory/api/openapi.py``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class ServiceFilters:
     accepting_referrals: bool | None = None
     free: bool | None = None
     language: str | None = None
+    # HSDS: services with any term of this taxonomy.
+    taxonomy_id: str | None = None
 
     @property
     def narrows(self) -> bool:
@@ -54,6 +58,7 @@ class ServiceFilters:
         """
         return bool(
             self.taxonomy_term_ids
+            or self.taxonomy_id
             or self.organization_id
             or self.region
             or self.accepting_referrals is not None
@@ -105,6 +110,18 @@ class ServiceListParams:
     full: bool
     filters: ServiceFilters
     search: ServiceSearch = ServiceSearch()
+    # HSDS ``format``: ``ndjson`` streams every result, one per line, without paging.
+    format: str = "json"
+    # HSDS ``minimal``: each service as its id, last modification, name and status.
+    minimal: bool = False
+
+    @property
+    def streamed(self) -> bool:
+        return self.format == "ndjson"
+
+
+# ``minimal=true`` aims at every service in one call (HSDS): its pages are this large.
+MINIMAL_PER_PAGE = 10_000
 
 
 def parse_service_list(
@@ -116,8 +133,14 @@ def parse_service_list(
     """``GET /services``. Without ``status``: every status, or only ``active`` when a
     filter is given (:attr:`ServiceFilters.narrows`)."""
     reader = QueryReader(args)
+    minimal = reader.boolean("minimal") or False
+    if minimal:
+        default_per_page = max_per_page = MINIMAL_PER_PAGE
     paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
     full = reader.boolean("full") or False
+    if minimal and full:
+        reader.errors["minimal"] = _("Tidak dapat digabung dengan full=true.")
+    output_format = reader.format()
     filters = ServiceFilters(
         taxonomy_term_ids=reader.identifiers("taxonomy_term_id"),
         organization_id=reader.identifier("organization_id"),
@@ -127,12 +150,20 @@ def parse_service_list(
         accepting_referrals=reader.boolean("accepting_referrals"),
         free=reader.boolean("free"),
         language=reader.language("language"),
+        taxonomy_id=reader.identifier("taxonomy_id"),
     )
     search = read_service_search(reader)
-    reader.raise_if_invalid()
+    reader.raise_if_invalid(refuse_unknown=True)
     if not filters.statuses and (filters.narrows or search.has_origin or search.open_now):
         filters = replace(filters, statuses=("active",))
-    return ServiceListParams(paging=paging, full=full, filters=filters, search=search)
+    return ServiceListParams(
+        paging=paging,
+        full=full,
+        filters=filters,
+        search=search,
+        format=output_format,
+        minimal=minimal,
+    )
 
 
 MAX_SEARCH_LENGTH = 200
@@ -154,12 +185,7 @@ def read_service_search(reader: QueryReader) -> ServiceSearch:
     """``search``, ``latitude``+``longitude`` or ``near``, ``radius_km``, ``open_now``,
     ``include_out_of_area``, ``sort``: each checked, every problem named."""
     errors = reader.errors
-    text = reader.value("search")
-    if text is not None and len(text) > MAX_SEARCH_LENGTH:
-        errors["search"] = _(
-            "Terlalu panjang: paling banyak %(count)d karakter.", count=MAX_SEARCH_LENGTH
-        )
-        text = None
+    text = reader.text("search", maximum=MAX_SEARCH_LENGTH)
     latitude = reader._convert("latitude", parse_number)
     longitude = reader._convert("longitude", parse_number)
     if latitude is not None and not -90 <= latitude <= 90:
@@ -243,16 +269,104 @@ def parse_plain_list(
 
 
 @dataclass(frozen=True)
+class OrganizationListParams:
+    """``GET /organizations``: ``full`` nests each organization whole; ``full_service``
+    nests its services whole too (alone, it implies ``full``)."""
+
+    paging: Paging
+    full: bool
+    full_service: bool = False
+    search: str | None = None
+    format: str = "json"
+
+    @property
+    def streamed(self) -> bool:
+        return self.format == "ndjson"
+
+
+def parse_organization_list(
+    args: MultiDict[str, str],
+    *,
+    default_per_page: int = DEFAULT_PER_PAGE,
+    max_per_page: int = MAX_PER_PAGE,
+) -> OrganizationListParams:
+    """``GET /organizations``. ``full=true`` alone keeps its services nested whole, as it
+    always did; ``full_service=false`` nests them as summaries."""
+    reader = QueryReader(args)
+    paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
+    full = reader.boolean("full")
+    full_service = reader.boolean("full_service")
+    search = reader.text("search", maximum=MAX_SEARCH_LENGTH)
+    output_format = reader.format()
+    reader.raise_if_invalid(refuse_unknown=True)
+    return OrganizationListParams(
+        paging=paging,
+        full=bool(full or full_service),
+        full_service=full_service if full_service is not None else bool(full),
+        search=search,
+        format=output_format,
+    )
+
+
+@dataclass(frozen=True)
+class TaxonomyListParams:
+    paging: Paging
+    search: str | None = None
+    format: str = "json"
+
+    @property
+    def streamed(self) -> bool:
+        return self.format == "ndjson"
+
+
+def parse_taxonomy_list(
+    args: MultiDict[str, str],
+    *,
+    default_per_page: int = DEFAULT_PER_PAGE,
+    max_per_page: int = MAX_PER_PAGE,
+) -> TaxonomyListParams:
+    """``GET /taxonomies``: ``search``, paging, ``format``."""
+    reader = QueryReader(args)
+    paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
+    search = reader.text("search", maximum=MAX_SEARCH_LENGTH)
+    output_format = reader.format()
+    reader.raise_if_invalid(refuse_unknown=True)
+    return TaxonomyListParams(paging=paging, search=search, format=output_format)
+
+
+@dataclass(frozen=True)
+class ItemParams:
+    """A single record: ``full_service`` on ``/organizations/{id}`` (default true: its
+    services nested whole, as the endpoint always answered)."""
+
+    full_service: bool = True
+
+
+def parse_item(args: MultiDict[str, str], *, full_service: bool = False) -> ItemParams:
+    """``GET /<records>/{id}``: nothing but, for organizations, ``full_service``."""
+    reader = QueryReader(args)
+    nested = reader.boolean("full_service") if full_service else None
+    reader.raise_if_invalid(refuse_unknown=True)
+    return ItemParams(full_service=True if nested is None else nested)
+
+
+@dataclass(frozen=True)
 class TaxonomyTermFilters:
     taxonomy_id: str | None = None
     parent_id: str | None = None
     top_only: bool = False
+    search: str | None = None
 
 
 @dataclass(frozen=True)
 class TaxonomyTermListParams:
     paging: Paging
     filters: TaxonomyTermFilters
+    format: str = "json"
+
+    @property
+    def streamed(self) -> bool:
+        return self.format == "ndjson"
 
 
 def parse_taxonomy_term_list(
@@ -261,16 +375,19 @@ def parse_taxonomy_term_list(
     default_per_page: int = DEFAULT_PER_PAGE,
     max_per_page: int = MAX_PER_PAGE,
 ) -> TaxonomyTermListParams:
-    """``GET /taxonomy_terms``: ``taxonomy_id``, ``parent_id``, ``top_only`` (no parent)."""
+    """``GET /taxonomy_terms``: ``taxonomy_id``, ``parent_id``, ``top_only`` (no parent),
+    ``search``, ``format``."""
     reader = QueryReader(args)
     paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
     filters = TaxonomyTermFilters(
         taxonomy_id=reader.identifier("taxonomy_id"),
         parent_id=reader.identifier("parent_id"),
         top_only=reader.boolean("top_only") or False,
+        search=reader.text("search", maximum=MAX_SEARCH_LENGTH),
     )
-    reader.raise_if_invalid()
-    return TaxonomyTermListParams(paging=paging, filters=filters)
+    output_format = reader.format()
+    reader.raise_if_invalid(refuse_unknown=True)
+    return TaxonomyTermListParams(paging=paging, filters=filters, format=output_format)
 
 
 @dataclass(frozen=True)
@@ -278,6 +395,10 @@ class ServiceAtLocationFilters:
     taxonomy_term_ids: tuple[str, ...] = ()
     organization_id: str | None = None
     region: str | None = None
+    taxonomy_id: str | None = None
+    # The service at a location, its service or its location changed on or after this.
+    modified_after: datetime | None = None
+    search: str | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +406,16 @@ class ServiceAtLocationListParams:
     paging: Paging
     full: bool
     filters: ServiceAtLocationFilters
+    format: str = "json"
+
+    @property
+    def streamed(self) -> bool:
+        return self.format == "ndjson"
+
+
+# HSDS ``postcode``/``proximity`` need postcode areas and centroids; no Indonesian
+# postcode data with a clear licence is at hand (see the profile's documentation).
+POSTCODE_PARAMETERS = ("postcode", "proximity")
 
 
 def parse_service_at_location_list(
@@ -293,7 +424,9 @@ def parse_service_at_location_list(
     default_per_page: int = DEFAULT_PER_PAGE,
     max_per_page: int = MAX_PER_PAGE,
 ) -> ServiceAtLocationListParams:
-    """``GET /service_at_locations``: ``taxonomy_term_id``, ``organization_id``, ``region``."""
+    """``GET /service_at_locations``: ``taxonomy_term_id``, ``taxonomy_id``,
+    ``organization_id``, ``region``, ``modified_after``, ``search``, ``format``;
+    ``postcode`` and ``proximity`` are refused as unsupported."""
     reader = QueryReader(args)
     paging = read_paging(reader, default_per_page=default_per_page, max_per_page=max_per_page)
     full = reader.boolean("full") or False
@@ -301,9 +434,24 @@ def parse_service_at_location_list(
         taxonomy_term_ids=reader.identifiers("taxonomy_term_id"),
         organization_id=reader.identifier("organization_id"),
         region=reader.region("region"),
+        taxonomy_id=reader.identifier("taxonomy_id"),
+        modified_after=reader.timestamp("modified_after"),
+        search=reader.text("search", maximum=MAX_SEARCH_LENGTH),
     )
-    reader.raise_if_invalid()
-    return ServiceAtLocationListParams(paging=paging, full=full, filters=filters)
+    output_format = reader.format()
+    for name in POSTCODE_PARAMETERS:
+        reader.unsupported(
+            name,
+            _(
+                "Tidak didukung: direktori ini tidak memiliki data kode pos Indonesia. "
+                "Gunakan latitude/longitude atau near dengan radius_km di /services, "
+                "atau region."
+            ),
+        )
+    reader.raise_if_invalid(refuse_unknown=True)
+    return ServiceAtLocationListParams(
+        paging=paging, full=full, filters=filters, format=output_format
+    )
 
 
 def parse_id(raw: str, name: str = "id") -> str:

@@ -34,6 +34,7 @@ def places() -> ResponseReturnValue:
         reader.errors["search"] = _(
             "Terlalu panjang: paling banyak %(count)d karakter.", count=MAX_PLACE_QUERY
         )
+    reader.refuse_unknown()
     if reader.errors:
         raise ApiError(
             _("Parameter tidak valid."), code="invalid_parameter", fields=dict(reader.errors)

@@ -18,17 +18,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import Response
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from directory.api import params
+from directory.api import params, streaming
 from directory.api.paging import page_wrapper
 from directory.errors import ApiError
 from directory.extensions import db
 from directory.hsds import serialize
 from directory.institutions import queries
-from directory.institutions.models import Service
-from directory.search.operations import SearchRequest, search_directory
+from directory.institutions.models import Service, TaxonomyTerm
+from directory.search.operations import SearchOutcome, SearchRequest, search_directory
 from directory.search.ranking import (
     LEVEL_ELSEWHERE,
     LEVEL_PROVINCE,
@@ -40,8 +41,22 @@ from directory.search.service import HOTLINES, Beyond, UnknownPlace, find_servic
 from directory.search_cache import cached, cached_parts, current_minute
 
 
+def taxonomy_term_ids(taxonomy_id: str | None) -> tuple[str, ...] | None:
+    """The terms of a taxonomy (HSDS ``taxonomy_id``), for the ranking's filter."""
+    if taxonomy_id is None:
+        return None
+    return tuple(
+        sorted(
+            db.session.scalars(
+                select(TaxonomyTerm.id).where(TaxonomyTerm.taxonomy_id == taxonomy_id)
+            )
+        )
+    )
+
+
 def criteria_of(filters: params.ServiceFilters, search: params.ServiceSearch) -> Criteria:
     return Criteria(
+        any_term_ids=taxonomy_term_ids(filters.taxonomy_id),
         term_ids=filters.taxonomy_term_ids,
         statuses=filters.statuses,
         organization_id=filters.organization_id,
@@ -53,7 +68,7 @@ def criteria_of(filters: params.ServiceFilters, search: params.ServiceSearch) ->
         open_now=search.open_now,
         radius_km=search.radius_km,
         include_out_of_area=search.include_out_of_area,
-        any_term_ids=search.problem_term_ids,
+        problem_term_ids=search.problem_term_ids,
         exclude_organization_ids=search.exclude_organization_ids,
         client_age=None if search.client_age is None else (search.client_age, search.client_age),
     )
@@ -78,46 +93,93 @@ def search_page(chosen: params.ServiceListParams, now: datetime | None = None) -
     return cached(key, lambda: _search_page(chosen, now), lambda page: not page.get("degraded"))
 
 
-def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict[str, Any]:
+def search_request(
+    chosen: params.ServiceListParams, now: datetime | None, *, page: int, per_page: int
+) -> SearchRequest:
     search = chosen.search
-    paging = chosen.paging
-    request = SearchRequest(
+    return SearchRequest(
         text=search.text,
         criteria=criteria_of(chosen.filters, search),
-        page=paging.page,
-        per_page=paging.per_page,
+        page=page,
+        per_page=per_page,
         latitude=search.latitude,
         longitude=search.longitude,
         place=search.near,
         sort=search.sort,
         now=now,
     )
+
+
+def run_search(request: SearchRequest) -> SearchOutcome:
     try:
         # find_services looked up here, at each call: the tests count the searches.
-        outcome = search_directory(request, find=find_services)
+        return search_directory(request, find=find_services)
     except UnknownPlace as unknown:
         raise unknown_place_error(unknown) from None
+
+
+def entry_shape(chosen: params.ServiceListParams) -> tuple[str, list[Any], Any]:
+    """(cache name, loader options, serializer) of the services in an answer."""
+    if chosen.minimal:
+        minimal = serialize.service_minimal_to_hsds
+        return "service_minimal", queries.service_minimal_options(), minimal
+    if chosen.full:
+        return "service", queries.service_full_options(), serialize.service_to_hsds
+    return "service_summary", queries.service_summary_options(), serialize.service_summary_to_hsds
+
+
+def with_distance(entry: dict[str, Any], distance_km: float | None) -> dict[str, Any]:
+    if distance_km is not None:
+        # To 10 m; a safe house's distance is to its regency's stand-in point (its
+        # place in the ranking already is: ``directory.geo.confidential``).
+        entry["distance_km"] = round(distance_km, 2)
+    return entry
+
+
+def search_stream(chosen: params.ServiceListParams, now: datetime | None = None) -> Response:
+    """``format=ndjson`` of a search: every ranked service, one per line, best first.
+
+    The ranking is one list of ids and distances; the services are read ``BATCH`` at a
+    time from the stream's own session."""
+    total = run_search(search_request(chosen, now, page=1, per_page=1)).answer.page.total
+    ranked = (
+        run_search(search_request(chosen, now, page=1, per_page=total)).answer.page.items
+        if total
+        else ()
+    )
+    ids = [item.id for item in ranked]
+    distances = {item.id: item.distance_km for item in ranked}
+    _name, options, to_hsds = entry_shape(chosen)
+    return streaming.ndjson_response(
+        lambda session: streaming.ordered_lines(
+            session,
+            Service,
+            ids,
+            options,
+            to_hsds,
+            decorate=lambda service_id, entry: with_distance(entry, distances[service_id]),
+        )
+    )
+
+
+def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict[str, Any]:
+    paging = chosen.paging
+    outcome = run_search(search_request(chosen, now, page=paging.page, per_page=paging.per_page))
     answer = outcome.answer
     items = answer.page.items
-    options = queries.service_full_options() if chosen.full else queries.service_summary_options()
-    to_hsds = serialize.service_to_hsds if chosen.full else serialize.service_summary_to_hsds
+    cache_name, options, to_hsds = entry_shape(chosen)
 
     def load(ids: list[str]) -> dict[str, dict[str, Any]]:
         statement = select(Service).where(Service.id.in_(ids)).options(*options)
         return {service.id: to_hsds(service) for service in db.session.scalars(statement).unique()}
 
-    entries = cached_parts(
-        "service" if chosen.full else "service_summary", [item.id for item in items], load
-    )
+    entries = cached_parts(cache_name, [item.id for item in items], load)
     contents = []
     for item in items:
         if item.id not in entries:  # deleted since the index last followed the log
             continue
-        entry = dict(entries[item.id])  # a copy: the cached entry is shared
-        if item.distance_km is not None:
-            # To 10 m; a safe house's distance is to its regency's stand-in point (its
-            # place in the ranking already is: ``directory.geo.confidential``).
-            entry["distance_km"] = round(item.distance_km, 2)
+        # A copy: the cached entry is shared.
+        entry = with_distance(dict(entries[item.id]), item.distance_km)
         if outcome.query.sort == "policy":
             entry["ranking"] = ranking_of(item)
         contents.append(entry)

@@ -25,14 +25,17 @@ from directory.api import (  # noqa: F401
     jsonbody,
     params,
     places,
+    profile,
     referrals,
     reports,
     search,
+    streaming,
 )
 from directory.api.blueprint import bp
 from directory.api.caching import private_answer, public_json
 from directory.api.openapi import build_openapi
 from directory.api.paging import paginated
+from directory.api.profile import profile_url
 from directory.errors import ApiError
 from directory.extensions import db
 from directory.hsds import serialize
@@ -46,14 +49,12 @@ from directory.institutions.models import (
     TaxonomyTerm,
 )
 
-HSDS_PROFILE = "https://docs.openreferral.org/en/latest/hsds/"
-
 
 @bp.get("/")
 def root() -> ResponseReturnValue:
     return jsonify(
         version="3.0",
-        profile=HSDS_PROFILE,
+        profile=profile_url(),
         openapi_url=url_for("api.openapi", _external=True),
     )
 
@@ -80,6 +81,22 @@ def hsds_page(
     return public_json(paginated(statement, paging, serialize_item))
 
 
+def hsds_list(
+    statement: Select[Any],
+    options: list[Any],
+    chosen: Any,
+    serialize_item: Callable[[Any], Any],
+) -> Response:
+    """A list as the parameters ask: one page in the HSDS page wrapper, or with
+    ``format=ndjson`` every result streamed, one per line. ``options``: the loader options
+    of what ``serialize_item`` reads."""
+    if chosen.streamed:
+        return streaming.ndjson_response(
+            lambda session: streaming.statement_lines(session, statement, options, serialize_item)
+        )
+    return hsds_page(statement.options(*options), chosen.paging, serialize_item)
+
+
 def one_or_404(statement: Select[Any], message: str) -> Any:
     record = db.session.scalars(statement).unique().one_or_none()
     if record is None:
@@ -94,21 +111,28 @@ def one_or_404(statement: Select[Any], message: str) -> Any:
 def list_services() -> ResponseReturnValue:
     chosen = params.parse_service_list(request.args, **paging_limits())
     if chosen.search.active:
-        response = public_json(search.search_page(chosen))
+        if chosen.streamed:
+            response = search.search_stream(chosen)
+        else:
+            response = public_json(search.search_page(chosen))
         if chosen.search.has_origin:
             private_answer(response)
         return response
     statement = queries.services_query(chosen.filters)  # type: ignore[arg-type]  # read-only members
+    if chosen.minimal:
+        options = queries.service_minimal_options()
+        return hsds_list(statement, options, chosen, serialize.service_minimal_to_hsds)
     if chosen.full:
-        statement = statement.options(*queries.service_full_options())
-        return hsds_page(statement, chosen.paging, serialize.service_to_hsds)
-    statement = statement.options(*queries.service_summary_options())
-    return hsds_page(statement, chosen.paging, serialize.service_summary_to_hsds)
+        options = queries.service_full_options()
+        return hsds_list(statement, options, chosen, serialize.service_to_hsds)
+    options = queries.service_summary_options()
+    return hsds_list(statement, options, chosen, serialize.service_summary_to_hsds)
 
 
 @bp.get("/services/<service_id>")
 def get_service(service_id: str) -> ResponseReturnValue:
     service_id = params.parse_id(service_id)
+    params.parse_item(request.args)
     service = one_or_404(
         queries.select_by_id(Service, service_id).options(*queries.service_full_options()),
         _("Layanan tidak ditemukan."),
@@ -121,17 +145,22 @@ def get_service(service_id: str) -> ResponseReturnValue:
 
 @bp.get("/organizations")
 def list_organizations() -> ResponseReturnValue:
-    chosen = params.parse_plain_list(request.args, **paging_limits())
-    statement = queries.organizations_query()
+    chosen = params.parse_organization_list(request.args, **paging_limits())
+    statement = queries.organizations_query(chosen.search)
     if chosen.full:
-        statement = statement.options(*queries.organization_full_options())
-        return hsds_page(statement, chosen.paging, serialize.organization_to_hsds)
-    return hsds_page(statement, chosen.paging, serialize.organization_summary_to_hsds)
+        nested = (
+            serialize.organization_to_hsds
+            if chosen.full_service
+            else serialize.organization_with_service_summaries
+        )
+        return hsds_list(statement, queries.organization_full_options(), chosen, nested)
+    return hsds_list(statement, [], chosen, serialize.organization_summary_to_hsds)
 
 
 @bp.get("/organizations/<organization_id>")
 def get_organization(organization_id: str) -> ResponseReturnValue:
     organization_id = params.parse_id(organization_id)
+    chosen = params.parse_item(request.args, full_service=True)
     organization = one_or_404(
         queries.select_by_id(Organization, organization_id).options(
             *queries.organization_full_options()
@@ -139,6 +168,12 @@ def get_organization(organization_id: str) -> ResponseReturnValue:
         _("Lembaga tidak ditemukan."),
     )
     verified = verifications(db.session, [organization.id]).get(organization.id, [])
+    if not chosen.full_service:
+        return public_json(
+            serialize.organization_with_service_summaries(
+                organization, metadata=verified, anonymous_metadata=True
+            )
+        )
     return public_json(
         serialize.organization_to_hsds(organization, metadata=verified, anonymous_metadata=True)
     )
@@ -149,13 +184,15 @@ def get_organization(organization_id: str) -> ResponseReturnValue:
 
 @bp.get("/taxonomies")
 def list_taxonomies() -> ResponseReturnValue:
-    chosen = params.parse_plain_list(request.args, **paging_limits())
-    return hsds_page(queries.taxonomies_query(), chosen.paging, serialize.taxonomy_to_hsds)
+    chosen = params.parse_taxonomy_list(request.args, **paging_limits())
+    statement = queries.taxonomies_query(chosen.search)
+    return hsds_list(statement, [], chosen, serialize.taxonomy_to_hsds)
 
 
 @bp.get("/taxonomies/<taxonomy_id>")
 def get_taxonomy(taxonomy_id: str) -> ResponseReturnValue:
     taxonomy_id = params.parse_id(taxonomy_id)
+    params.parse_item(request.args)
     taxonomy = one_or_404(
         queries.select_by_id(Taxonomy, taxonomy_id), _("Taksonomi tidak ditemukan.")
     )
@@ -165,15 +202,15 @@ def get_taxonomy(taxonomy_id: str) -> ResponseReturnValue:
 @bp.get("/taxonomy_terms")
 def list_taxonomy_terms() -> ResponseReturnValue:
     chosen = params.parse_taxonomy_term_list(request.args, **paging_limits())
-    statement = queries.taxonomy_terms_query(chosen.filters).options(  # type: ignore[arg-type]
-        *queries.taxonomy_term_options()
-    )
-    return hsds_page(statement, chosen.paging, serialize.taxonomy_term_to_hsds)
+    statement = queries.taxonomy_terms_query(chosen.filters)  # type: ignore[arg-type]
+    options = queries.taxonomy_term_options()
+    return hsds_list(statement, options, chosen, serialize.taxonomy_term_to_hsds)
 
 
 @bp.get("/taxonomy_terms/<term_id>")
 def get_taxonomy_term(term_id: str) -> ResponseReturnValue:
     term_id = params.parse_id(term_id)
+    params.parse_item(request.args)
     term = one_or_404(
         queries.select_by_id(TaxonomyTerm, term_id).options(*queries.taxonomy_term_options()),
         _("Istilah taksonomi tidak ditemukan."),
@@ -189,15 +226,16 @@ def list_service_at_locations() -> ResponseReturnValue:
     chosen = params.parse_service_at_location_list(request.args, **paging_limits())
     statement = queries.service_at_locations_query(chosen.filters)  # type: ignore[arg-type]  # read-only members
     if chosen.full:
-        statement = statement.options(*queries.service_at_location_full_options())
-        return hsds_page(statement, chosen.paging, serialize.service_at_location_to_hsds)
-    statement = statement.options(*queries.service_at_location_summary_options())
-    return hsds_page(statement, chosen.paging, serialize.service_at_location_summary_to_hsds)
+        options = queries.service_at_location_full_options()
+        return hsds_list(statement, options, chosen, serialize.service_at_location_to_hsds)
+    options = queries.service_at_location_summary_options()
+    return hsds_list(statement, options, chosen, serialize.service_at_location_summary_to_hsds)
 
 
 @bp.get("/service_at_locations/<sal_id>")
 def get_service_at_location(sal_id: str) -> ResponseReturnValue:
     sal_id = params.parse_id(sal_id)
+    params.parse_item(request.args)
     sal = one_or_404(
         queries.select_by_id(ServiceAtLocation, sal_id).options(
             *queries.service_at_location_full_options()

@@ -102,7 +102,7 @@ def criteria_of(form: FinderForm, own_organization_id: str | None = None) -> Cri
     organization's staff never sees their own organization: they cannot refer to it."""
     return Criteria(
         term_ids=(form.service_type,) if form.service_type else (),
-        any_term_ids=form.problems,
+        problem_term_ids=form.problems,
         exclude_organization_ids=(own_organization_id,) if own_organization_id else (),
         client_age=(form.client_age, form.client_age) if form.client_age is not None else None,
         statuses=("active",),

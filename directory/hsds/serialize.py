@@ -480,3 +480,41 @@ def organization_to_hsds(
             for service in organization.services
         ]
     return fields
+
+
+def service_minimal_to_hsds(service: Service) -> HsdsDict:
+    """HSDS ``minimal``: the service's id and last modification (what the parameter
+    names), with its name and status (what the standard's ``service_list`` schema
+    requires of every item)."""
+    return _compact(
+        id=service.id,
+        name=service.name,
+        status=service.status,
+        last_modified=format_datetime(service.last_modified),
+    )
+
+
+def organization_with_service_summaries(
+    organization: Organization,
+    *,
+    public: bool = True,
+    metadata: Sequence[MetadataEntry] | None = None,
+    anonymous_metadata: bool = False,
+) -> HsdsDict:
+    """The nested organization with its services as summaries (HSDS ``full_service``
+    false): each service's one-to-one fields, not its children; ``metadata`` stays last."""
+    fields = organization_to_hsds(
+        organization,
+        public=public,
+        include_services=False,
+        metadata=metadata,
+        anonymous_metadata=anonymous_metadata,
+    )
+    entries = fields.pop("metadata", None)
+    fields["services"] = [
+        service_summary_to_hsds(service, include_organization=False, public=public)
+        for service in organization.services
+    ]
+    if entries is not None:
+        fields["metadata"] = entries
+    return fields

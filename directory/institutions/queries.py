@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select
+from sqlalchemy.orm import joinedload, lazyload, load_only, raiseload, selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from directory.geo import confidential as confidentiality
@@ -140,6 +140,14 @@ def service_at_location_summary_options() -> list[_AbstractLoad]:
     ]
 
 
+def service_minimal_options() -> list[_AbstractLoad]:
+    """What ``service_minimal_to_hsds`` reads (HSDS ``minimal``): four columns."""
+    return [
+        load_only(Service.id, Service.name, Service.status, Service.last_modified),
+        raiseload("*"),
+    ]
+
+
 def taxonomy_term_options() -> list[_AbstractLoad]:
     return [joinedload(TaxonomyTerm.taxonomy)]
 
@@ -185,6 +193,26 @@ def has_term(service_id: Any, term_id: str) -> ColumnElement[bool]:
             Attribute.link_entity == "service", Attribute.taxonomy_term_id == term_id
         )
     )
+
+
+def in_taxonomy(service_id: Any, taxonomy_id: str) -> ColumnElement[bool]:
+    """The service carries some term of the taxonomy (HSDS ``taxonomy_id``)."""
+    return service_id.in_(
+        select(Attribute.link_id)
+        .join(TaxonomyTerm, Attribute.taxonomy_term_id == TaxonomyTerm.id)
+        .where(Attribute.link_entity == "service", TaxonomyTerm.taxonomy_id == taxonomy_id)
+    )
+
+
+# Words of a ``search`` on the lists the search index does not rank (all but services).
+MAX_SEARCH_WORDS = 10
+
+
+def text_matches(text: str | None, *columns: Any) -> list[ColumnElement[bool]]:
+    """HSDS ``search`` as SQL: every word appears, in any letter case, in one of the
+    columns. ``%`` and ``_`` are plain characters; at most ``MAX_SEARCH_WORDS`` words."""
+    words = (text or "").split()[:MAX_SEARCH_WORDS]
+    return [or_(*(column.icontains(word, autoescape=True) for column in columns)) for word in words]
 
 
 def located_in(service_id: Any, region: str) -> ColumnElement[bool]:
@@ -234,6 +262,9 @@ def service_conditions(filters: ServiceFilterSet) -> list[ColumnElement[bool]]:
         conditions.append(~money if filters.free else money)
     if filters.language:
         conditions.append(speaks(Service.id, filters.language))
+    taxonomy_id = getattr(filters, "taxonomy_id", None)
+    if taxonomy_id:
+        conditions.append(in_taxonomy(Service.id, taxonomy_id))
     return conditions
 
 
@@ -246,17 +277,28 @@ def services_query(filters: ServiceFilterSet) -> Select[Service]:
     return select(Service).where(*service_conditions(filters)).order_by(Service.name, Service.id)
 
 
-def organizations_query() -> Select[Organization]:
-    """Listed organizations: deactivated ones are hidden from the public."""
+def organizations_query(search: str | None = None) -> Select[Organization]:
+    """Listed organizations: deactivated ones are hidden from the public. ``search``:
+    words in the name, other name or description."""
     return (
         select(Organization)
-        .where(Organization.active.is_(True))
+        .where(
+            Organization.active.is_(True),
+            *text_matches(
+                search, Organization.name, Organization.alternate_name, Organization.description
+            ),
+        )
         .order_by(Organization.name, Organization.id)
     )
 
 
-def taxonomies_query() -> Select[Taxonomy]:
-    return select(Taxonomy).order_by(Taxonomy.name, Taxonomy.id)
+def taxonomies_query(search: str | None = None) -> Select[Taxonomy]:
+    """``search``: words in the name (Indonesian or English) or description."""
+    return (
+        select(Taxonomy)
+        .where(*text_matches(search, Taxonomy.name, Taxonomy.name_en, Taxonomy.description))
+        .order_by(Taxonomy.name, Taxonomy.id)
+    )
 
 
 class TaxonomyTermFilterSet(Protocol):
@@ -273,6 +315,15 @@ def taxonomy_terms_query(filters: TaxonomyTermFilterSet) -> Select[TaxonomyTerm]
         conditions.append(TaxonomyTerm.parent_id == filters.parent_id)
     if filters.top_only:
         conditions.append(TaxonomyTerm.parent_id.is_(None))
+    conditions.extend(
+        text_matches(
+            getattr(filters, "search", None),
+            TaxonomyTerm.name,
+            TaxonomyTerm.name_en,
+            TaxonomyTerm.code,
+            TaxonomyTerm.description,
+        )
+    )
     return (
         select(TaxonomyTerm)
         .where(*conditions)
@@ -296,6 +347,30 @@ def service_at_locations_query(
         conditions.append(Service.organization_id == filters.organization_id)
     if filters.region:
         conditions.append(location_in_region(filters.region))
+    taxonomy_id = getattr(filters, "taxonomy_id", None)
+    if taxonomy_id:
+        conditions.append(in_taxonomy(ServiceAtLocation.service_id, taxonomy_id))
+    modified_after = getattr(filters, "modified_after", None)
+    if modified_after is not None:
+        # What the answer shows changed: the pairing, its service or its location.
+        conditions.append(
+            or_(
+                ServiceAtLocation.last_modified >= modified_after,
+                Service.last_modified >= modified_after,
+                Location.last_modified >= modified_after,
+            )
+        )
+    # A safe house's name is withheld from the public: never searched either.
+    public_location_name = case((Location.confidential.is_(False), Location.name), else_="")
+    conditions.extend(
+        text_matches(
+            getattr(filters, "search", None),
+            Service.name,
+            Service.alternate_name,
+            Service.description,
+            public_location_name,
+        )
+    )
     return (
         select(ServiceAtLocation)
         .join(ServiceAtLocation.service)

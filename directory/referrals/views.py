@@ -692,7 +692,7 @@ def alternatives(referral: Referral, actor: User, limit: int = 20) -> list[dict[
         dict.fromkeys((referral.sending_organization_id, referral.receiving_organization_id))
     )
     criteria = Criteria(
-        any_term_ids=tuple(term.id for term in referral.problem_terms),
+        problem_term_ids=tuple(term.id for term in referral.problem_terms),
         statuses=("active",),
         accepting_referrals=True,
         exclude_organization_ids=excluded,

@@ -111,8 +111,11 @@ class Criteria:
     open_now: bool = False
     radius_km: float | None = None
     include_out_of_area: bool = False
-    # At least one of these terms (several problems chosen at once).
-    any_term_ids: tuple[str, ...] = ()
+    # At least one of these terms (a taxonomy's terms); ``None`` filters nothing, an empty
+    # tuple everything.
+    any_term_ids: tuple[str, ...] | None = None
+    # At least one of these problems (several chosen at once); empty: no filter.
+    problem_term_ids: tuple[str, ...] = ()
     # Organizations left out (the counsellor's own: they cannot refer to themselves).
     exclude_organization_ids: tuple[str, ...] = ()
     # The client's age, or age group, in years (lowest, highest): services whose minimum
@@ -342,6 +345,11 @@ class Catalog:
             mask &= wanted
         for term in criteria.term_ids:
             mask &= self.mask_of(self.by_term.get(term))
+        if criteria.any_term_ids is not None:
+            any_term = np.zeros(self.size, dtype=bool)
+            for term in criteria.any_term_ids:
+                any_term |= self.mask_of(self.by_term.get(term))
+            mask &= any_term
         if criteria.organization_id:
             mask &= self.mask_of(self.by_organization.get(criteria.organization_id))
         if criteria.region:
@@ -354,11 +362,11 @@ class Catalog:
             mask &= self.free == criteria.free
         if criteria.language:
             mask &= self.mask_of(self.by_language.get(criteria.language))
-        if criteria.any_term_ids:
-            any_term = np.zeros(self.size, dtype=bool)
-            for term in criteria.any_term_ids:
-                any_term |= self.mask_of(self.by_term.get(term))
-            mask &= any_term
+        if criteria.problem_term_ids:
+            any_problem = np.zeros(self.size, dtype=bool)
+            for term in criteria.problem_term_ids:
+                any_problem |= self.mask_of(self.by_term.get(term))
+            mask &= any_problem
         for organization in criteria.exclude_organization_ids:
             mask &= ~self.mask_of(self.by_organization.get(organization))
         if criteria.client_age is not None:
@@ -635,7 +643,7 @@ def rank(
             mask,
             origin,
             criteria,
-            suitability or Suitability(problem_term_ids=criteria.any_term_ids),
+            suitability or Suitability(problem_term_ids=criteria.problem_term_ids),
             offset,
             limit,
             result,

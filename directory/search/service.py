@@ -217,10 +217,10 @@ def suitability_of(
     lexicon: Lexicon, criteria: Criteria, understood: Sequence[Understood] = ()
 ) -> Suitability:
     """The policy's positions for the problems of a search: those chosen (``term_ids``
-    and ``any_term_ids``), else those its words were understood as."""
+    and ``problem_term_ids``), else those its words were understood as."""
     chosen = [
         term_id
-        for term_id in dict.fromkeys((*criteria.any_term_ids, *criteria.term_ids))
+        for term_id in dict.fromkeys((*criteria.problem_term_ids, *criteria.term_ids))
         if (term := lexicon.by_id.get(term_id)) is not None
         and term.taxonomy_id == TAXONOMY_PROBLEMS
     ]
@@ -400,9 +400,9 @@ def search_database(query: Query, words: Sequence[QueryWord], now: datetime) -> 
         )
     if criteria.term_ids:
         statement = statement.where(*(has_term(Service.id, term) for term in criteria.term_ids))
-    if criteria.any_term_ids:
+    if criteria.problem_term_ids:
         statement = statement.where(
-            or_(*(has_term(Service.id, term) for term in criteria.any_term_ids))
+            or_(*(has_term(Service.id, term) for term in criteria.problem_term_ids))
         )
     if criteria.statuses:
         statement = statement.where(Service.status.in_(criteria.statuses))
