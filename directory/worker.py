@@ -3,11 +3,11 @@
 Each round sends the waiting notification e-mail (``flask notifications send``), runs the
 retention purge (``flask privacy purge``), the stale-listing reminders (``flask listings
 remind-stale``) and the overdue referrals' reminders and escalations (``flask referrals
-remind-overdue``), and forgets old sign-in attempts (``flask user purge-attempts``); each
-is cheap when there is nothing to do.
+remind-overdue``), forgets old sign-in attempts (``flask user purge-attempts``) and staged
+spreadsheets past 30 days; each is cheap when there is nothing to do.
 
 It sits at the top, beside the app factory: it calls into several features (notifications,
-listings, privacy, referrals, auth), and none of them knows of it."""
+listings, privacy, referrals, sheets, auth), and none of them knows of it."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from directory.listings.stale import remind_stale
 from directory.notifications.commands import send_once
 from directory.privacy.commands import purge_idempotency_keys, purge_now
 from directory.referrals.commands import remind_overdue_now
+from directory.sheets.operations import STAGED_RETENTION, forget_old_imports
 
 
 @click.command("worker")
@@ -61,4 +62,9 @@ def worker_round() -> list[str]:
     keys = purge_idempotency_keys()
     if keys:
         lines.append(f"idempotency: forgot {keys} keys older than 24 hours")
+    sheets = forget_old_imports(utcnow())
+    db.session.commit()
+    if sheets:
+        days = STAGED_RETENTION.days
+        lines.append(f"spreadsheets: forgot {sheets} staged import(s) older than {days} days")
     return lines

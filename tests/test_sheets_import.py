@@ -525,3 +525,34 @@ def test_the_command_line_merges_when_told(app, runner, existing, tmp_path):
     assert result.exit_code == 0, result.output
     assert re.search(r"Selesai: 0 dibuat, 1 digabungkan", result.output)
     assert count(Service) == 1
+
+
+def test_staged_sheets_are_forgotten_after_their_retention_unless_still_being_written(app, admin):
+    """A staged sheet keeps contact persons' details as typed: the worker forgets it 30
+    days on, but never one whose rows are being written right now."""
+    from datetime import timedelta
+
+    from directory.database import utcnow
+    from directory.sheets.models import RUNNING
+    from directory.worker import worker_round
+
+    now = utcnow()
+    finished, recent, writing = (staged_from(admin, csv_file(ROWS)) for _ in range(3))
+    finished.created_at = now - timedelta(days=31)
+    writing.created_at = now - timedelta(days=31)
+    writing.status = RUNNING
+    writing.heartbeat_at = now - timedelta(seconds=10)
+    recent.created_at = now - timedelta(days=29)
+    db.session.commit()
+    kept = {recent.id, writing.id}
+
+    assert ops.forget_old_imports(now) == 1
+    db.session.commit()
+    assert set(db.session.scalars(select(SheetImport.id))) == kept
+
+    # Stalled (no heartbeat for minutes): forgotten too, by the worker's round.
+    writing.heartbeat_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    lines = worker_round()
+    assert "spreadsheets: forgot 1 staged import(s) older than 30 days" in lines
+    assert set(db.session.scalars(select(SheetImport.id))) == {recent.id}

@@ -625,3 +625,28 @@ def result_counts(staged: SheetImport) -> dict[str, int]:
 
 def is_open(staged: SheetImport) -> bool:
     return staged.status in (MAPPING, PREVIEW)
+
+
+# A staged sheet holds contact persons' names, phones and e-mails as typed: it is kept
+# while the admin works on it and a while after, for the results page, then forgotten.
+STAGED_RETENTION = timedelta(days=30)
+
+
+def forget_old_imports(now: datetime) -> int:
+    """Delete staged sheets older than :data:`STAGED_RETENTION`, except one still being
+    written (a running import with a recent heartbeat); flushed, the caller commits.
+    Returns how many were deleted."""
+    old = list(
+        db.session.scalars(
+            select(SheetImport).where(SheetImport.created_at < now - STAGED_RETENTION)
+        )
+    )
+    forgotten = 0
+    for staged in old:
+        alive = staged.heartbeat_at is not None and now - staged.heartbeat_at < STALLED_AFTER
+        if staged.status == RUNNING and alive:
+            continue
+        db.session.delete(staged)
+        forgotten += 1
+    db.session.flush()
+    return forgotten

@@ -60,10 +60,12 @@ def test_map_page_loads_nothing_from_a_cdn(client: FlaskClient, app: Flask) -> N
     assert "/static/vendor/leaflet-1.9.4/leaflet.js" in assets
     assert "/static/vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js" in assets
     assert all(url.startswith("/") for url in assets), assets
-    # The only address beyond the app is the configured tile server.
+    # The only addresses beyond the app: the configured tile server, and the quick exit's
+    # neutral site (a link the visitor may follow, nothing loaded from it).
     external = set(re.findall(r"https?://[^\s\"'<>\\]+", html))
     tiles = app.config["MAP_TILES_URL"]
-    assert external <= {tiles, "https://www.openstreetmap.org/copyright"}
+    quick_exit = app.config["QUICK_EXIT_URL"]
+    assert external <= {tiles, quick_exit, "https://www.openstreetmap.org/copyright"}
     # folium's own header is not used: zooming stays allowed.
     assert "user-scalable=no" not in html
 
