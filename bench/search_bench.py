@@ -7,7 +7,8 @@ table's district centroids, a few hundred metres of jitter), with one service in
 declaring its regency as service area. Then:
 
 - index build time (``flask search rebuild``'s code path) and size on disk;
-- p50/p95 latency of three query kinds, in-process (``find_services``, what the API
+- p50/p95 latency of three query kinds (and the third in the counsellor's policy
+  order, ``sort=policy``, in-process only), in-process (``find_services``, what the API
   calls) and over HTTP (``GET /api/v1/services`` against a real server on 127.0.0.1
   started for the run, one client, keep-alive): text search; nearest suitable (a
   taxonomy term and an origin, active services); both (text, term and origin);
@@ -322,7 +323,13 @@ def ours(app: Any, work: Workload) -> dict[str, Figures]:
     def text(words: str) -> Callable[[], Any]:
         return lambda: find_services(Query(text=words, limit=LIMIT))
 
-    def nearest(term: str, latitude: float, longitude: float, words: str | None = None):  # type: ignore[no-untyped-def]
+    def nearest(
+        term: str,
+        latitude: float,
+        longitude: float,
+        words: str | None = None,
+        sort: str = "distance",
+    ):  # type: ignore[no-untyped-def]
         def run() -> Any:
             origin = resolve_origin(latitude, longitude, None)
             return find_services(
@@ -330,6 +337,7 @@ def ours(app: Any, work: Workload) -> dict[str, Figures]:
                     text=words,
                     criteria=Criteria(term_ids=(term,), statuses=("active",)),
                     origin=origin,
+                    sort=sort,
                     limit=LIMIT,
                 )
             )
@@ -351,6 +359,10 @@ def ours(app: Any, work: Workload) -> dict[str, Figures]:
             "text": timed([text(words) for words in work.texts]),
             "nearest": timed([nearest(*item) for item in work.nearest]),
             "both": timed([nearest(t, la, lo, words) for words, t, la, lo in work.both]),
+            # The same searches in the counsellor's order (directory.search.policy).
+            "policy": timed(
+                [nearest(t, la, lo, words, "policy") for words, t, la, lo in work.both]
+            ),
         }
 
 

@@ -236,6 +236,18 @@ UUID = "8a1f6c2e-3b4d-4e5f-9a0b-1c2d3e4f5a6b"
         ("sort=distance&search=hukum", "sort"),
         ("open_now=maybe&search=hukum", "open_now"),
         ("include_out_of_area=2&near=Kota%20Serang", "include_out_of_area"),
+        ("sort=policy&search=hukum", "sort"),
+        ("problem_term_id=x&near=Kota%20Serang", "problem_term_id"),
+        ("problem_term_id=" + ",".join([UUID] * 2) + f",{UUID[:-1]}", "problem_term_id"),
+        (
+            "problem_term_id=" + "&problem_term_id=".join(f"{UUID[:-3]}{n:03d}" for n in range(21)),
+            "problem_term_id",
+        ),
+        ("client_age=-1&near=Kota%20Serang", "client_age"),
+        ("client_age=121&near=Kota%20Serang", "client_age"),
+        ("client_age=ten&near=Kota%20Serang", "client_age"),
+        ("client_age=1&client_age=2&near=Kota%20Serang", "client_age"),
+        ("exclude_organization_id=mine&near=Kota%20Serang", "exclude_organization_id"),
     ],
 )
 def test_every_bad_parameter_is_a_400_naming_it(client, query, field):
@@ -347,3 +359,66 @@ def test_an_answer_without_an_origin_stays_publicly_cacheable(client, network):
     response = client.get("/api/v1/services?search=hukum")
     assert response.status_code == 200
     assert response.cache_control.public and response.cache_control.max_age == 60
+
+
+def test_sort_policy_orders_by_designation_and_jurisdiction_and_says_why(client, app):
+    from directory.institutions.models import TAXONOMY_INSTITUTION_TYPES, TAXONOMY_PROBLEMS
+    from tests.factories import TaxonomyFactory
+
+    problems = TaxonomyFactory(id=TAXONOMY_PROBLEMS, name="Masalah")
+    types = TaxonomyFactory(id=TAXONOMY_INSTITUTION_TYPES, name="Jenis lembaga")
+    kdrt = TaxonomyTermFactory(taxonomy=problems, code="kdrt", name="KDRT")
+    divorce = TaxonomyTermFactory(taxonomy=problems, code="perceraian", name="Perceraian")
+    kinds = {
+        code: TaxonomyTermFactory(taxonomy=types, code=code, name=code)
+        for code in ("uptd_ppa", "unit_ppa_polri", "lk3", "pengadilan_agama")
+    }
+
+    def typed(name, spot, kind, terms, areas=(), minimum_age=None):
+        service = add(name, spot, terms=terms, areas=areas)
+        service.minimum_age = minimum_age
+        AttributeFactory(
+            link_id=service.organization.id, link_entity="organization", taxonomy_term=kinds[kind]
+        )
+        return service
+
+    own = typed("LK3 sendiri", SPOTS[0], "lk3", [kdrt], areas=["36.73"])
+    lk3 = typed("LK3 lain", SPOTS[2], "lk3", [kdrt, divorce], areas=["36.73"])
+    police = typed("Polresta", SPOTS[1], "unit_ppa_polri", [kdrt], areas=["36.73"])
+    uptd = typed("UPTD PPA kota", SPOTS[3], "uptd_ppa", [kdrt], areas=["36.73"])
+    province = typed("UPTD PPA provinsi", SPOTS[0], "uptd_ppa", [kdrt], areas=["36"])
+    court = typed("Pengadilan", SPOTS[2], "pengadilan_agama", [divorce], areas=["36.73"])
+    adults = typed("UPTD PPA dewasa", SPOTS[3], "uptd_ppa", [kdrt], areas=["36.73"], minimum_age=18)
+    jakarta = typed("UPTD PPA Jakarta", SPOTS[6], "uptd_ppa", [kdrt])
+    db.session.commit()
+    follower.rebuild(db.session, state_of(app).folder)
+
+    body = get(
+        client,
+        f"near=Kota%20Serang&sort=policy&problem_term_id={kdrt.id}"
+        f"&exclude_organization_id={own.organization.id}&per_page=20",
+    )
+    ids = [entry["id"] for entry in body["contents"]]
+    # The two city UPTD PPA services share a place: the tie goes by id.
+    assert ids == [*sorted((uptd.id, adults.id)), province.id, police.id, lk3.id, jakarta.id]
+    first = body["contents"][0]["ranking"]
+    assert first == {"designation": 1, "jurisdiction": "regency", "problem_term_ids": [kdrt.id]}
+    assert body["contents"][2]["ranking"]["jurisdiction"] == "province"
+    assert body["contents"][-1]["ranking"]["jurisdiction"] == "elsewhere"
+    assert body["contents"][0]["distance_km"] > 0
+
+    # Several problems, any of them; a child of 15 is not served by the adults' service.
+    body = get(
+        client,
+        f"near=Kota%20Serang&sort=policy&problem_term_id={kdrt.id},{divorce.id}&client_age=15",
+    )
+    ids = [entry["id"] for entry in body["contents"]]
+    assert court.id in ids[:3] and uptd.id in ids[:3]
+    assert adults.id not in ids and own.id in ids
+    lk3_entry = next(entry for entry in body["contents"] if entry["id"] == lk3.id)
+    assert lk3_entry["ranking"]["problem_term_ids"] == [kdrt.id, divorce.id]
+    # Without sort=policy, no ranking field (the HSDS entry stays as it was).
+    plain = get(client, f"near=Kota%20Serang&problem_term_id={kdrt.id}")
+    assert "ranking" not in plain["contents"][0]
+    # The nearest: the own LK3 and the provincial UPTD PPA share a place (ties by id).
+    assert plain["contents"][0]["id"] == min(own.id, province.id)

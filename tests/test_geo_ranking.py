@@ -8,6 +8,7 @@ import pytest
 from geopy.distance import geodesic
 
 from directory.geo.hours import OpeningHours, weekday_mask
+from directory.search import ranking
 from directory.search.documents import Place, ServiceRecord
 from directory.search.ranking import (
     Catalog,
@@ -78,6 +79,15 @@ def records():
 @pytest.fixture(scope="module")
 def catalog(records):
     return Catalog(records)
+
+
+@pytest.fixture(autouse=True, params=["direct", "box"])
+def distances_by(request, monkeypatch):
+    """Each test twice: distances to the few candidates' own locations (filter first),
+    and by the growing box over every location (many candidates)."""
+    if request.param == "box":
+        monkeypatch.setattr(ranking, "DIRECT_LOCATIONS", -1)
+    return request.param
 
 
 ORIGINS = [Origin(-6.12, 106.15), Origin(-7.8, 110.4), Origin(0.5, 101.4), Origin(-2.5, 140.7)]

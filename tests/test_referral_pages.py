@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from directory.database import utcnow
 from directory.extensions import db
 from directory.referrals.models import Referral, ReferralView
+from directory.search import follower
+from directory.search.service import state_of
 from tests.factories import (
     AttributeFactory,
     LocationFactory,
@@ -254,10 +256,14 @@ def test_the_letter(app, network):
 def test_rereferral_after_a_decline(app, network):
     declined = referral_in(network, "declined")
     elsewhere = ServiceFactory(organization=OrganizationFactory(name="Puspaga Kota Serang (uji)"))
+    ServiceAtLocationFactory(
+        service=elsewhere, location=LocationFactory(organization=elsewhere.organization)
+    )
     AttributeFactory(
         link_id=elsewhere.id, link_entity="service", taxonomy_term=network.problem_terms[0]
     )
     db.session.commit()
+    follower.rebuild(db.session, state_of(app).folder)
     counsellor = client_as(app, network, "sender_counsellor")
     page = counsellor.get(f"/rujukan/{declined.id}/rujuk-ulang")
     text = page.get_data(as_text=True)

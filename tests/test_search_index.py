@@ -108,6 +108,9 @@ def test_the_schema_holds_only_allowlisted_public_fields():
         "area_codes",
         "places",
         "region_names",
+        "organization_term_ids",
+        "minimum_age",
+        "maximum_age",
     }
 
 

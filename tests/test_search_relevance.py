@@ -4,7 +4,16 @@ the same figures, with nDCG@10)."""
 
 from __future__ import annotations
 
-from bench.relevance_bench import CITIES, TARGET_SUCCESS_AT_5, evaluate, load_seed, read_judgements
+import pytest
+
+from bench.relevance_bench import (
+    CITIES,
+    SORTS,
+    TARGET_SUCCESS_AT_5,
+    evaluate,
+    load_seed,
+    read_judgements,
+)
 
 
 def test_the_judged_set_is_large_and_uses_known_codes():
@@ -20,9 +29,10 @@ def test_the_judged_set_is_large_and_uses_known_codes():
         assert judgement.codes and judgement.codes <= codes, judgement.query
 
 
-def test_success_at_5_on_the_seed_reaches_the_target(app):
+@pytest.mark.parametrize("sort", SORTS)
+def test_success_at_5_on_the_seed_reaches_the_target(app, sort):
     load_seed()
-    scores = evaluate(read_judgements(), CITIES)
+    scores = evaluate(read_judgements(), CITIES, sort=sort)
 
     assert scores.pairs >= 800
     missed = [f"{city}: {query}" for city, query, _ in scores.failures]

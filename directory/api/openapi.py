@@ -138,8 +138,34 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "sort": _parameter(
         "sort",
         "`distance` (default with an origin) or `relevance` (default with `search` alone; "
-        "with an origin, relevance blended with distance).",
-        {"type": "string", "enum": ["distance", "relevance"]},
+        "with an origin, relevance blended with distance), or `policy` (with an origin: the "
+        "counsellor's ranking: services of the origin's regency/city and province first, "
+        "then by the institution types the policy designates for the problems "
+        "(`problem_term_id`, else those the words were read as), then distance; each "
+        "result carries `ranking` `{designation, jurisdiction, problem_term_ids}`).",
+        {"type": "string", "enum": ["distance", "relevance", "policy"]},
+    ),
+    "problem_term_id": _parameter(
+        "problem_term_id",
+        "Problem terms, repeatable or comma-separated (at most 20): services tagged with any "
+        "of them; `sort=policy` orders by the institution types designated for them.",
+        {"type": "array", "items": UUID},
+        style="form",
+        explode=True,
+    ),
+    "client_age": _parameter(
+        "client_age",
+        "The client's age in years: services whose minimum or maximum age excludes it are "
+        "left out.",
+        {"type": "integer", "minimum": 0, "maximum": 120},
+    ),
+    "exclude_organization_id": _parameter(
+        "exclude_organization_id",
+        "Organizations to leave out, repeatable (a counsellor's own: they cannot refer "
+        "to themselves).",
+        {"type": "array", "items": UUID},
+        style="form",
+        explode=True,
     ),
     "taxonomy_id": _parameter("taxonomy_id", "Only terms of this taxonomy.", UUID),
     "parent_id": _parameter("parent_id", "Only the children of this term.", UUID),
@@ -300,6 +326,9 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             "open_now",
             "include_out_of_area",
             "sort",
+            "problem_term_id",
+            "client_age",
+            "exclude_organization_id",
         ),
         DIRECTORY,
     ),

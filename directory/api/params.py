@@ -82,6 +82,11 @@ class ServiceSearch:
     open_now: bool = False
     include_out_of_area: bool = False
     sort: str | None = None
+    # The ranking policy's inputs: problems (any of them), the client's age, and
+    # organizations to leave out (the caller's own).
+    problem_term_ids: tuple[str, ...] = ()
+    client_age: int | None = None
+    exclude_organization_ids: tuple[str, ...] = ()
 
     @property
     def has_origin(self) -> bool:
@@ -89,7 +94,14 @@ class ServiceSearch:
 
     @property
     def active(self) -> bool:
-        return self.text is not None or self.has_origin or self.open_now
+        return (
+            self.text is not None
+            or self.has_origin
+            or self.open_now
+            or bool(self.problem_term_ids)
+            or self.client_age is not None
+            or bool(self.exclude_organization_ids)
+        )
 
 
 @dataclass(frozen=True)
@@ -157,7 +169,9 @@ def parse_service_list(
 MAX_SEARCH_LENGTH = 200
 MAX_PLACE_LENGTH = 100
 MAX_RADIUS_KM = 5000.0
-SORTS = ("distance", "relevance")
+SORTS = ("distance", "relevance", "policy")
+MAX_CLIENT_AGE = 120
+MAX_PROBLEMS = 20
 
 
 def parse_number(raw: str) -> float:
@@ -206,6 +220,18 @@ def read_service_search(reader: QueryReader) -> ServiceSearch:
         errors["sort"] = _("Butuh titik asal: latitude dan longitude, atau near.")
     elif sort == "relevance" and text is None:
         errors["sort"] = _("Butuh kata pencarian (search).")
+    elif sort == "policy" and not has_origin:
+        errors["sort"] = _("Butuh titik asal: latitude dan longitude, atau near.")
+    problems = reader.identifiers("problem_term_id")
+    if len(problems) > MAX_PROBLEMS:
+        errors["problem_term_id"] = _(
+            "Paling banyak %(count)d masalah sekaligus.", count=MAX_PROBLEMS
+        )
+        problems = ()
+    client_age = None
+    if reader.value("client_age") is not None:
+        client_age = reader.integer("client_age", default=0, minimum=0, maximum=MAX_CLIENT_AGE)
+    excluded = reader.identifiers("exclude_organization_id")
     return ServiceSearch(
         text=text,
         latitude=latitude,
@@ -215,6 +241,9 @@ def read_service_search(reader: QueryReader) -> ServiceSearch:
         open_now=reader.boolean("open_now") or False,
         include_out_of_area=reader.boolean("include_out_of_area") or False,
         sort=sort,
+        problem_term_ids=problems,
+        client_age=client_age if "client_age" not in errors else None,
+        exclude_organization_ids=excluded,
     )
 
 

@@ -30,7 +30,13 @@ from directory.hsds import serialize
 from directory.institutions import queries
 from directory.institutions.models import Service, TaxonomyTerm
 from directory.search.operations import SearchOutcome, SearchRequest, search_directory
-from directory.search.ranking import Criteria
+from directory.search.ranking import (
+    LEVEL_ELSEWHERE,
+    LEVEL_PROVINCE,
+    LEVEL_REGENCY,
+    Criteria,
+    Ranked,
+)
 from directory.search.service import HOTLINES, Beyond, UnknownPlace, find_services
 from directory.search_cache import cached, cached_parts, current_minute
 
@@ -62,6 +68,9 @@ def criteria_of(filters: params.ServiceFilters, search: params.ServiceSearch) ->
         open_now=search.open_now,
         radius_km=search.radius_km,
         include_out_of_area=search.include_out_of_area,
+        problem_term_ids=search.problem_term_ids,
+        exclude_organization_ids=search.exclude_organization_ids,
+        client_age=None if search.client_age is None else (search.client_age, search.client_age),
     )
 
 
@@ -170,7 +179,10 @@ def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict
         if item.id not in entries:  # deleted since the index last followed the log
             continue
         # A copy: the cached entry is shared.
-        contents.append(with_distance(dict(entries[item.id]), item.distance_km))
+        entry = with_distance(dict(entries[item.id]), item.distance_km)
+        if outcome.query.sort == "policy":
+            entry["ranking"] = ranking_of(item)
+        contents.append(entry)
     total = answer.page.total
     page = page_wrapper(
         contents,
@@ -190,6 +202,20 @@ def _search_page(chosen: params.ServiceListParams, now: datetime | None) -> dict
     if outcome.beyond is not None:
         page.update(dead_end(outcome.beyond))
     return page
+
+
+JURISDICTIONS = {LEVEL_REGENCY: "regency", LEVEL_PROVINCE: "province", LEVEL_ELSEWHERE: "elsewhere"}
+
+
+def ranking_of(item: Ranked) -> dict[str, Any]:
+    """Why a result ranks where it does under ``sort=policy`` (by addition to HSDS):
+    its institution type's place for the chosen problems (1 first; null when the policy
+    names it for none), its jurisdiction for the origin, the chosen problems it serves."""
+    return {
+        "designation": item.tier + 1 if item.tier is not None else None,
+        "jurisdiction": JURISDICTIONS.get(item.level) if item.level is not None else None,
+        "problem_term_ids": list(item.problem_term_ids),
+    }
 
 
 def dead_end(beyond: Beyond) -> dict[str, Any]:

@@ -16,6 +16,9 @@ PER_PAGE = 10
 MAX_PAGE = 100
 MAX_TEXT = 200
 MAX_PLACE = 100
+# Problems chosen at once, at most.
+MAX_PROBLEMS = 5
+MAX_AGE = 120
 # The device's location is kept to 3 decimals (about 100 m): enough to rank services by
 # distance, not enough to find a house. The page's script rounds before submitting; this
 # rounds whatever arrives, before it is used or written into a link.
@@ -25,7 +28,8 @@ COORDINATE_DECIMALS = 3
 @dataclass
 class FinderForm:
     text: str = ""
-    problem: str | None = None
+    # Several may be chosen: services for any of them, the policy's order.
+    problems: tuple[str, ...] = ()
     service_type: str | None = None
     place: str = ""
     latitude: float | None = None
@@ -35,8 +39,15 @@ class FinderForm:
     free: bool = False
     accepting: bool = False
     include_out_of_area: bool = False
+    # The client's age in years, if given: services whose ages exclude it are left out.
+    client_age: int | None = None
     page: int = 1
     errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def problem(self) -> str | None:
+        """The first problem chosen (links that carry one)."""
+        return self.problems[0] if self.problems else None
 
     @property
     def has_origin(self) -> bool:
@@ -44,7 +55,7 @@ class FinderForm:
 
     @property
     def submitted(self) -> bool:
-        return bool(self.text or self.problem or self.service_type or self.has_origin)
+        return bool(self.text or self.problems or self.service_type or self.has_origin)
 
 
 def _uuid(raw: str | None) -> str | None:
@@ -69,9 +80,11 @@ def _coordinate(raw: str | None, limit: float) -> float | None:
 def read_form(args: MultiDict[str, str]) -> FinderForm:
     form = FinderForm()
     form.text = args.get("q", "").strip()[:MAX_TEXT]
-    form.problem = _uuid(args.get("masalah"))
+    raw_problems = [value for value in args.getlist("masalah") if value][:MAX_PROBLEMS]
+    problems = [_uuid(value) for value in raw_problems]
+    form.problems = tuple(dict.fromkeys(value for value in problems if value))
     form.service_type = _uuid(args.get("jenis"))
-    if args.get("masalah") and form.problem is None:
+    if None in problems:
         form.errors["masalah"] = _("Pilihan masalah tidak dikenal.")
     if args.get("jenis") and form.service_type is None:
         form.errors["jenis"] = _("Pilihan jenis layanan tidak dikenal.")
@@ -91,5 +104,10 @@ def read_form(args: MultiDict[str, str]) -> FinderForm:
     form.free = args.get("gratis") == "1"
     form.accepting = args.get("rujukan") == "1"
     form.include_out_of_area = args.get("semua_wilayah") == "1"
+    age = args.get("usia", "").strip()
+    if age.isdigit() and len(age) <= 3 and int(age) <= MAX_AGE:
+        form.client_age = int(age)
+    elif age:
+        form.errors["usia"] = _("Usia klien harus bilangan bulat 0-120 (tahun).")
     form.page = QueryReader(args).page("halaman", maximum=MAX_PAGE)
     return form

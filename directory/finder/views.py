@@ -12,9 +12,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from directory.display import distance_text
 from directory.extensions import db
 from directory.finder.form import PER_PAGE, RADII_KM, FinderForm, read_form
 from directory.geo import confidential as confidentiality
@@ -23,11 +21,8 @@ from directory.geo.models import Region
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
     TAXONOMY_SERVICE_TYPES,
-    Location,
-    Organization,
     Phone,
     Service,
-    ServiceAtLocation,
     TaxonomyTerm,
 )
 from directory.map.folium_maps import MapPoint, small_map
@@ -36,6 +31,7 @@ from directory.public.queries import home_regency, regions_by_code
 from directory.search.operations import SearchRequest, search_directory
 from directory.search.ranking import Criteria, Ranked
 from directory.search.service import Answer, Beyond, Query, UnknownPlace, find_services
+from directory.search.why import load_services, origin_regions, policy_reasons, whereabouts
 from directory.search_cache import cached, current_minute
 
 bp = Blueprint("finder", __name__)
@@ -77,19 +73,6 @@ def open_text(state: OpenState | None) -> tuple[str, str]:
     return _("Tutup"), "closed"
 
 
-def whereabouts(item: Ranked, regencies: dict[str, Region]) -> str | None:
-    """How far the result is, in words; for a safe house only the regency/city it is in
-    ("di Kota Serang"): its distance is to a stand-in point, which a number would
-    present as its own (``directory.geo.confidential``)."""
-    place = item.place
-    if place is not None and place.confidential:
-        regency = regencies.get(place.region_code or "")
-        return _("di %(place)s", place=regency.name) if regency else _("lokasi dirahasiakan")
-    if item.distance_km is None:
-        return None
-    return distance_text(item.distance_km)
-
-
 def reasons(
     item: Ranked, terms: list[TaxonomyTerm], origin_label: str | None, distance: str | None
 ) -> list[str]:
@@ -107,16 +90,21 @@ def reasons(
             if origin_label
             else distance
         )
-    if item.in_service_area:
+    if item.in_service_area and item.level is None:  # else the policy's line says it
         found.append(_("melayani wilayah asal"))
     elif item.in_service_area is False:
         found.append(_("di luar wilayah layanannya"))
     return found
 
 
-def criteria_of(form: FinderForm) -> Criteria:
+def criteria_of(form: FinderForm, own_organization_id: str | None = None) -> Criteria:
+    """The form's filters; several problems match any of them. A member of an
+    organization's staff never sees their own organization: they cannot refer to it."""
     return Criteria(
-        term_ids=tuple(term for term in (form.problem, form.service_type) if term),
+        term_ids=(form.service_type,) if form.service_type else (),
+        problem_term_ids=form.problems,
+        exclude_organization_ids=(own_organization_id,) if own_organization_id else (),
+        client_age=(form.client_age, form.client_age) if form.client_age is not None else None,
         statuses=("active",),
         free=True if form.free else None,
         accepting_referrals=True if form.accepting else None,
@@ -124,21 +112,6 @@ def criteria_of(form: FinderForm) -> Criteria:
         radius_km=float(form.radius_km) if form.radius_km else None,
         include_out_of_area=form.include_out_of_area,
     )
-
-
-def load_services(ids: list[str]) -> dict[str, Service]:
-    site = selectinload(Service.service_at_locations)
-    statement = (
-        select(Service)
-        .where(Service.id.in_(ids))
-        .options(
-            selectinload(Service.organization).selectinload(Organization.phones),
-            selectinload(Service.phones),
-            site.selectinload(ServiceAtLocation.phones),
-            site.selectinload(ServiceAtLocation.location).selectinload(Location.phones),
-        )
-    )
-    return {service.id: service for service in db.session.scalars(statement).unique()}
 
 
 def phones_of(service: Service) -> list[Phone]:
@@ -183,6 +156,13 @@ def dead_end(beyond: Beyond, regencies: dict[str, Region]) -> dict[str, object]:
     return {"nearest": nearest, "resembling": resembling}
 
 
+def own_organization() -> str | None:
+    """The signed-in staff member's organization, left out of their searches."""
+    if not current_user.is_authenticated:
+        return None
+    return current_user.organization_id or None
+
+
 def staff_place() -> str | None:
     """Where a signed-in member of an organization's staff starts a search: its
     regency/city."""
@@ -190,6 +170,17 @@ def staff_place() -> str | None:
         return None
     regency = home_regency(current_user.organization_id)
     return regency.name if regency is not None else None
+
+
+def _served(chosen: list[TaxonomyTerm], item: Ranked) -> list[TaxonomyTerm]:
+    """The chosen terms a result serves: of several problems, those it is tagged with."""
+    if not item.problem_term_ids:
+        return chosen
+    return [
+        term
+        for term in chosen
+        if term.taxonomy_id != TAXONOMY_PROBLEMS or term.id in item.problem_term_ids
+    ]
 
 
 def _not_degraded(answer: Answer) -> bool:
@@ -217,17 +208,20 @@ def search() -> ResponseReturnValue:
         return render_template("finder/search.html", **context)
 
     chosen = [
-        term for term in problems + service_types if term.id in (form.problem, form.service_type)
+        term for term in problems + service_types if term.id in (*form.problems, form.service_type)
     ]
+    excluded = own_organization()
     asked = SearchRequest(
         text=form.text or None,
-        criteria=criteria_of(form),
+        criteria=criteria_of(form, excluded),
         page=form.page,
         per_page=PER_PAGE,
         latitude=form.latitude,
         longitude=form.longitude,
         place=form.place or None,
         guess_place=True,
+        # With a place: the counsellor's ranking (directory.search.policy).
+        policy=True,
     )
 
     def find(query: Query) -> Answer:
@@ -258,6 +252,13 @@ def search() -> ResponseReturnValue:
     )
     results = []
     points = []
+    regency, province = origin_regions(origin)
+    problem_terms = {term.id: term for term in problems}
+    if form.problems:
+        problem_terms = {key: term for key, term in problem_terms.items() if key in form.problems}
+    else:  # the problems the words were understood as
+        understood_ids = {term.term_id for term in answer.understood}
+        problem_terms = {key: t for key, t in problem_terms.items() if key in understood_ids}
     for item in answer.page.items:
         service = services.get(item.id)
         if service is None:
@@ -271,7 +272,8 @@ def search() -> ResponseReturnValue:
                 "hours": hours,
                 "hours_class": hours_class,
                 "phones": phones_of(service),
-                "why": reasons(item, chosen, origin_label, distance),
+                "why": reasons(item, _served(chosen, item), origin_label, distance)
+                + policy_reasons(item, service, problem_terms, regency, province),
                 "distance": distance,
             }
         )
@@ -284,6 +286,7 @@ def search() -> ResponseReturnValue:
     context.update(
         understood=[term.name for term in answer.understood],
         hidden_out_of_area=answer.page.hidden_out_of_area,
+        own_excluded=excluded is not None,
         beyond=beyond,
         results=results,
         total=answer.page.total,

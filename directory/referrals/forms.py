@@ -101,6 +101,10 @@ class TransitionForm(FlaskForm):
         _l("Bila tidak berhasil: mengapa"),
         render_kw={"maxlength": vocabulary.MAX_REASON_TEXT, "rows": 2},
     )
+    suggested_service = StringField(
+        _l("Sarankan layanan lain (opsional)"),
+        render_kw={"maxlength": vocabulary.MAX_SUGGESTION, "autocomplete": "off"},
+    )
     service_delivered = RadioField(
         _l("Apakah layanan sudah diberikan kepada klien?"),
         choices=[SelectChoice("yes", _l("Ya")), SelectChoice("no", _l("Tidak"))],

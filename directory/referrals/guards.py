@@ -77,6 +77,7 @@ FIXED_EVENT_COLUMNS = (
     "outcome_result",
     "outcome_service_delivered",
     "link_actor_name",
+    "suggested_service_id",
 )
 EVENT_TEXTS = ("note", "reason_text", "outcome_reason")
 

@@ -229,6 +229,9 @@ class ReferralEvent(Model):
     outcome_result: Mapped[str | None] = mapped_column(String(20), default=None)
     outcome_reason: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     outcome_service_delivered: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # On a decline: another service the decliner suggests (re-referral offers it first).
+    # No foreign key: an event outlives a service removed from the directory.
+    suggested_service_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False), default=None)
     # Through a partner link (no account): the name the person gave.
     link_actor_name: Mapped[str | None] = mapped_column(String(100), default=None)
 

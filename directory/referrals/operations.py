@@ -12,6 +12,7 @@ guard holds each rule on this path is listed in :mod:`directory.referrals.guards
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -142,6 +143,8 @@ class TransitionRequest:
     outcome: Outcome | None = None
     # The version the actor saw; another one means someone acted in between.
     expected_version: int | None = None
+    # On a decline, optional: another service (its id, or a link to its page).
+    suggested_service: str | None = None
 
 
 REQUIRED = _l("Wajib diisi.")
@@ -452,7 +455,39 @@ def _check_details(request: TransitionRequest) -> dict[str, object]:
                 problems["outcome.service_delivered"] = REQUIRED
     elif outcome is not None:
         problems["outcome"] = _l("Hasil hanya untuk menutup rujukan.")
+    if _clean(request.suggested_service) and action != states.DECLINE:
+        problems["suggested_service"] = _l("Saran layanan lain hanya untuk menolak rujukan.")
     return problems
+
+
+# A service id anywhere in what was typed: the id itself, or a link to its page.
+_SERVICE_ID = re.compile(
+    r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+)
+
+
+def suggested_service_of(referral: Referral, raw: str | None) -> tuple[str | None, object | None]:
+    """The service a decliner suggests, from its id or a link to its page: ``(id, None)``,
+    ``(None, None)`` when nothing was given, or ``(None, problem)``. Not the declined
+    service itself, nor one of the sender's own organization (they cannot refer to it)."""
+    text = _clean(raw)
+    if not text:
+        return None, None
+    if len(text) > vocabulary.MAX_SUGGESTION:
+        return None, _too_long(vocabulary.MAX_SUGGESTION)
+    found = _SERVICE_ID.search(text)
+    service = None
+    if found is not None:
+        service = db.session.get(Service, str(uuid.UUID(found.group(0))))
+    if service is None:
+        return None, _l(
+            "Layanan yang disarankan tidak ditemukan: tempel tautan halaman layanan dari direktori."
+        )
+    if service.id == referral.service_id:
+        return None, _l("Sarankan layanan lain, bukan layanan yang menolak ini.")
+    if service.organization_id == referral.sending_organization_id:
+        return None, _l("Layanan itu milik lembaga pengirim sendiri.")
+    return service.id, None
 
 
 def transition_referral(
@@ -486,6 +521,9 @@ def _transition(
     action = request.action
     next_status = states.apply_transition(referral.status, action, sides)
     problems = _check_details(request)
+    suggested, problem = suggested_service_of(referral, request.suggested_service)
+    if problem is not None and "suggested_service" not in problems:
+        problems["suggested_service"] = problem
     if problems:
         raise ReferralInvalid(problems)
     changes: dict[str, object] = {"status": next_status, "status_changed_at": now}
@@ -505,6 +543,8 @@ def _transition(
     if action in states.ENDING_REASON:
         changes["end_reason_code"] = request.reason_code
         changes["end_reason_text"] = _clean(request.reason_text)
+    if action == states.DECLINE:
+        event["suggested_service_id"] = suggested
     if action in states.OUTCOME_REQUIRED and request.outcome is not None:
         outcome = request.outcome
         changes["closed_at"] = now
@@ -558,6 +598,7 @@ def _event_values(
         "outcome_result": None,
         "outcome_reason": None,
         "outcome_service_delivered": None,
+        "suggested_service_id": None,
         "link_actor_name": None,
     }
 

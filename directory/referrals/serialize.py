@@ -57,6 +57,8 @@ def event_to_json(event: ReferralEvent, *, detailed: bool) -> dict[str, Any]:
         "reason_code": event.reason_code,
         "outcome_result": event.outcome_result,
         "outcome_service_delivered": event.outcome_service_delivered,
+        # On a decline: the service the decliner suggests instead (a directory entry).
+        "suggested_service_id": event.suggested_service_id,
     }
     if detailed:
         body["note"] = event.note

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,8 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from geopy.distance import geodesic
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from directory.auth.models import User
@@ -30,9 +29,7 @@ from directory.geo.timezones import zone_info
 from directory.idempotency.web import FORM_FIELD, new_form_key, once_per_form, remember
 from directory.institutions.models import (
     TAXONOMY_PROBLEMS,
-    Attribute,
     Service,
-    ServiceAtLocation,
     TaxonomyTerm,
 )
 from directory.querystring import list_page
@@ -42,6 +39,15 @@ from directory.referrals.link_sharing import link_url, qr_svg, whatsapp_url
 from directory.referrals.models import Referral, ReferralView
 from directory.referrals.privacy import keep_rows_out_of_logs
 from directory.request_transactions import writes_on_get
+from directory.search.ranking import Criteria, Origin
+from directory.search.service import Query, find_services
+from directory.search.why import (
+    load_services,
+    origin_regions,
+    policy_reasons,
+    regions_by_code,
+    whereabouts,
+)
 
 bp = Blueprint("referrals", __name__)
 bp.record_once(lambda _state: keep_rows_out_of_logs())
@@ -79,6 +85,7 @@ TRANSITION_FIELDS = {
     "outcome.result": "result",
     "outcome.reason_not_successful": "reason_not_successful",
     "outcome.service_delivered": "service_delivered",
+    "suggested_service": "suggested_service",
 }
 
 
@@ -374,6 +381,7 @@ def _render_referral(
             break_glass_accesses=break_glass.accesses_of(referral),
             break_glass_limits=break_glass_limits(),
             can_rerefer=referral.can_rerefer(actor),
+            suggested_services=suggested_services(referral),
             can_withdraw_consent=(
                 referral.consent_withdrawn_at is None
                 and referral.client_data_purged_at is None
@@ -424,6 +432,7 @@ def _transition_request(form: TransitionForm, action: str) -> operations.Transit
         reason_text=form.reason_text.data if with_reason else None,
         outcome=outcome,
         expected_version=form.version.data,
+        suggested_service=form.suggested_service.data if action == states.DECLINE else None,
     )
 
 
@@ -671,53 +680,110 @@ def rerefer(referral_id: uuid.UUID) -> ResponseReturnValue:
     )
 
 
-def alternatives(
-    referral: Referral, actor: User, limit: int = 20
-) -> list[tuple[Service, int, float | None]]:
-    """Other services for the same problems, accepting referrals, without the declined
-    service or the counsellor's own organization: most matching problems first, then
-    nearest to the counsellor's organization (or to the declined service), with the
-    distance in km (None for a service with no public location)."""
-    term_ids = [term.id for term in referral.problem_terms]
-    matches = func.count(Attribute.id).label("matches")
-    rows = db.session.execute(
-        select(Service, matches)
-        .join(Attribute, (Attribute.link_id == Service.id) & (Attribute.link_entity == "service"))
-        .where(
-            Attribute.taxonomy_term_id.in_(term_ids),
-            Service.id != referral.service_id,
-            Service.organization_id != actor.organization_id,
-            Service.status == "active",
-            Service.accepting_referrals.is_(True),
-        )
-        .group_by(Service.id)
-        .order_by(matches.desc(), Service.name)
-        .limit(ALTERNATIVES_CONSIDERED)
-        .options(
-            selectinload(Service.organization),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location),
-        )
-    ).all()
-    origin = _public_point(referral.sending_organization.locations) or _public_point(
-        referral.service.locations
+def alternatives(referral: Referral, actor: User, limit: int = 20) -> list[dict[str, Any]]:
+    """Where to re-refer: first the service the decliner suggested, then services for the
+    same problems (any of them), active and accepting referrals, ranked by the policy
+    (:mod:`directory.search.policy`) near the client's place (the sending organization's),
+    else near the declined service; without the declined organization or the sender's
+    own, and only those whose ages admit the client's age group. Each with its distance
+    (a safe house: its regency only) and why it ranks there."""
+    origin = _client_place(referral)
+    excluded = tuple(
+        dict.fromkeys((referral.sending_organization_id, referral.receiving_organization_id))
     )
-    found = []
-    for service, count in rows:
-        distance = None
-        if origin is not None:
-            distances = [
-                geodesic(origin, (location.latitude, location.longitude)).km
-                for location in service.locations
-                if _is_public_point(location)
-            ]
-            distance = min(distances) if distances else None
-        found.append((service, count, distance))
-    found.sort(key=lambda row: (-row[1], row[2] is None, row[2] or 0.0, row[0].name))
-    return found[:limit]
+    criteria = Criteria(
+        problem_term_ids=tuple(term.id for term in referral.problem_terms),
+        statuses=("active",),
+        accepting_referrals=True,
+        exclude_organization_ids=excluded,
+        client_age=vocabulary.AGE_RANGES.get(referral.client_age_group),
+    )
+    answer = find_services(Query(criteria=criteria, origin=origin, sort="policy", limit=limit))
+    suggested = _suggestion(referral)
+    items = [item for item in answer.page.items if suggested is None or item.id != suggested.id]
+    services = load_services([item.id for item in items])
+    regencies = regions_by_code(
+        item.place.region_code
+        for item in items
+        if item.place is not None and item.place.confidential
+    )
+    regency, province = origin_regions(origin)
+    problems = {term.id: term for term in referral.problem_terms}
+    found: list[dict[str, Any]] = []
+    if suggested is not None:
+        distance = _distance_to(origin, suggested)
+        found.append(
+            {
+                "service": suggested,
+                "distance": distance_text(distance) if distance is not None else None,
+                "why": [],
+                "suggested": True,
+            }
+        )
+    for item in items:
+        service = services.get(item.id)
+        if service is None:
+            continue
+        found.append(
+            {
+                "service": service,
+                "distance": whereabouts(item, regencies),
+                "why": policy_reasons(item, service, problems, regency, province),
+                "suggested": False,
+            }
+        )
+    return found
 
 
-# Services read when choosing re-referral suggestions (the nearest are picked among them).
-ALTERNATIVES_CONSIDERED = 500
+def _suggestion(referral: Referral) -> Service | None:
+    """The service suggested with the latest decline, if it is still listed."""
+    for event in reversed(referral.events):
+        if event.action == states.DECLINE:
+            if event.suggested_service_id is None:
+                return None
+            return db.session.get(Service, event.suggested_service_id)
+    return None
+
+
+def suggested_services(referral: Referral) -> dict[str, Service]:
+    """The services suggested on the referral's declines, by id (those still listed)."""
+    ids = {event.suggested_service_id for event in referral.events if event.suggested_service_id}
+    if not ids:
+        return {}
+    return {
+        service.id: service
+        for service in db.session.scalars(select(Service).where(Service.id.in_(ids)))
+    }
+
+
+def _client_place(referral: Referral) -> Origin | None:
+    """Where the client is, as far as the referral knows: the sending organization's
+    place (its first public location, else its region's reference point), else the
+    declined service's."""
+    for locations in (referral.sending_organization.locations, referral.service.locations):
+        for location in locations:
+            if _is_public_point(location):
+                point = cast(tuple[float, float], (location.latitude, location.longitude))
+                return Origin(*point, location.region_code)
+        codes = [location.region_code for location in locations if location.region_code]
+        regions = regions_by_code(codes)
+        for code in codes:
+            region = regions.get(code)
+            if region is not None and region.latitude is not None:
+                return Origin(region.latitude, region.longitude, code)
+    return None
+
+
+def _distance_to(origin: Origin | None, service: Service) -> float | None:
+    """The geodesic distance (km) to the service's nearest public location."""
+    if origin is None:
+        return None
+    distances = [
+        geodesic((origin.latitude, origin.longitude), (location.latitude, location.longitude)).km
+        for location in service.locations
+        if _is_public_point(location)
+    ]
+    return min(distances) if distances else None
 
 
 def _is_public_point(location: object) -> bool:

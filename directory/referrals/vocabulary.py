@@ -68,6 +68,16 @@ AGE_GROUPS = {
     "25-59": _l("25-59 tahun"),
     "60+": _l("60 tahun ke atas"),
 }
+# Each group's ages in years (lowest, highest): services' minimum and maximum age
+# are checked against them.
+AGE_RANGES = {
+    "0-5": (0, 5),
+    "6-12": (6, 12),
+    "13-17": (13, 17),
+    "18-24": (18, 24),
+    "25-59": (25, 59),
+    "60+": (60, 120),
+}
 # Under 18: a guardian's consent is required as well.
 CHILD_AGE_GROUPS = frozenset({"0-5", "6-12", "13-17"})
 
@@ -127,6 +137,8 @@ MAX_NOTE = 2000
 MAX_REASON_TEXT = 1000
 MAX_RELATIONSHIP = 100
 MAX_PROBLEM_TERMS = 20
+# A suggested service: its id or a link to its page.
+MAX_SUGGESTION = 300
 # A note between the two organizations (the contract: 1-4,000 characters).
 MAX_NOTE_TEXT = 4000
 # The name someone acting through a partner link gives.

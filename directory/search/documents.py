@@ -49,6 +49,10 @@ class ServiceRecord:
     area_codes: tuple[str, ...] = ()
     places: tuple[Place, ...] = ()
     region_names: tuple[str, ...] = field(default=())
+    # The organization's taxonomy terms (its institution type: the ranking policy's key).
+    organization_term_ids: tuple[str, ...] = ()
+    minimum_age: int | None = None
+    maximum_age: int | None = None
 
 
 def _hours_to_list(hours: OpeningHours) -> list[object]:
@@ -97,6 +101,9 @@ def to_card(record: ServiceRecord) -> str:
                 ]
                 for place in record.places
             ],
+            record.organization_term_ids,
+            record.minimum_age,
+            record.maximum_age,
         ],
         separators=(",", ":"),
     )
@@ -115,6 +122,9 @@ def from_card(card: str) -> ServiceRecord:
         term_ids,
         area_codes,
         places,
+        organization_term_ids,
+        minimum_age,
+        maximum_age,
     ) = json.loads(card)
     return ServiceRecord(
         id=service_id,
@@ -138,4 +148,7 @@ def from_card(card: str) -> ServiceRecord:
             )
             for latitude, longitude, region_code, confidential, hours in places
         ),
+        organization_term_ids=tuple(organization_term_ids),
+        minimum_age=minimum_age,
+        maximum_age=maximum_age,
     )

@@ -80,7 +80,9 @@ from directory.search.whoosh_pin import WhooshVersionError, check_whoosh, read_b
 log = logging.getLogger(__name__)
 
 # 2: the "words" stored field (the vocabulary kept exact by incremental updates).
-SCHEMA_VERSION = 2
+# 3: the card holds the organization's terms and the service's minimum and maximum age
+# (the ranking policy).
+SCHEMA_VERSION = 3
 
 # The privacy allowlist: every field the index holds, and what goes in it. Nothing else
 # is ever written (``tests/test_search_index.py`` checks the schema against this).
@@ -94,7 +96,8 @@ PUBLIC_FIELDS: dict[str, str] = {
     "locations) and of its service areas",
     "card": "ranking facts: organization id, status, accepting referrals, free, languages, "
     "taxonomy term ids, service area codes, location coordinates, region codes, "
-    "confidential flags and opening hours",
+    "confidential flags and opening hours, the organization's taxonomy term ids, the "
+    "service's minimum and maximum age",
     "words": "the distinct words of the names, term names and description as written "
     "(stored only: what an update takes out of the vocabulary)",
 }

@@ -2,8 +2,9 @@
 search page (``/cari``) both run it.
 
 :func:`search_directory` resolves the origin (coordinates, or a place's name through the
-gazetteer), builds the :class:`~directory.search.service.Query` (the sort is by distance
-when there is an origin, else by relevance; the page is an offset), ranks it, and, when
+gazetteer), builds the :class:`~directory.search.service.Query` (with an origin, the sort
+is by distance, or by the counsellor's policy when ``policy`` is asked, as the search page
+does; else by relevance; the page is an offset), ranks it, and, when
 nothing was found, asks what to offer instead (:func:`~directory.search.service.find_beyond`).
 What differs between the two callers stays with them: how an unclear place is answered
 (the API refuses it with the candidates; the page searches from the likeliest and offers
@@ -43,11 +44,14 @@ class SearchRequest:
     longitude: float | None = None
     # A place's name, read by the gazetteer when there are no coordinates.
     place: str | None = None
-    # "distance" or "relevance"; None: by distance from an origin, else by relevance.
+    # "distance", "relevance" or "policy"; None: with an origin, by the counsellor's
+    # ranking (``policy``) or by distance, else by relevance.
     sort: str | None = None
     now: datetime | None = None
     # An unclear place name: search from the likeliest candidate (True) or refuse (False).
     guess_place: bool = False
+    # With an origin and no sort: the counsellor's ranking (directory.search.policy).
+    policy: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,11 @@ class SearchOutcome:
     other_places: tuple[Candidate, ...] = ()
     # When nothing was found: the nearest beyond the range, the resembling terms.
     beyond: Beyond | None = None
+
+
+def default_sort(request: SearchRequest) -> str:
+    """The sort with an origin when none is asked: the policy's, or by distance."""
+    return "policy" if request.policy else "distance"
 
 
 def search_directory(
@@ -86,7 +95,7 @@ def search_directory(
         text=request.text,
         criteria=request.criteria,
         origin=origin,
-        sort=request.sort or ("distance" if origin is not None else "relevance"),
+        sort=request.sort or (default_sort(request) if origin is not None else "relevance"),
         offset=(request.page - 1) * request.per_page,
         limit=request.per_page,
         now=request.now,

@@ -156,6 +156,8 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
                 Service.status,
                 Service.accepting_referrals,
                 Service.last_modified,
+                Service.minimum_age,
+                Service.maximum_age,
                 Organization.name,
                 Organization.alternate_name,
             )
@@ -303,6 +305,8 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
         status,
         accepting,
         modified,
+        minimum_age,
+        maximum_age,
         organization_name,
         organization_alternate,
     ) in services:
@@ -349,6 +353,9 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
                 area_codes=tuple(dict.fromkeys(area_codes)),
                 places=tuple(service_places),
                 region_names=tuple(dict.fromkeys(region_names)),
+                organization_term_ids=tuple(dict.fromkeys(t[0] for t in organization_terms)),
+                minimum_age=minimum_age,
+                maximum_age=maximum_age,
             )
         )
     return records

@@ -42,7 +42,7 @@ from directory.institutions.models import (
     ServiceAtLocation,
 )
 from directory.institutions.queries import has_term
-from directory.search import follower, index
+from directory.search import follower, index, policy
 from directory.search.analyzer import QueryWord, analyze, query_words
 from directory.search.lay_words import read_lexicon
 from directory.search.lexicon import Lexicon, TermWords, Understood
@@ -54,6 +54,7 @@ from directory.search.ranking import (
     Origin,
     Ranked,
     RankedPage,
+    Suitability,
     TextMatch,
     rank,
 )
@@ -179,6 +180,7 @@ def find_services(query: Query) -> Answer:
         snapshot = state.reader.snapshot()
         understood = lexicon_of(state, snapshot.generation).understand(query.text or "")
         text = match_text(state, snapshot, words, understood) if words else None
+        lexicon = lexicon_of(state, snapshot.generation)
         page = rank(
             snapshot.catalog,
             query.criteria,
@@ -188,6 +190,9 @@ def find_services(query: Query) -> Answer:
             sort=query.sort,
             offset=query.offset,
             limit=query.limit,
+            suitability=suitability_of(lexicon, query.criteria, understood)
+            if query.sort == "policy"
+            else None,
         )
         state.poke()
         return Answer(page=page, words=text.words if text else (), understood=tuple(understood))
@@ -206,6 +211,28 @@ def find_services(query: Query) -> Answer:
         state.needs_rebuild = True
     state.poke()
     return Answer(page=search_database(query, words, now), degraded=True)
+
+
+def suitability_of(
+    lexicon: Lexicon, criteria: Criteria, understood: Sequence[Understood] = ()
+) -> Suitability:
+    """The policy's positions for the problems of a search: those chosen (``term_ids``
+    and ``problem_term_ids``), else those its words were understood as."""
+    chosen = [
+        term_id
+        for term_id in dict.fromkeys((*criteria.problem_term_ids, *criteria.term_ids))
+        if (term := lexicon.by_id.get(term_id)) is not None
+        and term.taxonomy_id == TAXONOMY_PROBLEMS
+    ]
+    if not chosen:
+        chosen = [term.term_id for term in understood if term.taxonomy_id == TAXONOMY_PROBLEMS]
+    code_of = {term.id: term.code for term in lexicon.terms}
+    types = {
+        term.code: term.id
+        for term in lexicon.terms
+        if term.taxonomy_id == TAXONOMY_INSTITUTION_TYPES
+    }
+    return Suitability(tiers=policy.tiers(chosen, code_of, types), problem_term_ids=tuple(chosen))
 
 
 # Always offered when a search finds nothing: the national hotline of the Ministry of
@@ -373,6 +400,10 @@ def search_database(query: Query, words: Sequence[QueryWord], now: datetime) -> 
         )
     if criteria.term_ids:
         statement = statement.where(*(has_term(Service.id, term) for term in criteria.term_ids))
+    if criteria.problem_term_ids:
+        statement = statement.where(
+            or_(*(has_term(Service.id, term) for term in criteria.problem_term_ids))
+        )
     if criteria.statuses:
         statement = statement.where(Service.status.in_(criteria.statuses))
     ids = list(db.session.scalars(statement))
@@ -391,6 +422,9 @@ def search_database(query: Query, words: Sequence[QueryWord], now: datetime) -> 
         sort=query.sort,
         offset=query.offset,
         limit=query.limit,
+        suitability=suitability_of(read_lexicon(db.session), criteria)
+        if query.sort == "policy"
+        else None,
     )
 
 
