@@ -318,3 +318,18 @@ def test_services_without_a_location_come_after_the_located_of_their_rank_withou
     assert page.items[0].level == LEVEL_REGENCY and page.total == 2
     within = ranked([located, hotline], Criteria(radius_km=50), problems=("kdrt",))
     assert [item.id for item in within.items] == ["located"]
+
+
+def test_the_readme_states_the_same_policy_row_by_row():
+    """The README's table is the code's table: one row per problem, in the same order,
+    naming as many institution types as the code lists."""
+    import re
+    from pathlib import Path
+
+    from directory.search import policy as policy_table
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| [^|]+\(`([a-z_]+)`\) \| ([^|]+) \|$", readme, flags=re.M)
+    assert [code for code, _ in rows] == [row.problem for row in policy_table.POLICY]
+    for (code, types), row in zip(rows, policy_table.POLICY, strict=True):
+        assert len(types.split(", ")) == len(row.institution_types), code
