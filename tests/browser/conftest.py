@@ -29,6 +29,8 @@ from werkzeug.serving import make_server
 
 from directory import create_app
 from directory.extensions import db
+from directory.search import follower
+from directory.search.service import state_of
 from tests.browser.directory_seed import BrowserSeed, seed_browser_directory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -169,6 +171,8 @@ def live_site(
         with app.app_context():
             seed = seed_browser_directory()
             db.session.commit()
+            # The index, as `make run` builds it: searches answer from it, not degraded.
+            follower.rebuild(db.session, state_of(app).folder)
             db.session.remove()
         server = make_server("127.0.0.1", 0, app, threaded=True)
         try:
