@@ -22,6 +22,10 @@ depends_on = None
 ID = sa.Uuid(as_uuid=False)
 
 
+def _sqlite():
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def _fk(table, column, target):
     return sa.ForeignKeyConstraint(
         [column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}")
@@ -89,19 +93,30 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accessibility")),
     )
     _index("accessibility", "location_id")
-    with op.batch_alter_table("service", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("program_id", ID, nullable=True))
-        batch_op.create_index(batch_op.f("ix_service_program_id"), ["program_id"], unique=False)
-        batch_op.create_foreign_key(
-            batch_op.f("fk_service_program_id_program"), "program", ["program_id"], ["id"]
+    # service.program_id is added in place, never by a batch rebuild of ``service``: on
+    # SQLite that drops and copies the table, which a database whose services are referred
+    # to (locations, referrals) refuses while foreign keys are enforced.
+    if _sqlite():
+        op.execute(
+            "ALTER TABLE service ADD COLUMN program_id CHAR(32) "
+            "CONSTRAINT fk_service_program_id_program REFERENCES program (id)"
         )
+    else:
+        op.add_column("service", sa.Column("program_id", ID, nullable=True))
+        op.create_foreign_key(
+            op.f("fk_service_program_id_program"), "service", "program", ["program_id"], ["id"]
+        )
+    op.create_index(op.f("ix_service_program_id"), "service", ["program_id"], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table("service", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_service_program_id_program"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_service_program_id"))
-        batch_op.drop_column("program_id")
+    op.drop_index(op.f("ix_service_program_id"), table_name="service")
+    if _sqlite():
+        # In place too (SQLite 3.35+ drops a column with its own REFERENCES clause).
+        op.execute("ALTER TABLE service DROP COLUMN program_id")
+    else:
+        op.drop_constraint(op.f("fk_service_program_id_program"), "service", type_="foreignkey")
+        op.drop_column("service", "program_id")
     for table in ("accessibility", "required_document", "funding", "organization_identifier"):
         op.drop_table(table)
     op.drop_table("program")
