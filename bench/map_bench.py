@@ -168,11 +168,12 @@ def _app(folder: Path) -> Flask:
 
 
 def seed_database(folder: Path) -> Flask:
-    """The seed directory, loaded as ``flask seed load --no-demo`` loads it."""
+    """The seed directory, loaded as ``flask seed load --no-demo --demo-institutions`` loads
+    it (outside demo mode the demonstration institutions are left out unless asked for)."""
     app = _app(folder)
     with app.app_context():
         db.create_all()
-    result = app.test_cli_runner().invoke(seed_cli, ["load", "--no-demo"])
+    result = app.test_cli_runner().invoke(seed_cli, ["load", "--no-demo", "--demo-institutions"])
     if result.exit_code != 0:
         raise RuntimeError(f"seed load failed: {result.output}")
     return app
