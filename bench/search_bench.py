@@ -671,8 +671,8 @@ def print_tantivy(app: Any, folder: Path, work: Workload) -> dict[str, Figures] 
         f"(c) tantivy {search_tantivy.version()}, our tokens + numpy haversine "
         f"(build {built.total_seconds:.1f} s: records {built.read_seconds:.1f} s, "
         f"our analysis {built.analysis_seconds:.1f} s, engine {built.engine_seconds:.1f} s "
-        f"wall / {built.engine_cpu:.1f} s CPU; size {built.size_bytes / 1e6:.1f} MB, "
-        f"{built.segments} segments):"
+        f"wall / {built.engine_cpu:.1f} s CPU; size {built.size_bytes / 1e6:.1f} MB with no "
+        f"stored field, {built.segments} segments):"
     )
     for kind, figures in found.items():
         print(f"  {kind:8} {figures}")
