@@ -669,7 +669,8 @@ def print_tantivy(app: Any, folder: Path, work: Workload) -> dict[str, Figures] 
     )
     print(
         f"(c) tantivy {search_tantivy.version()}, our tokens + numpy haversine "
-        f"(build {built.total_seconds:.1f} s: records {built.read_seconds:.1f} s, "
+        f"(build {built.total_seconds:.1f} s wall, {built.total_cpu:.1f} s CPU: "
+        f"records {built.read_seconds:.1f} s, "
         f"our analysis {built.analysis_seconds:.1f} s, engine {built.engine_seconds:.1f} s "
         f"wall / {built.engine_cpu:.1f} s CPU; size {built.size_bytes / 1e6:.1f} MB with no "
         f"stored field, {built.segments} segments):"
