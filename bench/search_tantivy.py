@@ -18,8 +18,8 @@ The three query kinds, as (b) runs them:
   last word and no lay words (ours does all three);
 - nearest: the term and status filters in tantivy, every candidate's row from the fast
   field, then the numpy haversine of (b) over their coordinates (tantivy-py has no geo
-  sort). tantivy finds and counts the candidates in well under a millisecond; handing
-  thousands of them back to Python as hits is most of its time here;
+  sort). Handing thousands of candidates back to Python as hits is most of its time here
+  (at 30,000 services, for a term of 10,000: counting them 0.3 ms, returning them 5 ms);
 - both: the text query and the two filters in tantivy, then the same haversine.
 
 The build is timed whole (reading the records from the database as our build does, our
