@@ -17,7 +17,11 @@ declaring its regency as service area. Then:
   haversine over the candidates' coordinates, the fastest simple thing here, both as
   queries per search (the issue's reference, which the target names) and with each
   term's coordinates kept in memory, which does less (no opening hours, service areas or
-  geodesic) and shows what pure numpy costs;
+  geodesic) and shows what pure numpy costs; (c) tantivy (``bench/search_tantivy.py``,
+  a bench-only package of the dev extra) fed the terms our Indonesian analyzer makes of
+  the same fields, so engines are compared, not stemmers: its build (whole, and the
+  engine alone) and size, the same three kinds (the filters in tantivy, then (b)'s numpy
+  haversine), and how far its answers agree with ours where they should;
 - peak memory (maximum resident set) of this process and of the server.
 
 The machine has 2 cores shared with other work: figures vary from run to run.
@@ -50,6 +54,7 @@ from geopy.distance import geodesic
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
+from bench import search_tantivy
 from directory import create_app
 from directory.commands import LAY_WORDS_FILE, SEED_DIR
 from directory.database import new_id
@@ -653,6 +658,33 @@ def folder_size(path: Path) -> int:
     return sum(item.stat().st_size for item in path.rglob("*") if item.is_file())
 
 
+def print_tantivy(app: Any, folder: Path, work: Workload) -> dict[str, Figures] | None:
+    """(c): build, time and check tantivy with our tokens; None if it is not installed."""
+    missing = search_tantivy.available()
+    if missing:
+        print(missing, flush=True)
+        return None
+    built, found, checks = search_tantivy.run(
+        app, folder, work, TEXT_QUERIES, timed, LIMIT, nearest_first
+    )
+    print(
+        f"(c) tantivy {search_tantivy.version()}, our tokens + numpy haversine "
+        f"(build {built.total_seconds:.1f} s wall, {built.total_cpu:.1f} s CPU: "
+        f"records {built.read_seconds:.1f} s, "
+        f"our analysis {built.analysis_seconds:.1f} s, engine {built.engine_seconds:.1f} s "
+        f"wall / {built.engine_cpu:.1f} s CPU; size {built.size_bytes / 1e6:.1f} MB with no "
+        f"stored field, {built.segments} segments):"
+    )
+    for kind, figures in found.items():
+        print(f"  {kind:8} {figures}")
+    for line in checks:
+        print(f"  check: {line}")
+    if built.several_places:
+        print(f"  ({built.several_places} services with several located places: first one used)")
+    sys.stdout.flush()
+    return found
+
+
 def run_size(size: int) -> None:
     rng = random.Random(size)
     folder = Path(tempfile.mkdtemp(prefix=f"bench-search-{size}-"))
@@ -695,6 +727,8 @@ def run_size(size: int) -> None:
         for kind, figures in in_memory.items():
             print(f"  {kind:8} {figures}")
 
+        third = print_tantivy(app, folder, work)
+
         slow = naive(app, work, NAIVE_RUNS)
         print(f"(a) naive: ORM + geodesic loop ({NAIVE_RUNS} queries each):")
         for kind, figures in slow.items():
@@ -713,6 +747,7 @@ def run_size(size: int) -> None:
                     if kind in in_memory
                     else ""
                 )
+                + (f"   ours/(c) {mine[kind].p95 / third[kind].p95:5.2f}" if third else "")
             )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory: bench process {peak:.0f} MB, server {server_peak:.0f} MB")
