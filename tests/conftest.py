@@ -1,4 +1,5 @@
-"""Fixtures: ``app``, ``client``, ``runner`` and ``db`` give each test a fresh database.
+"""Fixtures: ``app``, ``client``, ``runner`` and ``db`` give each test a fresh database;
+``network`` fills it with the small referral network of ``tests/support/referral_network.py``.
 
 The schema and the gazetteer (7,837 regions) are built once per session into a template
 database; each test works on its own copy of it. The suite runs on SQLite by default and
@@ -25,6 +26,7 @@ from directory.commands import SEED_DIR
 from directory.extensions import db as database
 from directory.geo.regions import load_regions
 from tests.support.postgres import PostgresServer
+from tests.support.referral_network import Network, build_network
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
 if BACKEND not in ("sqlite", "postgresql"):
@@ -143,3 +145,9 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def network(app: Flask) -> Network:
+    """Organizations, accounts of every role and a service that takes referrals."""
+    return build_network()
