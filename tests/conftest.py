@@ -1,5 +1,6 @@
 """Fixtures: ``app``, ``client``, ``runner`` and ``db`` give each test a fresh database;
-``network`` fills it with the small referral network of ``tests/support/referral_network.py``.
+``network`` fills it with the small referral network of ``tests/support/referral_network.py``;
+``empty_app`` is a second app on a fresh database of its own (an export's target).
 
 The schema and the gazetteer (7,837 regions) are built once per session into a template
 database; each test works on its own copy of it. The suite runs on SQLite by default and
@@ -130,6 +131,29 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         yield app
         database.session.remove()
         database.engine.dispose()
+
+
+@pytest.fixture
+def empty_app(
+    database_factory: Callable[[Path], AbstractContextManager[str]], tmp_path: Path
+) -> Iterator[Flask]:
+    """A second app on a database of its own: the schema and regions, no directory."""
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    with database_factory(folder) as url:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test-secret-key",
+                "INSTANCE_PATH": folder / "instance",
+                "SQLALCHEMY_DATABASE_URI": url,
+                "DEMO_MODE": False,
+            }
+        )
+        yield app
+        with app.app_context():
+            database.session.remove()
+            database.engine.dispose()
 
 
 @pytest.fixture
