@@ -1,4 +1,6 @@
-"""Fixtures: ``app``, ``client``, ``runner`` and ``db`` give each test a fresh database.
+"""Fixtures: ``app``, ``client``, ``runner`` and ``db`` give each test a fresh database;
+``network`` fills it with the small referral network of ``tests/support/referral_network.py``;
+``empty_app`` is a second app on a fresh database of its own (an export's target).
 
 The schema and the gazetteer (7,837 regions) are built once per session into a template
 database; each test works on its own copy of it. The suite runs on SQLite by default and
@@ -25,6 +27,7 @@ from directory.commands import SEED_DIR
 from directory.extensions import db as database
 from directory.geo.regions import load_regions
 from tests.support.postgres import PostgresServer
+from tests.support.referral_network import Network, build_network
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
 if BACKEND not in ("sqlite", "postgresql"):
@@ -131,6 +134,29 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def empty_app(
+    database_factory: Callable[[Path], AbstractContextManager[str]], tmp_path: Path
+) -> Iterator[Flask]:
+    """A second app on a database of its own: the schema and regions, no directory."""
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    with database_factory(folder) as url:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test-secret-key",
+                "INSTANCE_PATH": folder / "instance",
+                "SQLALCHEMY_DATABASE_URI": url,
+                "DEMO_MODE": False,
+            }
+        )
+        yield app
+        with app.app_context():
+            database.session.remove()
+            database.engine.dispose()
+
+
+@pytest.fixture
 def db(app: Flask) -> SQLAlchemy:
     return database
 
@@ -143,3 +169,9 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def network(app: Flask) -> Network:
+    """Organizations, accounts of every role and a service that takes referrals."""
+    return build_network()

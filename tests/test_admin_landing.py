@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
-
 from directory.admin.waiting import waiting
 from directory.database import utcnow
 from directory.extensions import db
@@ -22,16 +20,10 @@ from tests.factories import (
 )
 from tests.support.referral_network import (
     ADMIN_ROLE,
-    build_network,
     client_as,
     csrf_token,
     referral_in,
 )
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def figure(page: str, label: str) -> int:

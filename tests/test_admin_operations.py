@@ -38,14 +38,9 @@ from tests.factories import (
     UserFactory,
 )
 from tests.support.audit_trail import audit_rows
-from tests.support.referral_network import ADMIN_ROLE, build_network, referral_in
+from tests.support.referral_network import ADMIN_ROLE, referral_in
 
 NEW_PASSWORD = "kata sandi baru yang panjang sekali"
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 @pytest.fixture

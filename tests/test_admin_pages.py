@@ -19,18 +19,12 @@ from tests.support.referral_network import (
     RECEIVER,
     SENDER,
     bearer,
-    build_network,
     client_as,
     csrf_token,
     referral_in,
 )
 
 NEW_PASSWORD = "kata sandi baru yang panjang sekali"
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 @pytest.fixture

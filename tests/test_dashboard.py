@@ -17,18 +17,12 @@ from tests.support.referral_network import (
     ADMIN_ROLE,
     OTHER_COUNSELLOR,
     OTHER_PARTNER,
-    build_network,
     client_as,
     referral_in,
     sign_in,
 )
 
 CANARY = "KANARI-dasbor-90ab"
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def history(network, accepted: int, declined: int, sent: int = 0) -> None:

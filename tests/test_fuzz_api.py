@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import Counter
 
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from schemathesis import checks
 
+from tests.support.fuzzing import fuzz_settings
 from tests.support.referral_network import ADMIN_ROLE, bearer, build_network, referral_in
 
 MAX_EXAMPLES = 15
@@ -27,14 +28,7 @@ CHECKS = [
 
 
 def fuzz(operation, headers: dict[str, str], ran: Counter, label: str) -> None:
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     @given(case=operation.as_strategy())
     def run(case) -> None:
         response = case.call(headers=headers)

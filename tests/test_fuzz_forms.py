@@ -16,7 +16,7 @@ from collections import Counter
 from urllib.parse import urlencode
 
 from flask_wtf import FlaskForm
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from wtforms.fields.core import UnboundField
 
@@ -26,6 +26,7 @@ import directory.gaps.forms
 import directory.listings.forms
 import directory.referrals.forms  # noqa: F401  (their form classes are collected below)
 from directory.extensions import db
+from tests.support.fuzzing import fuzz_settings
 from tests.support.referral_network import ROLES, csrf_token, sign_in
 from tests.support.route_probes import PROBES, build_world
 
@@ -94,14 +95,7 @@ def fuzz_one(client, token, url, method, label, own, names, ids, ran, role, fail
     """``own``: the route's own fields, in every example; ``names``: any form's fields, a
     few at a time."""
 
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     @given(
         fields=st.tuples(
             st.just(own),

@@ -31,8 +31,6 @@ from tests.support.referral_network import (
     OTHER_PARTNER,
     RECEIVER,
     SENDER,
-    Network,
-    build_network,
     client_as,
     problems_taxonomy,
 )
@@ -78,11 +76,6 @@ def offer(term, *, latitude: float, longitude: float, region_code: str, **locati
     ServiceAtLocationFactory(service=service, location=location)
     AttributeFactory(link_id=service.id, link_entity="service", taxonomy_term=term)
     return service
-
-
-@pytest.fixture
-def network(app) -> Network:
-    return build_network()
 
 
 def test_a_problem_shows_each_regency_covered_or_not_worst_gaps_first(app, network):

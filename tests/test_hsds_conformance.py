@@ -17,12 +17,13 @@ from collections import Counter
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from schemathesis import checks
 
 from directory.extensions import db
 from directory.hsds.profile import HSDS_SCHEMAS
 from tests.factories import TaxonomyTermFactory, full_service
+from tests.support.fuzzing import fuzz_settings
 from tests.support.hsds import HSDS, OPENAPI
 
 MAX_EXAMPLES = 12
@@ -96,14 +97,7 @@ def test_the_bundle_leaves_no_remote_reference():
 
 
 def fuzz(operation, ran: Counter) -> None:
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     @given(case=operation.as_strategy())
     def run(case) -> None:
         response = case.call()

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
-from directory import create_app
 from directory.extensions import db as database
 from directory.hsds.exporter import CSV_COLUMNS, export_path
 from directory.hsds.importer import CSV_FILES, import_path
@@ -91,27 +88,6 @@ def row_counts() -> dict[str, int]:
         model.__tablename__: database.session.scalar(select(func.count()).select_from(model))
         for model in (*models, TaxonomyTerm, Taxonomy)
     }
-
-
-@pytest.fixture
-def empty_app(database_factory, tmp_path: Path) -> Iterator[Flask]:
-    """A second app on a database of its own: the schema and regions, no directory."""
-    folder = tmp_path / "empty"
-    folder.mkdir()
-    with database_factory(folder) as url:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret-key",
-                "INSTANCE_PATH": folder / "instance",
-                "SQLALCHEMY_DATABASE_URI": url,
-                "DEMO_MODE": False,
-            }
-        )
-        yield app
-        with app.app_context():
-            database.session.remove()
-            database.engine.dispose()
 
 
 # Shapes

@@ -4,14 +4,10 @@ served, exported, imported back, and kept from giving a safe house away."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
-from directory import create_app
 from directory.extensions import db as database
 from directory.hsds.exporter import export_path
 from directory.hsds.importer import import_path, import_source, read_document
@@ -38,26 +34,6 @@ from tests.factories import (
 )
 
 NEW = (OrganizationIdentifier, Program, Funding, RequiredDocument, Accessibility)
-
-
-@pytest.fixture
-def empty_app(database_factory, tmp_path: Path) -> Iterator[Flask]:
-    folder = tmp_path / "empty"
-    folder.mkdir()
-    with database_factory(folder) as url:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret-key",
-                "INSTANCE_PATH": folder / "instance",
-                "SQLALCHEMY_DATABASE_URI": url,
-                "DEMO_MODE": False,
-            }
-        )
-        yield app
-        with app.app_context():
-            database.session.remove()
-            database.engine.dispose()
 
 
 def stored() -> dict[str, set[tuple]]:

@@ -24,7 +24,6 @@ from tests.support.referral_network import (
     ROLES,
     SENDER,
     bearer,
-    build_network,
     referral_in,
     transition_request,
 )
@@ -76,11 +75,6 @@ CLIENT_FIELDS = {
     "client_safe_contact": "Hanya lewat kakak perempuannya",
     "reason": SECRET_REASON,
 }
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def resources(bundle: dict) -> dict[str, dict]:

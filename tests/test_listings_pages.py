@@ -19,15 +19,9 @@ from tests.support.referral_network import (
     ADMIN_ROLE,
     OTHER_PARTNER,
     SENDER,
-    build_network,
     csrf_token,
     sign_in,
 )
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def signed_in(app, user):

@@ -21,13 +21,7 @@ from tests.support.referral_network import (
     ADMIN_ROLE,
     OTHER_PARTNER,
     SENDER,
-    build_network,
 )
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 @pytest.fixture

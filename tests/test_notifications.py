@@ -5,7 +5,6 @@ from __future__ import annotations
 import mailbox
 from pathlib import Path
 
-import pytest
 from flask import url_for
 from sqlalchemy import select
 
@@ -16,7 +15,6 @@ from directory.referrals import operations
 from directory.referrals.paths import referral_path
 from tests.factories import UserFactory
 from tests.support.referral_network import (
-    build_network,
     csrf_token,
     referral_draft,
     sign_in,
@@ -24,11 +22,6 @@ from tests.support.referral_network import (
 )
 
 CANARY = "KANARI-notifikasi-7f3a"
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def notified(referral) -> list[tuple[str, str]]:

@@ -23,15 +23,9 @@ from tests.support.referral_network import (
     ROLES,
     SENDER,
     bearer,
-    build_network,
     referral_in,
     referral_payload,
 )
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def count(model) -> int:

@@ -7,16 +7,10 @@ from tests.support.referral_network import (
     ANONYMOUS,
     RECEIVER,
     SENDER,
-    build_network,
     client_as,
 )
 
 REFER_TEXT = "Rujuk klien ke layanan ini"
-
-
-@pytest.fixture
-def network(app, db):
-    return build_network()
 
 
 def test_counsellor_of_another_organization_sees_the_refer_link(app, network):

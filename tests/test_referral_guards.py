@@ -21,18 +21,12 @@ from directory.referrals.guards import rewriting_event_texts
 from directory.referrals.models import Referral, ReferralEvent
 from directory.search.changelog import LOGGED
 from tests.support.referral_network import (
-    build_network,
     referral_draft,
     referral_in,
     transition_request,
 )
 
 REFUSED = "referral events are immutable"
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 @pytest.fixture

@@ -13,16 +13,10 @@ from tests.support.referral_network import (
     RECEIVER,
     SENDER,
     bearer,
-    build_network,
     client_as,
     csrf_token,
     referral_in,
 )
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def act(client, referral, headers, **body):

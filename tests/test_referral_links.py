@@ -30,7 +30,6 @@ from tests.support.referral_network import (
     RECEIVER,
     SENDER,
     bearer,
-    build_network,
     client_as,
     csrf_token,
     referral_in,
@@ -44,11 +43,6 @@ CLIENT = {
     "client_safe_contact": "Hanya lewat adiknya, sore hari",
     "reason": "Suami memukul klien di Jalan Melati 7",
 }
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def make_link(client, network, referral) -> str:

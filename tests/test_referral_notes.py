@@ -24,7 +24,6 @@ from tests.support.referral_network import (
     RECEIVER,
     SENDER,
     bearer,
-    build_network,
     client_as,
     csrf_token,
     referral_in,
@@ -32,11 +31,6 @@ from tests.support.referral_network import (
 from tests.test_referral_privacy import every_logger_at_debug, logged_text
 
 SECRET = "Ibu klien dirawat di RS Bhayangkara, kamar 12 (catatan-rahasia-93f1)"
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def post_note(client, referral, headers, body):

@@ -14,16 +14,10 @@ from directory.referrals import operations, states
 from directory.referrals.models import ImmutableEvent, Referral
 from tests.factories import LocationFactory, ServiceAtLocationFactory, ServiceFactory
 from tests.support.referral_network import (
-    build_network,
     referral_draft,
     referral_in,
     transition_request,
 )
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def test_an_update_from_a_stale_version_misses_and_raises(network):

@@ -25,17 +25,10 @@ from tests.factories import (
 from tests.support.referral_network import (
     ADMIN_ROLE,
     OTHER_COUNSELLOR,
-    build_network,
     client_as,
     csrf_token,
     referral_in,
 )
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
-
 
 # Consent recorded yesterday morning (consent older than a year is refused).
 CONSENT_DAY = (utcnow() - timedelta(days=1)).date().isoformat()

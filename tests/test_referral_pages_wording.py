@@ -15,12 +15,7 @@ from sqlalchemy import select
 from directory.extensions import db
 from directory.geo.models import Region
 from tests.factories import LocationFactory
-from tests.support.referral_network import build_network, client_as, csrf_token, referral_in
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
+from tests.support.referral_network import client_as, csrf_token, referral_in
 
 
 def body(response) -> str:

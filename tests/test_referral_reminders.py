@@ -25,7 +25,6 @@ from tests.factories import UserFactory
 from tests.support.referral_network import (
     ADMIN_ROLE,
     bearer,
-    build_network,
     referral_draft,
     sign_in,
     transition_request,
@@ -36,11 +35,6 @@ from tests.support.referral_network import (
 SENT = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
 DUE = datetime(2027, 3, 4, 2, 0, tzinfo=UTC)
 CANARY = "KANARI-pengingat-51d0"
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def send(network, *, at=SENT, urgency="normal") -> Referral:

@@ -24,18 +24,13 @@ from tests.factories import (
     TaxonomyFactory,
     TaxonomyTermFactory,
 )
-from tests.support.referral_network import build_network, client_as, csrf_token, referral_in
+from tests.support.referral_network import client_as, csrf_token, referral_in
 
 # Kota Serang (36.73, where the network's organizations are), a district of it, and
 # Kabupaten Pandeglang, farther away.
 CITY = (-6.12, 106.15, "36.73.01")
 CIPOCOK = (-6.1447, 106.1698, "36.73.05")
 PANDEGLANG = (-6.3085, 106.1038, "36.01.01")
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def listed(name, kind, terms, spot, *, areas=(), minimum_age=None, accepting=True):

@@ -10,12 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.referral_network import bearer, build_network, referral_payload
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
+from tests.support.referral_network import bearer, referral_payload
 
 
 def read(client, referral_id: str, user) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from tests.support.referral_network import (
     RECEIVER,
     SENDER,
     bearer,
-    build_network,
     client_as,
     csrf_token,
     referral_in,
@@ -38,11 +37,6 @@ SECRETS = {
     "reason": "Suami mengancam; klien bersembunyi di rumah kerabat di Cipocok.",
 }
 PURPOSE = "Surat Pengadilan Agama Serang No. 123/Pdt.G/2026 meminta data rujukan."
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from tests.support.referral_network import (
     RECEIVER,
     SENDER,
     bearer,
-    build_network,
     client_as,
     csrf_token,
     referral_in,
@@ -29,11 +28,6 @@ from tests.support.referral_network import (
 )
 
 KEY = "6f1c2b8e-2d4a-4c1b-9a53-0e7f1d2c3b4a"
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def referrals() -> int:

@@ -17,16 +17,10 @@ from tests.support.referral_network import (
     RECEIVER,
     SENDER,
     bearer,
-    build_network,
     client_as,
     csrf_token,
     referral_payload,
 )
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def referral_count() -> int:

@@ -36,7 +36,6 @@ from tests.support.referral_network import (
     OTHER_PARTNER,
     RECEIVER,
     SENDER,
-    build_network,
     client_as,
     csrf_token,
 )
@@ -271,11 +270,6 @@ def test_the_example_sheet_imports_as_demonstration_data(app, admin):
 
 def post(client, url, data, token_page="/admin/impor", **kwargs):
     return client.post(url, data={**data, "csrf_token": csrf_token(client, token_page)}, **kwargs)
-
-
-@pytest.fixture
-def network(app):
-    return build_network()
 
 
 def upload(client, data: bytes, name: str):

@@ -21,8 +21,9 @@ from directory.admin import forms, waiting
 from directory.admin import operations as ops
 from directory.audit.models import MetadataEntry
 from directory.auth.models import ROLES, User
+from directory.auth.sessions import admins_only
 from directory.database import utcnow
-from directory.extensions import db, login_manager
+from directory.extensions import db
 from directory.institutions.models import (
     SERVICE_STATUSES,
     TAXONOMY_INSTITUTION_TYPES,
@@ -72,13 +73,7 @@ EDIT_ENDPOINTS = {
 }
 
 
-@bp.before_request
-def admins_only() -> ResponseReturnValue | None:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_admin:
-        abort(403)
-    return None
+bp.before_request(admins_only)
 
 
 def actor() -> User:

@@ -17,7 +17,13 @@ from directory.api.auth import api_user
 from directory.api.blueprint import bp
 from directory.api.jsonbody import check, json_object
 from directory.api.openapi import describe, json_response
-from directory.api.referrals import IDEMPOTENCY_KEY, _errors, visible_referral
+from directory.api.referrals import (
+    IDEMPOTENCY_KEY,
+    _conflict,
+    _errors,
+    _forbidden,
+    visible_referral,
+)
 from directory.database import utcnow
 from directory.errors import ApiError
 from directory.extensions import db
@@ -38,14 +44,6 @@ NOTE_SCHEMA: dict[str, Any] = {
 
 # POST /links takes no body; a JSON one may only be empty.
 EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "additionalProperties": False}
-
-
-def _forbidden(message: str) -> ApiError:
-    return ApiError(message, status=403, code="forbidden")
-
-
-def _conflict(message: str) -> ApiError:
-    return ApiError(message, status=409, code="conflict")
 
 
 @bp.post("/referrals/<referral_id>/notes")

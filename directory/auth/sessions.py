@@ -14,7 +14,19 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -101,6 +113,16 @@ def unauthorized() -> Any:
         )
     flash(str(login_manager.login_message), "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def admins_only() -> ResponseReturnValue | None:
+    """``before_request`` of the administrators' blueprints: the signed-out are sent to
+    sign in (:func:`unauthorized`), the signed-in who are not administrators get a 403."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_admin:
+        abort(403)
+    return None
 
 
 def forget_earlier_user() -> None:

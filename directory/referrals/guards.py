@@ -40,7 +40,10 @@ The trigger is created with the table (``db.create_all``, through ``after_create
 table in :mod:`directory.referrals.models`) and by migration 0005, whose frozen copy of
 the SQL ``tests/test_migrations.py`` compares with this one. On SQLite a migration in
 batch mode that rebuilds ``referral_event`` drops its triggers: it must create them again
-(the same test checks the head revision has them).
+(the same test checks the head revision has them). The migrations (0005, 0010, 0011, 0013)
+build their frozen copies with :mod:`directory.referrals.frozen_event_triggers`: a change
+here (a new fixed column) takes a new migration and a new list or function there, never an
+edit of an old one.
 
 The exceptions: the retention purge may set the three free texts of an event to NULL,
 all at once and nothing else; the key rotation may rewrite them (re-encrypted) inside

@@ -27,8 +27,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from directory.auth.models import User
+from directory.auth.sessions import admins_only
 from directory.database import utcnow
-from directory.extensions import db, login_manager
+from directory.extensions import db
 from directory.sheets import messages
 from directory.sheets import operations as ops
 from directory.sheets.mapping import FIELDS, looks_like_header
@@ -47,13 +48,7 @@ FILTERS = {
 }
 
 
-@bp.before_request
-def admins_only() -> ResponseReturnValue | None:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_admin:
-        abort(403)
-    return None
+bp.before_request(admins_only)
 
 
 def _actor() -> User:
