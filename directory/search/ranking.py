@@ -54,6 +54,7 @@ from geographiclib.geodesic import Geodesic
 from directory.geo.hours import OpenState, minute_of_utc_week, open_state
 from directory.search import eligibility
 from directory.search.documents import Place, ServiceRecord
+from directory.search.policy import unranked_tier
 
 EARTH_RADIUS_KM = 6371.0088
 # The spherical distance is within 0.56% of the geodesic anywhere in Indonesia (see
@@ -423,7 +424,7 @@ class Catalog:
         """For ``rows``: the best position of their institution type over the chosen
         problems they are tagged with (over all chosen problems for a row tagged with
         none), and how many chosen problems they are tagged with."""
-        unnamed = max((len(row) for row in suitability.tiers.values()), default=0)
+        unnamed = unranked_tier(suitability.tiers)
         tagged = np.zeros(len(rows), dtype=np.int32)
         best_tagged = np.full(len(rows), unnamed, dtype=np.int32)
         best_any = np.full(len(rows), unnamed, dtype=np.int32)
@@ -820,7 +821,7 @@ def _by_policy(
             levels == LEVEL_ELSEWHERE,
         )
     )
-    unnamed = max((len(row) for row in suitability.tiers.values()), default=0)
+    unnamed = unranked_tier(suitability.tiers)
     items = []
     for index in order[offset:wanted].tolist():
         row = int(rows[index])
