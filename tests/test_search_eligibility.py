@@ -17,6 +17,7 @@ from directory.extensions import db
 from directory.institutions.models import (
     TAXONOMY_INSTITUTION_TYPES,
     TAXONOMY_PROBLEMS,
+    Service,
     Taxonomy,
     TaxonomyTerm,
 )
@@ -378,3 +379,45 @@ def test_the_sex_limit_follows_an_edit_of_the_terms(app, client, services):
     assert ids_of(body, services) == EXPECTED["female"] - {"everyone"}
     body = client.get(f"/api/v1/services?{NEAR}&client_sex=male&per_page=50").json
     assert ids_of(body, services) == EXPECTED["male"]
+
+
+# -- The seed --------------------------------------------------------------------------
+
+
+def test_the_seeds_tagged_services_in_kota_serang_on_the_search_page(app):
+    """The demonstration directory: counselling for domestic violence within 10 km of
+    Kota Serang offers a female client the women's NGO's counselling ("Khusus
+    perempuan") and not its counselling for men; a male client the other way round."""
+    from bench.relevance_bench import load_seed
+
+    load_seed()
+    terms = {
+        term.code: term
+        for term in db.session.scalars(
+            select(TaxonomyTerm).where(TaxonomyTerm.code.in_(("kdrt", "konseling")))
+        )
+    }
+    names = dict(db.session.execute(select(Service.id, Service.name)).all())
+    client = app.test_client()
+
+    def found(sex):
+        return {
+            names[service_id]: why
+            for service_id, why in page_results(
+                client,
+                masalah=terms["kdrt"].id,
+                jenis=terms["konseling"].id,
+                tempat="Kota Serang",
+                radius="10",
+                kelamin=sex,
+            )
+        }
+
+    women, men = "Konseling perempuan", "Konseling bagi laki-laki (berhenti dari kekerasan)"
+    for_her, for_him = found("female"), found("male")
+    assert women in for_her and men not in for_her
+    assert "Khusus perempuan" in for_her[women]
+    assert men in for_him and women not in for_him
+    assert "Khusus laki-laki" in for_him[men]
+    # What serves everyone is offered to both.
+    assert set(for_her) - {women} == set(for_him) - {men}
