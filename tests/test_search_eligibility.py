@@ -421,3 +421,17 @@ def test_the_seeds_tagged_services_in_kota_serang_on_the_search_page(app):
     assert "Khusus laki-laki" in for_him[men]
     # What serves everyone is offered to both.
     assert set(for_her) - {women} == set(for_him) - {men}
+
+
+def test_the_other_places_offered_keep_the_clients_sex_and_age(app, services):
+    """An ambiguous place searches from the likeliest and offers the others: their links
+    keep the client's sex and age, so the filter is not lost on the way."""
+    text = unescape(
+        app.test_client()
+        .get("/cari", query_string={"tempat": "Serang", "kelamin": "male", "usia": "30"})
+        .get_data(as_text=True)
+    )
+    links = re.findall(r'<ul class="finder-candidates".*?</ul>', text, re.S)
+    assert links, "the page offers other places named Serang"
+    hrefs = re.findall(r'href="([^"]+)"', links[0])
+    assert hrefs and all("kelamin=male" in href and "usia=30" in href for href in hrefs)
