@@ -17,7 +17,6 @@ MALE = "male"
 CLIENT_SEXES = (FEMALE, MALE)
 # Eligibility term code -> the sex a service carrying it is limited to.
 TERM_CODES = {"khusus_perempuan": FEMALE, "khusus_laki_laki": MALE}
-CODE_OF_SEX = {sex: code for code, sex in TERM_CODES.items()}
 
 
 def limited_to(codes: Iterable[str | None]) -> str | None:
