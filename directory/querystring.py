@@ -176,6 +176,14 @@ class QueryReader:
     def language(self, name: str) -> str | None:
         return self._convert(name, parse_language_code)
 
+    def choice(self, name: str, allowed: tuple[str, ...]) -> str | None:
+        """One value from a fixed list; anything else names the accepted values."""
+        raw = self.value(name)
+        if raw is not None and raw not in allowed:
+            self.errors[name] = _("Pilihan: %(allowed)s.", allowed=", ".join(allowed))
+            return None
+        return raw
+
     def choices(self, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
         """A repeatable value from a fixed list."""
         found = self.values(name)

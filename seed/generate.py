@@ -37,6 +37,7 @@ from directory.geo.regions import RegionRow, read_regions
 from directory.geo.timezones import UTC_OFFSET_HOURS, zone_name
 from directory.institutions.models import (
     TAXONOMY_DATA_STATUS,
+    TAXONOMY_ELIGIBILITY,
     TAXONOMY_INSTITUTION_TYPES,
     TAXONOMY_PROBLEMS,
     TAXONOMY_SERVICE_TYPES,
@@ -90,6 +91,14 @@ TAXONOMIES: dict[str, dict[str, str]] = {
         "name": "Status data",
         "name_en": "Data status",
         "description": "Keterangan tentang asal dan sifat data direktori.",
+    },
+    "eligibility": {
+        "id": TAXONOMY_ELIGIBILITY,
+        "code": "kelayakan",
+        "name": "Kelayakan",
+        "name_en": "Eligibility",
+        "description": "Siapa yang dapat dilayani, bila layanan terbatas bagi sebagian orang. "
+        "Layanan tanpa istilah ini melayani semua orang.",
     },
 }
 TAXONOMY_VERSION = "2025.1"
@@ -222,6 +231,11 @@ TERMS: tuple[tuple[str, str, str, str, str], ...] = (
     # Data status.
     ("data_status", "data_demonstrasi", "Data demonstrasi", "Demonstration data",
      "Lembaga contoh di tempat nyata; daftar, telepon, surel dan alamat dikarang."),
+    # Eligibility: who a limited service serves (the search leaves it out for others).
+    ("eligibility", "khusus_perempuan", "Khusus perempuan", "Women only",
+     "Layanan hanya bagi perempuan (termasuk anak perempuan)."),
+    ("eligibility", "khusus_laki_laki", "Khusus laki-laki", "Men only",
+     "Layanan hanya bagi laki-laki (termasuk anak laki-laki)."),
 )
 # fmt: on
 
@@ -452,6 +466,8 @@ class ServiceSpec:
     maximum_age: int | None = None
     accepting_referrals: bool = True
     phone: str | None = None  # "hotline" or "whatsapp": the service has its own line
+    # Eligibility terms (``khusus_perempuan``, ``khusus_laki_laki``): whom it is limited to.
+    eligibility_terms: tuple[str, ...] = ()
 
 
 SCHEDULES: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -1176,6 +1192,8 @@ LSM_SERVICES = {
                 "Pendamping komunitas menemani perempuan korban kekerasan melapor, berobat dan "
                 "bersidang, serta membentuk kelompok dukungan sebaya.",
             ),
+            eligibility="Khusus perempuan dan anak perempuan korban kekerasan.",
+            eligibility_terms=("khusus_perempuan",),
         ),
         ServiceSpec(
             "lsm-konseling",
@@ -1184,6 +1202,24 @@ LSM_SERVICES = {
             ("kdrt", "masalah_psikososial", "perceraian"),
             ("Konseling oleh konselor perempuan terlatih, tatap muka atau lewat telepon.",),
             hours="kantor_sabtu",
+            eligibility="Khusus perempuan.",
+            eligibility_terms=("khusus_perempuan",),
+        ),
+        # Last, so that the services above draw the same random numbers as before.
+        ServiceSpec(
+            "lsm-konseling-laki-laki",
+            "Konseling bagi laki-laki (berhenti dari kekerasan)",
+            ("konseling",),
+            ("kdrt", "keluarga_retak"),
+            (
+                "Konseling perorangan dan kelompok bagi suami dan ayah yang ingin berhenti "
+                "berlaku kasar kepada pasangan atau anaknya, termasuk pelaku KDRT yang dirujuk "
+                "pengadilan atau kepolisian.",
+            ),
+            hours="kantor_sabtu",
+            eligibility="Khusus laki-laki dewasa.",
+            minimum_age=18,
+            eligibility_terms=("khusus_laki_laki",),
         ),
     ),
     "hotline": (
@@ -2295,6 +2331,7 @@ class Builder:
         problems = [*spec.problems[:2], *(p for p in spec.problems[2:] if rng.random() < 0.25)]
         attributes = [self.attribute("service", service_id, c) for c in spec.service_types]
         attributes += [self.attribute("service", service_id, c) for c in problems]
+        attributes += [self.attribute("service", service_id, c) for c in spec.eligibility_terms]
         locations = org["locations"]
         at = [locations[0]]
         if len(locations) > 1 and rng.random() < 0.5:

@@ -7,6 +7,7 @@ from datetime import time, timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy import select
 
 from directory.database import utcnow
 from directory.extensions import db
@@ -333,3 +334,26 @@ class ReferralFactory(BaseFactory):
                 )
             )
             db.session.flush()
+
+
+def eligibility_term(code: str) -> TaxonomyTerm:
+    """The term ``khusus_perempuan`` or ``khusus_laki_laki`` of the eligibility taxonomy
+    (its fixed id, as the seed has it), made once per test database."""
+    from directory.institutions.models import TAXONOMY_ELIGIBILITY
+
+    found = db.session.scalar(
+        select(TaxonomyTerm).where(
+            TaxonomyTerm.taxonomy_id == TAXONOMY_ELIGIBILITY, TaxonomyTerm.code == code
+        )
+    )
+    if found is not None:
+        return found
+    taxonomy = db.session.get(Taxonomy, TAXONOMY_ELIGIBILITY) or TaxonomyFactory(
+        id=TAXONOMY_ELIGIBILITY, name="Kelayakan", name_en="Eligibility"
+    )
+    names = {
+        "khusus_perempuan": ("Khusus perempuan", "Women only"),
+        "khusus_laki_laki": ("Khusus laki-laki", "Men only"),
+    }
+    name, name_en = names[code]
+    return TaxonomyTermFactory(taxonomy=taxonomy, code=code, name=name, name_en=name_en)

@@ -254,10 +254,10 @@ def test_every_single_record_validates_against_the_profile(client, directory):
 def test_the_profile_documents_every_extension_the_field_table_declares():
     """The field table (what we output) and the profile (what we document) agree: each
     extension the table declares is in the profile, and the profile adds only keys that
-    search answers carry (``distance_km``)."""
+    search answers carry (``distance_km``, ``ranking``)."""
     from directory.institutions import hsds_fields
 
-    search_only = {("service", "distance_km")}
+    search_only = {("service", "distance_km"), ("service", "ranking")}
     declared = {(obj, key) for obj, keys in hsds_fields.EXTENSIONS.items() for key in keys}
     documented = {
         (obj, key) for obj, extension in profile.EXTENSIONS.items() for key in extension.fields

@@ -1,6 +1,6 @@
 """The counsellor's ranking policy (``directory/search/policy.py``), walked row by row over
 the pure ranking: designation, jurisdiction, the counsellor's own organization, several
-problems, the client's age."""
+problems, the client's age and sex."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def record(
     organization: str | None = None,
     minimum_age: int | None = None,
     maximum_age: int | None = None,
+    sex_limit: str | None = None,
 ) -> ServiceRecord:
     # About 111 km per degree of longitude near the equator.
     place = Place(ORIGIN.latitude, ORIGIN.longitude + km_east / 110.5, region, False)
@@ -59,6 +60,7 @@ def record(
         organization_term_ids=(institution_type,),
         minimum_age=minimum_age,
         maximum_age=maximum_age,
+        sex_limit=sex_limit,
     )
 
 
@@ -220,6 +222,67 @@ def test_the_clients_age_filters_by_the_services_minimum_and_maximum_age(age, ex
     # The distance order too (the same filter applies to every sort).
     nearest = rank(Catalog(records), Criteria(client_age=age), origin=ORIGIN, now=NOW)
     assert {item.id for item in nearest.items} == expected
+
+
+@pytest.mark.parametrize(
+    ("client_sex", "expected"),
+    [
+        ("female", {"everyone", "women-only"}),
+        ("male", {"everyone", "men-only"}),
+        (None, {"everyone", "women-only", "men-only"}),
+    ],
+)
+def test_the_clients_sex_leaves_out_services_limited_to_the_other_sex(client_sex, expected):
+    records = [
+        record("everyone", "uptd_ppa", ("kdrt",), km_east=3),
+        record("women-only", "lsm", ("kdrt",), km_east=1, sex_limit="female"),
+        record("men-only", "lsm", ("kdrt",), km_east=2, sex_limit="male"),
+    ]
+    criteria = Criteria(term_ids=("kdrt",), client_sex=client_sex)
+    page = ranked(records, criteria, problems=("kdrt",))
+    assert {item.id for item in page.items} == expected
+    assert page.total == len(expected)
+    # Every sort and no origin alike: the filter is a hard one.
+    for origin, sort in ((ORIGIN, "distance"), (None, "relevance")):
+        other = rank(Catalog(records), criteria, origin=origin, now=NOW, sort=sort)
+        assert {item.id for item in other.items} == expected
+
+
+def test_the_clients_sex_and_age_filter_together():
+    records = [
+        record("girls", "lsm", ("kdrt",), km_east=1, sex_limit="female", maximum_age=17),
+        record("women", "lsm", ("kdrt",), km_east=2, sex_limit="female", minimum_age=18),
+        record("men", "lsm", ("kdrt",), km_east=3, sex_limit="male", minimum_age=18),
+    ]
+    page = ranked(records, Criteria(client_sex="female", client_age=(13, 17)), problems=("kdrt",))
+    assert [item.id for item in page.items] == ["girls"]
+
+
+def test_an_unknown_client_sex_is_refused_not_ignored():
+    with pytest.raises(ValueError, match="client_sex"):
+        Criteria(client_sex="perempuan")
+
+
+def test_a_directory_holding_few_of_a_rows_types_keeps_the_rows_positions():
+    """Only the NGO type (10th for domestic violence) is known: it stays 10th, not
+    unnamed because the directory holds fewer than ten types."""
+    codes = {"kdrt": "kdrt", "lsm": "lsm", "psikolog": "psikolog"}
+    only = Suitability(policy.tiers(("kdrt",), codes, codes), ("kdrt",))
+    assert only.tiers == {"kdrt": {"psikolog": 8, "lsm": 9}}
+    assert policy.unranked_tier(only.tiers) == 10
+    records = [
+        record("ngo", "lsm", ("kdrt",), km_east=1),
+        record("psychologist", "psikolog", ("kdrt",), km_east=2),
+        record("court", "pengadilan_agama", ("kdrt",), km_east=0.5),
+    ]
+    page = rank(
+        Catalog(records), Criteria(), origin=ORIGIN, now=NOW, sort="policy", suitability=only
+    )
+    assert [(item.id, item.tier) for item in page.items] == [
+        ("psychologist", 8),
+        ("ngo", 9),
+        ("court", None),
+    ]
 
 
 def test_the_counsellors_own_organization_is_left_out_of_every_sort():

@@ -111,6 +111,7 @@ def test_the_schema_holds_only_allowlisted_public_fields():
         "organization_term_ids",
         "minimum_age",
         "maximum_age",
+        "sex_limit",
     }
 
 

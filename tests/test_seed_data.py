@@ -27,6 +27,7 @@ from directory.geo.timezones import UTC_OFFSET_HOURS, zone_name
 from directory.institutions.models import (
     SERVICE_STATUSES,
     TAXONOMY_DATA_STATUS,
+    TAXONOMY_ELIGIBILITY,
     TAXONOMY_INSTITUTION_TYPES,
     TAXONOMY_PROBLEMS,
     TAXONOMY_SERVICE_TYPES,
@@ -244,6 +245,7 @@ def test_taxonomy_terms(terms):
         TAXONOMY_PROBLEMS,
         TAXONOMY_INSTITUTION_TYPES,
         TAXONOMY_DATA_STATUS,
+        TAXONOMY_ELIGIBILITY,
     }
     for term in terms:
         assert term["taxonomy_detail"]["id"] == term["taxonomy_id"]
@@ -302,6 +304,33 @@ def test_cipocok_jaya_has_services(organizations):
     ]
     assert "Puskesmas Cipocok Jaya" in at_cipocok
     assert "KUA Kecamatan Cipocok Jaya" in at_cipocok
+
+
+def test_eligibility_terms_limit_a_few_services_by_sex_in_serang_too(organizations, terms):
+    """The taxonomy "Kelayakan" holds "Khusus perempuan" and "Khusus laki-laki"; services
+    carry them as HSDS attributes, a service limited to one sex carries exactly one, and
+    Kota Serang has both kinds (the tests and the demonstration use them)."""
+    eligibility = {t["code"]: t for t in terms if t["taxonomy_id"] == TAXONOMY_ELIGIBILITY}
+    assert set(eligibility) == {"khusus_perempuan", "khusus_laki_laki"}
+    assert {t["name_en"] for t in eligibility.values()} == {"Women only", "Men only"}
+    assert {t["taxonomy_detail"]["uri"] for t in eligibility.values()} == {
+        "urn:jejaring-rujukan:taxonomy:kelayakan"
+    }
+    by_id = {t["id"]: code for code, t in eligibility.items()}
+    limited: dict[str, list[tuple[str, str]]] = {"khusus_perempuan": [], "khusus_laki_laki": []}
+    for org in organizations:
+        assert not {a["taxonomy_term_id"] for a in org["attributes"]} & set(by_id)
+        for service in org["services"]:
+            linked = [a["taxonomy_term_id"] for a in service["attributes"]]
+            codes = [by_id[term_id] for term_id in linked if term_id in by_id]
+            assert len(codes) <= 1, service["name"]
+            for code in codes:
+                limited[code].append((org["locations"][0]["region_code"][:5], service["name"]))
+    assert 2 <= len(limited["khusus_perempuan"]) <= 20
+    assert 1 <= len(limited["khusus_laki_laki"]) <= 10
+    assert "36.73" in {regency for regency, _ in limited["khusus_perempuan"]}
+    assert "36.73" in {regency for regency, _ in limited["khusus_laki_laki"]}
+    assert all("laki" in name.lower() for _, name in limited["khusus_laki_laki"])
 
 
 def test_safe_houses_are_confidential_with_neutral_names(organizations, terms):

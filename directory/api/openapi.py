@@ -142,7 +142,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "counsellor's ranking: services of the origin's regency/city and province first, "
         "then by the institution types the policy designates for the problems "
         "(`problem_term_id`, else those the words were read as), then distance; each "
-        "result carries `ranking` `{designation, jurisdiction, problem_term_ids}`).",
+        "result carries `ranking` `{designation, jurisdiction, problem_term_ids}`, each "
+        "line of `format=ndjson` too).",
         {"type": "string", "enum": ["distance", "relevance", "policy"]},
     ),
     "problem_term_id": _parameter(
@@ -158,6 +159,14 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "The client's age in years: services whose minimum or maximum age excludes it are "
         "left out.",
         {"type": "integer", "minimum": 0, "maximum": 120},
+    ),
+    "client_sex": _parameter(
+        "client_sex",
+        "The client's sex, `female` or `male`: services limited to the other sex (their "
+        "eligibility terms, taxonomy `urn:jejaring-rujukan:taxonomy:kelayakan`: "
+        "`khusus_perempuan`, `khusus_laki_laki`) are left out; a service with neither "
+        "or both serves everyone.",
+        {"type": "string", "enum": ["female", "male"]},
     ),
     "exclude_organization_id": _parameter(
         "exclude_organization_id",
@@ -329,6 +338,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             "problem_term_id",
             "client_age",
             "exclude_organization_id",
+            "client_sex",
         ),
         DIRECTORY,
     ),

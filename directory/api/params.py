@@ -32,6 +32,7 @@ from directory.querystring import (  # MAX_PAGE: the API's page limit, read by i
     parse_uuid,
     read_paging,
 )
+from directory.search.eligibility import CLIENT_SEXES
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,12 @@ class ServiceSearch:
     open_now: bool = False
     include_out_of_area: bool = False
     sort: str | None = None
-    # The ranking policy's inputs: problems (any of them), the client's age, and
+    # The ranking policy's inputs: problems (any of them), the client's age and sex, and
     # organizations to leave out (the caller's own).
     problem_term_ids: tuple[str, ...] = ()
     client_age: int | None = None
     exclude_organization_ids: tuple[str, ...] = ()
+    client_sex: str | None = None
 
     @property
     def has_origin(self) -> bool:
@@ -100,6 +102,7 @@ class ServiceSearch:
             or self.open_now
             or bool(self.problem_term_ids)
             or self.client_age is not None
+            or self.client_sex is not None
             or bool(self.exclude_organization_ids)
         )
 
@@ -232,6 +235,7 @@ def read_service_search(reader: QueryReader) -> ServiceSearch:
     if reader.value("client_age") is not None:
         client_age = reader.integer("client_age", default=0, minimum=0, maximum=MAX_CLIENT_AGE)
     excluded = reader.identifiers("exclude_organization_id")
+    client_sex = reader.choice("client_sex", CLIENT_SEXES)
     return ServiceSearch(
         text=text,
         latitude=latitude,
@@ -244,6 +248,7 @@ def read_service_search(reader: QueryReader) -> ServiceSearch:
         problem_term_ids=problems,
         client_age=client_age if "client_age" not in errors else None,
         exclude_organization_ids=excluded,
+        client_sex=client_sex,
     )
 
 

@@ -71,6 +71,7 @@ def criteria_of(filters: params.ServiceFilters, search: params.ServiceSearch) ->
         problem_term_ids=search.problem_term_ids,
         exclude_organization_ids=search.exclude_organization_ids,
         client_age=None if search.client_age is None else (search.client_age, search.client_age),
+        client_sex=search.client_sex,
     )
 
 
@@ -137,27 +138,31 @@ def with_distance(entry: dict[str, Any], distance_km: float | None) -> dict[str,
 
 
 def search_stream(chosen: params.ServiceListParams, now: datetime | None = None) -> Response:
-    """``format=ndjson`` of a search: every ranked service, one per line, best first.
+    """``format=ndjson`` of a search: every ranked service, one per line, best first;
+    under ``sort=policy`` each line carries its ``ranking``, as a page's entries do.
 
     The ranking is one list of ids and distances; the services are read ``BATCH`` at a
     time from the stream's own session."""
-    total = run_search(search_request(chosen, now, page=1, per_page=1)).answer.page.total
-    ranked = (
-        run_search(search_request(chosen, now, page=1, per_page=total)).answer.page.items
-        if total
-        else ()
-    )
+    outcome = run_search(search_request(chosen, now, page=1, per_page=1))
+    total = outcome.answer.page.total
+    if total:
+        outcome = run_search(search_request(chosen, now, page=1, per_page=total))
+    ranked = outcome.answer.page.items if total else ()
     ids = [item.id for item in ranked]
-    distances = {item.id: item.distance_km for item in ranked}
+    by_id = {item.id: item for item in ranked}
+    policy = outcome.query.sort == "policy"
     _name, options, to_hsds = entry_shape(chosen)
+
+    def decorate(service_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+        item = by_id[service_id]
+        entry = with_distance(entry, item.distance_km)
+        if policy:
+            entry["ranking"] = ranking_of(item)
+        return entry
+
     return streaming.ndjson_response(
         lambda session: streaming.ordered_lines(
-            session,
-            Service,
-            ids,
-            options,
-            to_hsds,
-            decorate=lambda service_id, entry: with_distance(entry, distances[service_id]),
+            session, Service, ids, options, to_hsds, decorate=decorate
         )
     )
 

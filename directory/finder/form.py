@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from directory.querystring import QueryReader, parse_uuid
+from directory.search.eligibility import CLIENT_SEXES
 
 RADII_KM = (5, 10, 25, 50, 100, 250)
 PER_PAGE = 10
@@ -41,6 +42,9 @@ class FinderForm:
     include_out_of_area: bool = False
     # The client's age in years, if given: services whose ages exclude it are left out.
     client_age: int | None = None
+    # The client's sex (``female``, ``male``: the referral form's vocabulary), if given:
+    # services limited to the other sex are left out.
+    client_sex: str | None = None
     page: int = 1
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -109,5 +113,10 @@ def read_form(args: MultiDict[str, str]) -> FinderForm:
         form.client_age = int(age)
     elif age:
         form.errors["usia"] = _("Usia klien harus bilangan bulat 0-120 (tahun).")
+    sex = args.get("kelamin", "").strip()
+    if sex in CLIENT_SEXES:
+        form.client_sex = sex
+    elif sex:
+        form.errors["kelamin"] = _("Pilihan jenis kelamin klien tidak dikenal.")
     form.page = QueryReader(args).page("halaman", maximum=MAX_PAGE)
     return form

@@ -28,6 +28,7 @@ from directory.institutions.models import (
 from directory.map.folium_maps import MapPoint, small_map
 from directory.public.helpers import term_name
 from directory.public.queries import home_regency, regions_by_code
+from directory.referrals.vocabulary import SEXES
 from directory.search.operations import SearchRequest, search_directory
 from directory.search.ranking import Criteria, Ranked
 from directory.search.service import Answer, Beyond, Query, UnknownPlace, find_services
@@ -105,6 +106,7 @@ def criteria_of(form: FinderForm, own_organization_id: str | None = None) -> Cri
         problem_term_ids=form.problems,
         exclude_organization_ids=(own_organization_id,) if own_organization_id else (),
         client_age=(form.client_age, form.client_age) if form.client_age is not None else None,
+        client_sex=form.client_sex,
         statuses=("active",),
         free=True if form.free else None,
         accepting_referrals=True if form.accepting else None,
@@ -197,6 +199,7 @@ def search() -> ResponseReturnValue:
         "problems": problems,
         "service_types": service_types,
         "radii": RADII_KM,
+        "sexes": SEXES,
         "per_page": PER_PAGE,
         "results": None,
         "candidates": (),

@@ -82,6 +82,15 @@ EXTENSIONS: dict[str, Extension] = {
                 "point).",
                 always=False,
             ),
+            "ranking": ExtensionField(
+                {"type": "object"},
+                "Hanya pada hasil pencarian dengan sort=policy (halaman dan format=ndjson): "
+                "mengapa layanan berada di urutannya, {designation, jurisdiction, "
+                "problem_term_ids}.",
+                "Only in search results with sort=policy (pages and format=ndjson): why the "
+                "service ranks where it does, {designation, jurisdiction, problem_term_ids}.",
+                always=False,
+            ),
         },
         conventions=(
             (

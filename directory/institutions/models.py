@@ -48,6 +48,9 @@ TAXONOMY_SERVICE_TYPES = "5f6a0a53-7c2b-4e0e-9d0c-1a1b2c3d4e01"
 TAXONOMY_PROBLEMS = "5f6a0a53-7c2b-4e0e-9d0c-1a1b2c3d4e02"
 TAXONOMY_INSTITUTION_TYPES = "5f6a0a53-7c2b-4e0e-9d0c-1a1b2c3d4e03"
 TAXONOMY_DATA_STATUS = "5f6a0a53-7c2b-4e0e-9d0c-1a1b2c3d4e04"
+# Who a service is limited to ("khusus perempuan", "khusus laki-laki"): terms a service
+# carries as attributes (``directory.search.eligibility``); none serves everyone.
+TAXONOMY_ELIGIBILITY = "5f6a0a53-7c2b-4e0e-9d0c-1a1b2c3d4e05"
 # The term that marks demonstration data ("data demonstrasi") on an organization.
 TERM_DEMONSTRATION_DATA = "5f6a0a53-7c2b-4e0e-9d0c-1a1b2c3d4f01"
 

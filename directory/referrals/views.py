@@ -39,6 +39,7 @@ from directory.referrals.link_sharing import link_url, qr_svg, whatsapp_url
 from directory.referrals.models import Referral, ReferralView
 from directory.referrals.privacy import keep_rows_out_of_logs
 from directory.request_transactions import writes_on_get
+from directory.search.eligibility import CLIENT_SEXES
 from directory.search.ranking import Criteria, Origin
 from directory.search.service import Query, find_services
 from directory.search.why import (
@@ -685,7 +686,8 @@ def alternatives(referral: Referral, actor: User, limit: int = 20) -> list[dict[
     same problems (any of them), active and accepting referrals, ranked by the policy
     (:mod:`directory.search.policy`) near the client's place (the sending organization's),
     else near the declined service; without the declined organization or the sender's
-    own, and only those whose ages admit the client's age group. Each with its distance
+    own, and only those whose ages admit the client's age group and that are not limited
+    to the other sex than the client's (eligibility terms). Each with its distance
     (a safe house: its regency only) and why it ranks there."""
     origin = _client_place(referral)
     excluded = tuple(
@@ -697,6 +699,7 @@ def alternatives(referral: Referral, actor: User, limit: int = 20) -> list[dict[
         accepting_referrals=True,
         exclude_organization_ids=excluded,
         client_age=vocabulary.AGE_RANGES.get(referral.client_age_group),
+        client_sex=referral.client_sex if referral.client_sex in CLIENT_SEXES else None,
     )
     answer = find_services(Query(criteria=criteria, origin=origin, sort="policy", limit=limit))
     suggested = _suggestion(referral)

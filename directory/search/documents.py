@@ -53,6 +53,9 @@ class ServiceRecord:
     organization_term_ids: tuple[str, ...] = ()
     minimum_age: int | None = None
     maximum_age: int | None = None
+    # The one sex the service is limited to (``female``, ``male``: its eligibility terms,
+    # ``directory.search.eligibility``); None: it serves everyone.
+    sex_limit: str | None = None
 
 
 def _hours_to_list(hours: OpeningHours) -> list[object]:
@@ -104,6 +107,7 @@ def to_card(record: ServiceRecord) -> str:
             record.organization_term_ids,
             record.minimum_age,
             record.maximum_age,
+            record.sex_limit,
         ],
         separators=(",", ":"),
     )
@@ -125,6 +129,7 @@ def from_card(card: str) -> ServiceRecord:
         organization_term_ids,
         minimum_age,
         maximum_age,
+        sex_limit,
     ) = json.loads(card)
     return ServiceRecord(
         id=service_id,
@@ -151,4 +156,5 @@ def from_card(card: str) -> ServiceRecord:
         organization_term_ids=tuple(organization_term_ids),
         minimum_age=minimum_age,
         maximum_age=maximum_age,
+        sex_limit=sex_limit,
     )

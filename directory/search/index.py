@@ -82,7 +82,8 @@ log = logging.getLogger(__name__)
 # 2: the "words" stored field (the vocabulary kept exact by incremental updates).
 # 3: the card holds the organization's terms and the service's minimum and maximum age
 # (the ranking policy).
-SCHEMA_VERSION = 3
+# 4: the card holds the sex the service is limited to (its eligibility terms).
+SCHEMA_VERSION = 4
 
 # The privacy allowlist: every field the index holds, and what goes in it. Nothing else
 # is ever written (``tests/test_search_index.py`` checks the schema against this).
@@ -97,7 +98,7 @@ PUBLIC_FIELDS: dict[str, str] = {
     "card": "ranking facts: organization id, status, accepting referrals, free, languages, "
     "taxonomy term ids, service area codes, location coordinates, region codes, "
     "confidential flags and opening hours, the organization's taxonomy term ids, the "
-    "service's minimum and maximum age",
+    "service's minimum and maximum age, the sex it is limited to (eligibility terms)",
     "words": "the distinct words of the names, term names and description as written "
     "(stored only: what an update takes out of the vocabulary)",
 }

@@ -217,5 +217,7 @@ def tiers(
 
 
 def unranked_tier(by_problem: Mapping[str, Mapping[str, int]]) -> int:
-    """The position given to a type no row names: after every named one."""
-    return max((len(row) for row in by_problem.values()), default=0)
+    """The position given to a type no row names: after every named one. (After the last
+    position, not the number of types held: a database need not hold every type a row
+    names, and the UPTD PPA's position stays the one the row gives it.)"""
+    return max((max(row.values(), default=-1) + 1 for row in by_problem.values()), default=0)

@@ -29,8 +29,10 @@ answers one query over it:
    in the origin's jurisdiction first, then by the position of their institution type in
    the policy's row of the chosen problems, the origin's regency before its province,
    more chosen problems served first, then distance (spherical; the page's distances are
-   geodesic). A ``client_age`` filters by the services' minimum and maximum age, and
-   ``exclude_organization_ids`` leaves out the counsellor's own organization.
+   geodesic). A ``client_age`` filters by the services' minimum and maximum age, a
+   ``client_sex`` by their eligibility terms (a service limited to the other sex is left
+   out: :mod:`directory.search.eligibility`), and ``exclude_organization_ids`` leaves out
+   the counsellor's own organization.
 
 Each result says why it matched: the words and terms, the distance, whether it is in
 its service area, and open now or when it opens; under the policy also its designation
@@ -50,7 +52,9 @@ import numpy as np
 from geographiclib.geodesic import Geodesic
 
 from directory.geo.hours import OpenState, minute_of_utc_week, open_state
+from directory.search import eligibility
 from directory.search.documents import Place, ServiceRecord
+from directory.search.policy import unranked_tier
 
 EARTH_RADIUS_KM = 6371.0088
 # The spherical distance is within 0.56% of the geodesic anywhere in Indonesia (see
@@ -72,6 +76,8 @@ LEVEL_ELSEWHERE = 2
 # Stand-ins for a service without a minimum or maximum age.
 NO_MINIMUM_AGE = -1
 NO_MAXIMUM_AGE = 1_000
+# A service's sex limit as a small code (0: it serves everyone).
+SEX_CODES = {sex: index + 1 for index, sex in enumerate(eligibility.CLIENT_SEXES)}
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,13 @@ class Criteria:
     # The client's age, or age group, in years (lowest, highest): services whose minimum
     # and maximum age admit none of it are left out.
     client_age: tuple[int, int] | None = None
+    # The client's sex (``female``, ``male``): services limited to the other sex are left
+    # out; ``None`` filters nothing.
+    client_sex: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.client_sex is not None and self.client_sex not in eligibility.CLIENT_SEXES:
+            raise ValueError(f"client_sex must be one of {eligibility.CLIENT_SEXES}")
 
 
 @dataclass(frozen=True)
@@ -249,6 +262,10 @@ class Catalog:
             ],
             dtype=np.int32,
         )
+        self.sex_limit = np.array(
+            [SEX_CODES.get(r.sex_limit or "", 0) if r is not None else 0 for r in records],
+            dtype=np.int8,
+        )
         if size == 0:
             self.accepting = self.accepting.astype(bool)
             self.free = self.free.astype(bool)
@@ -372,6 +389,8 @@ class Catalog:
         if criteria.client_age is not None:
             lowest, highest = criteria.client_age
             mask &= (self.minimum_age <= highest) & (self.maximum_age >= lowest)
+        if criteria.client_sex is not None:
+            mask &= (self.sex_limit == 0) | (self.sex_limit == SEX_CODES[criteria.client_sex])
         return mask
 
     def id_order(self) -> np.ndarray:
@@ -405,7 +424,7 @@ class Catalog:
         """For ``rows``: the best position of their institution type over the chosen
         problems they are tagged with (over all chosen problems for a row tagged with
         none), and how many chosen problems they are tagged with."""
-        unnamed = max((len(row) for row in suitability.tiers.values()), default=0)
+        unnamed = unranked_tier(suitability.tiers)
         tagged = np.zeros(len(rows), dtype=np.int32)
         best_tagged = np.full(len(rows), unnamed, dtype=np.int32)
         best_any = np.full(len(rows), unnamed, dtype=np.int32)
@@ -802,7 +821,7 @@ def _by_policy(
             levels == LEVEL_ELSEWHERE,
         )
     )
-    unnamed = max((len(row) for row in suitability.tiers.values()), default=0)
+    unnamed = unranked_tier(suitability.tiers)
     items = []
     for index in order[offset:wanted].tolist():
         row = int(rows[index])

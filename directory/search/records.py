@@ -21,6 +21,7 @@ from directory.geo.hours import OpeningHours, weekday_mask
 from directory.geo.models import Region
 from directory.geo.timezones import zone_name
 from directory.institutions.models import (
+    TAXONOMY_ELIGIBILITY,
     Attribute,
     CostOption,
     Language,
@@ -32,6 +33,7 @@ from directory.institutions.models import (
     ServiceAtLocation,
     TaxonomyTerm,
 )
+from directory.search import eligibility
 from directory.search.documents import Place, ServiceRecord
 from directory.sqltypes import raw_id
 
@@ -170,7 +172,9 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
     organization_ids = list({row[1] for row in services})
 
     terms: dict[str, list[tuple[str, str, str | None, str | None]]] = defaultdict(list)
-    for link_entity, link_id, term_id, name, name_en, code in session.execute(
+    # Service id -> the codes of its eligibility terms.
+    eligibility_codes: dict[str, list[str | None]] = defaultdict(list)
+    for link_entity, link_id, term_id, name, name_en, code, taxonomy_id in session.execute(
         select(
             Attribute.link_entity,
             raw_id(Attribute.link_id, labelled=True),
@@ -178,6 +182,7 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
             TaxonomyTerm.name,
             TaxonomyTerm.name_en,
             TaxonomyTerm.code,
+            raw_id(TaxonomyTerm.taxonomy_id, labelled=True),
         )
         .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
         .where(
@@ -193,6 +198,12 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
     ):
         link = f"{link_entity}:{canonical_id(link_id)}"
         terms[link].append((canonical_id(term_id), name, name_en, code))
+        if (
+            link_entity == "service"
+            and taxonomy_id is not None
+            and canonical_id(taxonomy_id) == TAXONOMY_ELIGIBILITY
+        ):
+            eligibility_codes[canonical_id(link_id)].append(code)
 
     paying = {
         canonical_id(service_id)
@@ -356,6 +367,7 @@ def _load(session: Session, regions: RegionNames, ids: list[str]) -> list[Servic
                 organization_term_ids=tuple(dict.fromkeys(t[0] for t in organization_terms)),
                 minimum_age=minimum_age,
                 maximum_age=maximum_age,
+                sex_limit=eligibility.limited_to(eligibility_codes.get(service_id, ())),
             )
         )
     return records

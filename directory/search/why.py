@@ -1,8 +1,8 @@
 """Why a service ranks where it does under the counsellor's policy, in short Indonesian
 lines ("Lembaga yang bertanggung jawab di Kota Serang", "UPTD PPA: pilihan ke-1 untuk
-KDRT", "Melayani usia 6-17"), how far it is, and the services behind ranked results:
-shared by the search page (``finder``) and re-referral (``referrals``), so neither
-imports the other."""
+KDRT", "Melayani usia 6-17", "Khusus perempuan"), how far it is, and the services behind
+ranked results: shared by the search page (``finder``) and re-referral (``referrals``),
+so neither imports the other."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ from directory.display import term_label as term_name
 from directory.extensions import db
 from directory.geo.models import Region
 from directory.institutions.models import (
+    TAXONOMY_ELIGIBILITY,
     Location,
     Organization,
     Service,
     ServiceAtLocation,
     TaxonomyTerm,
 )
-from directory.search import policy
+from directory.search import eligibility, policy
 from directory.search.ranking import LEVEL_PROVINCE, LEVEL_REGENCY, Origin, Ranked
 
 
@@ -43,6 +44,7 @@ def load_services(ids: list[str]) -> dict[str, Service]:
         .options(
             selectinload(Service.organization).selectinload(Organization.phones),
             selectinload(Service.phones),
+            selectinload(Service.attributes),
             site.selectinload(ServiceAtLocation.phones),
             site.selectinload(ServiceAtLocation.location).selectinload(Location.phones),
         )
@@ -84,6 +86,20 @@ def age_text(service: Service) -> str | None:
     return None
 
 
+def eligibility_text(service: Service) -> str | None:
+    """The name of the eligibility term ("Khusus perempuan") of a service limited to one
+    sex; None for a service that serves everyone (no such term, or both)."""
+    terms = [
+        term
+        for term in service.taxonomy_terms
+        if term.taxonomy_id == TAXONOMY_ELIGIBILITY and term.code in eligibility.TERM_CODES
+    ]
+    limit = eligibility.limited_to(term.code for term in terms)
+    if limit is None:
+        return None
+    return next(term_name(t) for t in terms if eligibility.TERM_CODES[t.code or ""] == limit)
+
+
 def designation_text(
     item: Ranked, service: Service, problems: Mapping[str, TaxonomyTerm]
 ) -> str | None:
@@ -119,7 +135,7 @@ def policy_reasons(
     regency: Region | None,
     province: Region | None,
 ) -> list[str]:
-    """The jurisdiction, the designation and the ages of one result."""
+    """The jurisdiction, the designation, the ages and the sex limit of one result."""
     found: list[str] = []
     by_area = item.in_service_area is not None
     if item.level == LEVEL_REGENCY and regency is not None:
@@ -140,4 +156,7 @@ def policy_reasons(
     ages = age_text(service)
     if ages:
         found.append(ages)
+    limit = eligibility_text(service)
+    if limit:
+        found.append(limit)
     return found
