@@ -665,7 +665,9 @@ def run_size(size: int) -> None:
             state = state_of(app)
             started = time.perf_counter()
             cpu = time.process_time()
-            follower.rebuild(db.session, state.folder, bulk=state.bulk_writer)
+            follower.rebuild(
+                db.session, state.folder, bulk=state.bulk_writer, parallel=state.parallel_build
+            )
             build_seconds = time.perf_counter() - started
             build_cpu = time.process_time() - cpu
             index_bytes = folder_size(state.folder.current())
