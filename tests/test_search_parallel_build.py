@@ -3,6 +3,9 @@ index a rebuild in one process gives, and leaves nothing behind when it fails.""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from directory.search import index, parallel_build
@@ -125,3 +128,18 @@ def test_the_setting_chooses_a_worker_for_a_large_directory(app, db, monkeypatch
     assert keep_current(state, blocking=True) == "rebuilt"
     assert len(started) == 1  # the setting off: no worker
     assert find_services(Query(text="keluarga")).page.total == 2
+
+
+def test_the_worker_starts_without_the_app():
+    """Only the search modules: no Flask, no SQLAlchemy, no database (and no second of
+    imports)."""
+    start = "raise SystemExit(main(sys.argv[2:]))"
+    assert start in parallel_build._BOOTSTRAP
+    probe = parallel_build._BOOTSTRAP.replace(
+        start, "print(sorted({'flask', 'sqlalchemy', 'directory.extensions'} & set(sys.modules)))"
+    )
+    package = str(parallel_build._PACKAGE_ROOT / "directory")
+    shown = subprocess.run(
+        [sys.executable, "-c", probe, package], capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.strip() == "[]"

@@ -4,16 +4,17 @@ A full rebuild spends about half its time reading the records from the database 
 making their documents, and half analysing them and writing Whoosh's files. With
 ``parallel`` (the setting ``SEARCH_PARALLEL_BUILD``, on by default, for directories of
 at least :data:`MIN_SERVICES` services), :func:`directory.search.index.build` hands its
-documents to :func:`write_segment_in_worker`: a child process (``python -m
-directory.search.segment_worker``) runs :func:`directory.search.index.write_segment`
-on them, the very function a build without a worker runs in-process, while this
-process goes on reading. ``tests/test_search_parallel_build.py`` checks that both give
-the same index.
+documents to :func:`write_segment_in_worker`: a child process
+(:mod:`directory.search.segment_worker`, started without the app) runs
+:func:`directory.search.index.write_segment` on them, the very function a build without
+a worker runs in-process, while this process goes on reading.
+``tests/test_search_parallel_build.py`` checks that both give the same index.
 
 The fence:
 
 - the child is a fresh interpreter (``subprocess``, never ``fork``): it inherits no
-  thread, lock or database connection, and touches no database; it reads documents
+  thread, lock or database connection, imports neither Flask nor SQLAlchemy (a test
+  checks) and touches no database; it reads documents
   (plain tuples of strings, pickled a batch at a time) on its standard input and writes
   one pickled answer (the vocabulary, or the error) on its standard output;
 - a pipe holds a few batches: when the child is behind, this process waits (memory
@@ -28,7 +29,6 @@ The fence:
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import subprocess
 import sys
@@ -45,9 +45,19 @@ MIN_SERVICES = 5000
 BATCH = 500
 # The document's keys, in the order the tuples carry them ("words" is added by the child).
 FIELDS = ("id", "names", "terms", "description", "places", "card")
-WORKER_MODULE = "directory.search.segment_worker"
-# The folder holding the ``directory`` package, for the child's import path.
+# The folder holding the ``directory`` package.
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+# The worker's start: the package ``directory`` as a bare namespace (its ``__init__`` is
+# the app factory, which would import Flask, SQLAlchemy and every feature: a second of
+# CPU the worker has no use for), then the search modules it runs.
+_BOOTSTRAP = """\
+import sys, types
+package = types.ModuleType("directory")
+package.__path__ = [sys.argv[1]]
+sys.modules["directory"] = package
+from directory.search.segment_worker import main
+raise SystemExit(main(sys.argv[2:]))
+"""
 
 
 class WorkerFailed(RuntimeError):
@@ -86,15 +96,17 @@ def write_segment_in_worker(
 
 
 def start_worker(path: Path, *, bulk: bool) -> subprocess.Popen[bytes]:
-    environment = dict(os.environ)
-    environment["PYTHONPATH"] = os.pathsep.join(
-        part for part in (str(_PACKAGE_ROOT), environment.get("PYTHONPATH")) if part
-    )
     return subprocess.Popen(
-        [sys.executable, "-m", WORKER_MODULE, str(path), "bulk" if bulk else "public"],
+        [
+            sys.executable,
+            "-c",
+            _BOOTSTRAP,
+            str(_PACKAGE_ROOT / "directory"),
+            str(path),
+            "bulk" if bulk else "public",
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        env=environment,
         close_fds=True,
     )
 

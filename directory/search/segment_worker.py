@@ -1,7 +1,8 @@
-"""The worker process of a parallel rebuild: ``python -m directory.search.segment_worker
-FOLDER bulk|public``. Started by :mod:`directory.search.parallel_build`, never by hand:
-it reads documents on its standard input, writes the segment into FOLDER with
-:func:`directory.search.index.write_segment`, and answers on its standard output."""
+"""The worker process of a parallel rebuild, started by
+:mod:`directory.search.parallel_build` (its bootstrap loads the search modules without
+the app factory; ``python -m directory.search.segment_worker FOLDER bulk|public`` works
+too, with it): it reads documents on its standard input, writes the segment into FOLDER
+with :func:`directory.search.index.write_segment`, and answers on its standard output."""
 
 from __future__ import annotations
 
