@@ -143,3 +143,14 @@ def test_the_worker_starts_without_the_app():
         [sys.executable, "-c", probe, package], capture_output=True, text=True, check=True
     )
     assert shown.stdout.strip() == "[]"
+
+
+def test_without_a_worker_the_build_runs_in_process(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(parallel_build.sys, "executable", str(tmp_path / "no-python"))
+    folder = index.IndexFolder(tmp_path / "index")
+
+    built = index.build(folder, synthetic_records(600), cursor=4, parallel=True)
+
+    assert folder.current() == built
+    assert len(read_all(built)["documents"]) == 600
+    assert "no index worker" in caplog.text

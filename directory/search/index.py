@@ -386,9 +386,13 @@ def build(
         progress(count % 500)
 
     try:
+        words = None
         if parallel:
-            words = parallel_build.write_segment_in_worker(path, documents(), bulk=bulk)
-        else:
+            try:
+                words = parallel_build.write_segment_in_worker(path, documents(), bulk=bulk)
+            except parallel_build.WorkerUnavailable as error:
+                log.warning("%s: the index is built in this process", error)
+        if words is None:
             words = write_segment(path, documents(), bulk=bulk)
         _write_vocabulary(path, words)
         folder.write_manifest(path)

@@ -23,7 +23,9 @@ The fence:
   is killed and reaped before the error goes on; an error in the child comes back as
   :class:`WorkerFailed`; if this process dies, the child reads the end of its input
   before the last batch and exits without committing. The build's folder is removed by
-  the caller either way.
+  the caller either way;
+- a worker that cannot start (:class:`WorkerUnavailable`) has read nothing: the caller
+  writes the segment itself, and logs it.
 """
 
 from __future__ import annotations
@@ -64,6 +66,11 @@ class WorkerFailed(RuntimeError):
     """The worker process failed to write the segment."""
 
 
+class WorkerUnavailable(WorkerFailed):
+    """No worker process could be started; no document was read yet (the caller may
+    write the segment itself)."""
+
+
 def worth_a_worker(services: int) -> bool:
     return services >= MIN_SERVICES
 
@@ -73,7 +80,10 @@ def write_segment_in_worker(
 ) -> Counter[str]:
     """What :func:`directory.search.index.write_segment` returns, computed by a child
     process fed with ``documents`` from this one."""
-    process = start_worker(path, bulk=bulk)
+    try:
+        process = start_worker(path, bulk=bulk)
+    except OSError as error:
+        raise WorkerUnavailable(f"no index worker: {error}") from error
     try:
         stdin = process.stdin
         assert stdin is not None
