@@ -6,7 +6,8 @@ taxonomy terms, hours, costs) copied to random districts all over Indonesia (the
 table's district centroids, a few hundred metres of jitter), with one service in ten
 declaring its regency as service area. Then:
 
-- index build time (``flask search rebuild``'s code path) and size on disk;
+- index build time (``flask search rebuild``'s code path: the worker process of a parallel
+  build counted in its CPU) and size on disk;
 - p50/p95 latency of three query kinds (and the third in the counsellor's policy
   order, ``sort=policy``, in-process only), in-process (``find_services``, what the API
   calls) and over HTTP (``GET /api/v1/services`` against a real server on 127.0.0.1
@@ -647,6 +648,11 @@ def over_http(folder: Path, work: Workload, runs: int) -> tuple[dict[str, Figure
     return figures, peak / 1024
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _peak_kib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -697,13 +703,19 @@ def run_size(size: int) -> None:
             state = state_of(app)
             started = time.perf_counter()
             cpu = time.process_time()
-            follower.rebuild(db.session, state.folder, bulk=state.bulk_writer)
+            children = _children_cpu()
+            follower.rebuild(
+                db.session, state.folder, bulk=state.bulk_writer, parallel=state.parallel_build
+            )
             build_seconds = time.perf_counter() - started
-            build_cpu = time.process_time() - cpu
+            # The build's worker process (directory.search.parallel_build) counts too.
+            worker_cpu = _children_cpu() - children
+            build_cpu = time.process_time() - cpu + worker_cpu
             index_bytes = folder_size(state.folder.current())
             build_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
-            f"index build: {build_seconds:.1f} s wall, {build_cpu:.1f} s CPU; "
+            f"index build: {build_seconds:.1f} s wall, {build_cpu:.1f} s CPU "
+            f"({worker_cpu:.1f} s of it in the worker process); "
             f"size {index_bytes / 1e6:.1f} MB; load average {os.getloadavg()[0]:.1f}; "
             f"peak memory so far {build_peak:.0f} MB",
             flush=True,
@@ -760,6 +772,7 @@ def run_size(size: int) -> None:
                 ("text p95 <= 50 ms", mine["text"].p95 <= 50),
                 ("text p95 <= 50 ms, first searches", mine["text 1st"].p95 <= 50),
                 ("index build <= 90 s", build_seconds <= 90),
+                ("index build <= 30 s (issue 15)", build_seconds <= 30),
             ]
             for label, ok in checks:
                 print(f"  target {label}: {'met' if ok else 'MISSED'}")

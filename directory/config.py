@@ -111,6 +111,10 @@ DEFAULTS: dict[str, object] = {
     # fenced by a check of the pinned Whoosh release); False: Whoosh's public writer,
     # the same index, about twice as slow.
     "SEARCH_BULK_WRITER": True,
+    # A rebuild of at least 5,000 services writes its segment in a worker process while
+    # the app's process reads the database (directory.search.parallel_build); False:
+    # everything in the rebuilding process, the same index.
+    "SEARCH_PARALLEL_BUILD": True,
     # Search answers each worker process keeps (directory.search_cache); 0 turns it off.
     # An answer is one page (about 10 to 60 kB), so this bounds a worker to a few MB.
     "SEARCH_RESULT_CACHE_ENTRIES": 256,

@@ -70,7 +70,9 @@ def synthetic_records(count: int) -> list[ServiceRecord]:
                 organization_name=f"LK3 {rng.choice(WORDS)}",
                 description=description,
                 term_names=tuple(rng.sample(WORDS, 2)),
-                region_names=("Cipocok Jaya", "Kota Serang") if number % 3 else (),
+                region_names=("Cipocok Jaya", "Kota Serang", "Pulau Ünïcode İstana")
+                if number % 3
+                else (),
                 places=(Place(-6.1 + number / 1000, 106.1, "36.73.01", False),),
             )
         )

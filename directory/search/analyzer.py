@@ -198,6 +198,11 @@ def place_analyzer() -> Analyzer:
     return RegexTokenizer(WORD_PATTERN) | LowercaseFilter()
 
 
+def place_terms(value: str) -> list[str]:
+    """The terms :func:`place_analyzer` gives, without Whoosh's token objects."""
+    return [word.lower() for word in WORD_PATTERN.findall(value)]
+
+
 @dataclass(frozen=True)
 class QueryWord:
     """One word of a query as typed (lowercase) and the index terms it stands for."""

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import repeat
+from struct import pack
 from typing import Protocol
 
 import numpy as np
+from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.formats import Existence, Frequency
 
-from directory.search.analyzer import IndonesianTokenizer, analyze
+from directory.search.analyzer import IndonesianTokenizer, analyze, place_analyzer, place_terms
 from directory.search.whoosh_pin import WhooshVersionError, check_whoosh
 
 
@@ -114,6 +116,7 @@ class BulkWriter:
             if fmt is not None and type(fmt) not in (Existence, Frequency):
                 raise ValueError(f"field {name}: format {type(fmt).__name__} is not written")
         self.postings = {name: FieldPostings() for name in self.fields if self.schema[name].indexed}
+        self.terms_of = {name: terms_function(self.schema[name]) for name in self.postings}
 
     def add(self, values: dict[str, str]) -> None:
         writer = self.writer
@@ -127,7 +130,7 @@ class BulkWriter:
             fieldobj = self.schema[name]
             length = 0
             if fieldobj.indexed:
-                counts = Counter(field_terms(fieldobj, value))
+                counts = Counter(self.terms_of[name](value))
                 if fieldobj.scorable:
                     length = sum(counts.values())
                 self.postings[name].add(docnum, counts)
@@ -149,6 +152,15 @@ class BulkWriter:
             for term, documents, frequencies in postings.sorted():
                 fieldwriter.start_term(fieldobj.to_bytes(term))
                 postwriter = fieldwriter._postwriter
+                if len(documents) == 1:  # an id, a rare word: the same, without numpy
+                    frequency = int(frequencies[0])
+                    weight = frequency * boost if counted else boost
+                    postwriter._ids = array("I", [int(documents[0])])
+                    postwriter._weights = array("f", [weight])
+                    postwriter._values = [pack(">I", frequency)] if counted else []
+                    postwriter._maxweight = weight
+                    fieldwriter.finish_term()
+                    continue
                 limit = postwriter._blocklimit
                 for start in range(0, len(documents), limit):
                     if len(postwriter._ids):
@@ -208,7 +220,17 @@ class FieldPostings:
 
 def field_terms(fieldobj: object, value: str) -> list[str]:
     """The terms of one field value, as the field's analyzer gives them."""
+    return terms_function(fieldobj)(value)
+
+
+def terms_function(fieldobj: object) -> Callable[[str], list[str]]:
+    """The field's analyzer as a function from a value to its terms: the analyzers of
+    this schema without Whoosh's token objects (the same terms), any other through them."""
     analyzer = fieldobj.analyzer  # type: ignore[attr-defined]
     if isinstance(analyzer, IndonesianTokenizer):
-        return analyze(value)
-    return [token.text for token in analyzer(value)]
+        return analyze
+    if type(analyzer) is IDTokenizer:
+        return lambda value: [value]
+    if analyzer == place_analyzer():
+        return place_terms
+    return lambda value: [token.text for token in analyzer(value)]

@@ -23,7 +23,13 @@ def rebuild_command() -> None:
     total = count_services(db.session)
     started = time.perf_counter()
     with click.progressbar(length=total, label="Mengindeks layanan") as bar:
-        indexed = follower.rebuild(db.session, state.folder, bar.update, bulk=state.bulk_writer)
+        indexed = follower.rebuild(
+            db.session,
+            state.folder,
+            bar.update,
+            bulk=state.bulk_writer,
+            parallel=state.parallel_build,
+        )
     elapsed = time.perf_counter() - started
     click.echo(f"search index: {indexed} services in {elapsed:.1f} s ({state.folder.current()})")
 

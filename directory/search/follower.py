@@ -31,8 +31,13 @@ from directory.institutions.models import (
     Service,
     ServiceAtLocation,
 )
-from directory.search import index
-from directory.search.records import RegionNames, iter_all_records, load_records
+from directory.search import index, parallel_build
+from directory.search.records import (
+    RegionNames,
+    count_services,
+    iter_all_records,
+    load_records,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +55,12 @@ def rebuild(
     progress: Callable[[int], None] = lambda done: None,
     *,
     bulk: bool = True,
+    parallel: bool = False,
 ) -> int:
     """Build a new index from the database and swap it in; returns services indexed.
     ``bulk``: the bulk writer (``SEARCH_BULK_WRITER``) or Whoosh's public one.
+    ``parallel``: a worker process writes the segment (``SEARCH_PARALLEL_BUILD``), if
+    the directory is large enough for it to pay (:func:`worth_a_worker`).
 
     The cursor is read before the records: an entry written meanwhile is applied again
     by the follower, which is harmless.
@@ -68,8 +76,20 @@ def rebuild(
             yield record
 
     with folder.writer_lock():
-        index.build(folder, counted(), cursor, progress, bulk=bulk)
+        index.build(
+            folder,
+            counted(),
+            cursor,
+            progress,
+            bulk=bulk,
+            parallel=parallel and worth_a_worker(session),
+        )
     return indexed
+
+
+def worth_a_worker(session: Session) -> bool:
+    """Whether a rebuild of the directory is large enough for a worker process."""
+    return parallel_build.worth_a_worker(count_services(session))
 
 
 def affected_services(session: Session, entries: Sequence[ChangeLogEntry]) -> set[str]:

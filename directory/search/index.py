@@ -64,6 +64,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.spelling import ListCorrector
 
 from directory.memo import remembered
+from directory.search import parallel_build
 from directory.search.analyzer import (
     WORD_PATTERN,
     QueryWord,
@@ -139,8 +140,14 @@ def build_schema() -> Schema:
 def document(record: ServiceRecord, words: Iterable[str] | None = None) -> dict[str, str]:
     """The index document of a record: allowlisted fields only. ``words``: its
     :func:`surface_words`, if already known."""
-    if words is None:
-        words = surface_words(record)
+    values = text_document(record)
+    values["words"] = " ".join(sorted(surface_words(record) if words is None else words))
+    return values
+
+
+def text_document(record: ServiceRecord) -> dict[str, str]:
+    """The index document of a record without its ``words`` (:func:`document_words`
+    gives them from the document itself)."""
     return {
         "id": record.id,
         "names": f"{record.name} {record.organization_name}",
@@ -148,15 +155,22 @@ def document(record: ServiceRecord, words: Iterable[str] | None = None) -> dict[
         "description": record.description,
         "places": " ".join(record.region_names),
         "card": to_card(record),
-        "words": " ".join(sorted(words)),
     }
 
 
 def surface_words(record: ServiceRecord) -> set[str]:
     """The distinct words of a record as written, for the vocabulary."""
-    words: set[str] = set()
-    for text in (record.name, record.organization_name, record.description, *record.term_names):
-        words.update(map(_surface_of_written.__getitem__, WORD_PATTERN.findall(text)))
+    return _surface(record.name, record.organization_name, record.description, *record.term_names)
+
+
+def document_words(values: dict[str, str]) -> set[str]:
+    """:func:`surface_words` of a :func:`text_document`'s record, from the document: its
+    texts are the record's joined by spaces, which no word spans."""
+    return _surface(values["names"], values["description"], values["terms"])
+
+
+def _surface(*texts: str) -> set[str]:
+    words = set(map(_surface_of_written.__getitem__, WORD_PATTERN.findall(" ".join(texts))))
     words.discard("")
     return words
 
@@ -352,32 +366,35 @@ def build(
     progress: Callable[[int], None] = lambda done: None,
     *,
     bulk: bool = True,
+    parallel: bool = False,
 ) -> Path:
     """Index ``records`` into a new build, one segment, and make it the live one,
-    atomically. ``bulk``: the bulk writer (else Whoosh's public one, slower)."""
+    atomically. ``bulk``: the bulk writer (else Whoosh's public one, slower).
+    ``parallel``: the segment is written by a worker process
+    (:mod:`directory.search.parallel_build`) while this one reads the records; else here."""
     check_whoosh()
     folder.root.mkdir(parents=True, exist_ok=True)
     path = folder.root / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
     path.mkdir()
-    try:
-        ix = whoosh_index.create_in(str(path), build_schema())
-        writer = open_build_writer(ix, bulk=bulk)
-        words: Counter[str] = Counter()
+
+    def documents() -> Iterator[dict[str, str]]:
         count = 0
-        try:
-            for record in records:
-                surface = surface_words(record)
-                writer.add(document(record, surface))
-                words.update(surface)
-                count += 1
-                if count % 500 == 0:
-                    progress(500)
-            progress(count % 500)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        ix.close()
+        for record in records:
+            yield text_document(record)
+            count += 1
+            if count % 500 == 0:
+                progress(500)
+        progress(count % 500)
+
+    try:
+        words = None
+        if parallel:
+            try:
+                words = parallel_build.write_segment_in_worker(path, documents(), bulk=bulk)
+            except parallel_build.WorkerUnavailable as error:
+                log.warning("%s: the index is built in this process", error)
+        if words is None:
+            words = write_segment(path, documents(), bulk=bulk)
         _write_vocabulary(path, words)
         folder.write_manifest(path)
         folder.write_meta(path, cursor)
@@ -389,6 +406,30 @@ def build(
         if old != path:
             shutil.rmtree(old, ignore_errors=True)
     return path
+
+
+def write_segment(
+    path: Path, documents: Iterable[dict[str, str]], *, bulk: bool = True
+) -> Counter[str]:
+    """Write a new Whoosh index of one segment in the empty folder ``path`` from
+    :func:`text_document` values (their ``words`` added here); returns the vocabulary.
+    What :func:`build` runs, here or in its worker process."""
+    check_whoosh()
+    ix = whoosh_index.create_in(str(path), build_schema())
+    writer = open_build_writer(ix, bulk=bulk)
+    words: Counter[str] = Counter()
+    try:
+        for values in documents:
+            surface = document_words(values)
+            values["words"] = " ".join(sorted(surface))
+            writer.add(values)
+            words.update(surface)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    ix.close()
+    return words
 
 
 def apply(

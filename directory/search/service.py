@@ -98,6 +98,7 @@ class SearchState:
         self.auto_follow = (not app.testing) if auto is None else bool(auto)
         self.interval = float(app.config["SEARCH_FOLLOW_SECONDS"])
         self.bulk_writer = bool(app.config["SEARCH_BULK_WRITER"])
+        self.parallel_build = bool(app.config["SEARCH_PARALLEL_BUILD"])
         self.app = app
         self._checked = 0.0
         self._thread: threading.Thread | None = None
@@ -155,7 +156,11 @@ def keep_current(state: SearchState, *, blocking: bool = False) -> str:
         cursor = follower.latest_entry_id(db.session)
         regions = RegionNames.load(db.session)
         index.build(
-            state.folder, iter_all_records(db.session, regions), cursor, bulk=state.bulk_writer
+            state.folder,
+            iter_all_records(db.session, regions),
+            cursor,
+            bulk=state.bulk_writer,
+            parallel=state.parallel_build and follower.worth_a_worker(db.session),
         )
         state.needs_rebuild = False
         state.reader.invalidate()
