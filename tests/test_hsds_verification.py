@@ -19,7 +19,6 @@ from directory.hsds.exporter import export_path
 from directory.hsds.importer import import_path, import_source, read_document
 from directory.models import Organization, Service
 from tests.factories import OrganizationFactory, UserFactory, full_service
-from tests.test_hsds_export import empty_app  # noqa: F401 (a fixture)
 from tests.test_hsds_import import problem_at
 from tests.test_hsds_serialize import assert_valid
 
