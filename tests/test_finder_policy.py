@@ -4,21 +4,14 @@ in the first ten (four of them were), and each result says why."""
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
 from sqlalchemy import select
 
 from bench.relevance_bench import load_seed
 from directory.extensions import db
 from directory.institutions.models import Organization, Service, TaxonomyTerm
 from tests.factories import UserFactory
+from tests.support.finder_page import finder_results
 from tests.support.referral_network import sign_in
-
-SERVICE = re.compile(
-    r'<h3><a href="/layanan/([0-9a-f-]+)">.*?</h3>\s*<p class="muted">(.*?)</p>', re.S
-)
-WHY = re.compile(r'<p class="why"><span>[^<]*</span>(.*?)</p>', re.S)
 
 
 def organization(name: str) -> Organization:
@@ -33,21 +26,6 @@ def term(code: str) -> TaxonomyTerm:
     return found
 
 
-def results(client, **args) -> list[tuple[str, str, str]]:
-    """(service id, organization name, why) of each result of ``/cari``."""
-    response = client.get("/cari", query_string=args)
-    assert response.status_code == 200
-    found = []
-    for block in response.get_data(as_text=True).split('<li class="finder-result">')[1:]:
-        service = SERVICE.search(block)
-        assert service is not None
-        why = WHY.search(block)
-        found.append(
-            (service.group(1), unescape(service.group(2)), unescape(why.group(1) if why else ""))
-        )
-    return found
-
-
 def test_domestic_violence_near_kota_serang_the_citys_uptd_ppa_first_not_the_own_lk3(app):
     load_seed()
     own = organization("LK3 Kota Serang")
@@ -56,14 +34,14 @@ def test_domestic_violence_near_kota_serang_the_citys_uptd_ppa_first_not_the_own
     client = app.test_client()
     sign_in(client, counsellor)
 
-    found = results(client, masalah=term("kdrt").id, tempat="Kota Serang")
+    found = finder_results(client, masalah=term("kdrt").id, tempat="Kota Serang")
 
     assert len(found) == 10
-    names = [name for _, name, _ in found]
+    names = [result.organization for result in found]
     assert names[0] == "UPTD PPA Kota Serang"
     assert "LK3 Kota Serang" not in names
-    assert "Lembaga yang bertanggung jawab di Kota Serang" in found[0][2]
-    assert "UPTD PPA: pilihan ke-1 untuk Kekerasan dalam rumah tangga (KDRT)" in found[0][2]
+    assert "Lembaga yang bertanggung jawab di Kota Serang" in found[0].why
+    assert "UPTD PPA: pilihan ke-1 untuk Kekerasan dalam rumah tangga (KDRT)" in found[0].why
     # Then the province's UPTD PPA, then the police's PPA units: the city's, the Polda's.
     assert names.index("UPTD PPA Provinsi Banten") < names.index(
         "Unit PPA Satreskrim Polresta Serang Kota"
@@ -77,14 +55,16 @@ def test_domestic_violence_near_kota_serang_the_citys_uptd_ppa_first_not_the_own
 
     # Anonymous, the LK3 is there (it is in the public directory), after the designated.
     public = [
-        name
-        for _, name, _ in results(
+        result.organization
+        for result in finder_results(
             app.test_client(), masalah=term("kdrt").id, tempat="Kota Serang", halaman=2
         )
     ]
     first_page = [
-        name
-        for _, name, _ in results(app.test_client(), masalah=term("kdrt").id, tempat="Kota Serang")
+        result.organization
+        for result in finder_results(
+            app.test_client(), masalah=term("kdrt").id, tempat="Kota Serang"
+        )
     ]
     assert first_page[0] == "UPTD PPA Kota Serang"
     assert "LK3 Kota Serang" in first_page + public
@@ -95,8 +75,8 @@ def test_several_problems_and_the_clients_age_on_the_search_page(app):
     client = app.test_client()
     abh, kdrt = term("abh"), term("kdrt")
 
-    both = results(client, masalah=[abh.id, kdrt.id], tempat="Kota Serang")
-    names = [name for _, name, _ in both]
+    both = finder_results(client, masalah=[abh.id, kdrt.id], tempat="Kota Serang")
+    names = [result.organization for result in both]
     # Bapas is first for a child in conflict with the law, the UPTD PPA for violence.
     assert {"Bapas Kelas II Serang", "UPTD PPA Kota Serang"} <= set(names[:4])
 
@@ -104,11 +84,11 @@ def test_several_problems_and_the_clients_age_on_the_search_page(app):
     diversion = db.session.scalars(
         select(Service.id).where(Service.minimum_age == 12, Service.maximum_age == 17)
     ).all()
-    adult = results(client, masalah=abh.id, tempat="Kota Serang", usia="30")
-    child = results(client, masalah=abh.id, tempat="Kota Serang", usia="15")
-    assert adult and not {service for service, _, _ in adult} & set(diversion)
-    assert {service for service, _, _ in child} & set(diversion)
-    assert any("Melayani usia 12-17" in why for _, _, why in child)
+    adult = finder_results(client, masalah=abh.id, tempat="Kota Serang", usia="30")
+    child = finder_results(client, masalah=abh.id, tempat="Kota Serang", usia="15")
+    assert adult and not {result.service_id for result in adult} & set(diversion)
+    assert {result.service_id for result in child} & set(diversion)
+    assert any("Melayani usia 12-17" in result.why for result in child)
 
 
 def test_a_bad_age_is_a_message_on_the_page_not_an_error(app):

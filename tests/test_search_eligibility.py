@@ -34,6 +34,7 @@ from tests.factories import (
     TaxonomyTermFactory,
     eligibility_term,
 )
+from tests.support.finder_page import finder_results
 from tests.support.referral_network import build_network, client_as, referral_in
 
 # Kota Serang (36.73).
@@ -257,21 +258,10 @@ def test_each_streamed_line_carries_its_ranking_under_sort_policy(client, servic
 
 # -- The search page -------------------------------------------------------------------
 
-RESULT = re.compile(r'<h3><a href="/layanan/([0-9a-f-]+)">', re.S)
-WHY = re.compile(r'<p class="why"><span>[^<]*</span>(.*?)</p>', re.S)
 
-
-def page_results(client, **args):
+def page_results(client, **args) -> list[tuple[str, str]]:
     """(service id, why) of each result of ``/cari``."""
-    response = client.get("/cari", query_string=args)
-    assert response.status_code == 200
-    found = []
-    for block in response.get_data(as_text=True).split('<li class="finder-result">')[1:]:
-        service = RESULT.search(block)
-        assert service is not None
-        why = WHY.search(block)
-        found.append((service.group(1), unescape(why.group(1)) if why else ""))
-    return found
+    return [(found.service_id, found.why) for found in finder_results(client, **args)]
 
 
 @pytest.mark.parametrize("client_sex", [None, "female", "male"])
