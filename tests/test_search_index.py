@@ -14,6 +14,7 @@ from directory.database import utcnow
 from directory.models import ChangeLogEntry, Organization, Service
 from directory.search import follower, index
 from directory.search.documents import ServiceRecord
+from directory.search.ranking import Criteria
 from directory.search.service import Query, find_services, keep_current, state_of
 from tests.factories import (
     AttributeFactory,
@@ -322,3 +323,41 @@ def test_a_new_snapshot_has_read_the_common_words_postings(built, state):
     cached = {(fieldname, term) for _, fieldname, term in snapshot.postings.entries}
     assert ("description", "damping") in cached  # pendampingan, mendampingi
     assert ("names", "konseling") in cached
+
+
+@pytest.mark.parametrize("organization", ["lbh", "not-a-uuid", None])
+@pytest.mark.parametrize("left_out", [(), ("kua",), ("kua", "not-a-uuid")])
+def test_the_database_narrows_by_organization_without_changing_its_answer(
+    directory, state, organization, left_out
+):
+    """The database fallback narrows by the organization asked for and the ones left out
+    in its query: its answer is its whole answer with those organizations' services
+    picked out, in the same order, for values that are no UUID too."""
+
+    def organization_id(key):
+        return directory[key].organization_id if key in directory else key
+
+    asked = organization_id(organization) if organization else None
+    excluded = tuple(organization_id(key) for key in left_out)
+    organization_of = {service.id: service.organization_id for service in directory.values()}
+    for words in (None, "hukum", "konseling"):
+        narrowed, narrowed_ids = found(
+            words, criteria=Criteria(organization_id=asked, exclude_organization_ids=excluded)
+        )
+        whole, whole_ids = found(words)
+        assert narrowed.degraded and whole.degraded
+        assert narrowed_ids == [
+            service_id
+            for service_id in whole_ids
+            if (asked is None or organization_of[service_id] == asked)
+            and organization_of[service_id] not in excluded
+        ], words
+    everything = found(
+        None, criteria=Criteria(organization_id=asked, exclude_organization_ids=excluded)
+    )[1]
+    if organization == "lbh":
+        assert everything == [directory["lbh"].id]
+    elif organization is None:
+        assert len(everything) == len(SERVICES) - (1 if left_out else 0)
+    else:
+        assert everything == []

@@ -19,6 +19,7 @@ import logging
 import math
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -411,6 +412,13 @@ def search_database(query: Query, words: Sequence[QueryWord], now: datetime) -> 
         )
     if criteria.statuses:
         statement = statement.where(Service.status.in_(criteria.statuses))
+    # Organizations asked for or left out: without these, a search of one organization
+    # with no text (and every "beyond the radius" look) read the whole directory.
+    if (organization := _uuid_or_none(criteria.organization_id)) is not None:
+        statement = statement.where(Service.organization_id == organization)
+    excluded = [_uuid_or_none(i) for i in criteria.exclude_organization_ids]
+    if any(excluded):
+        statement = statement.where(Service.organization_id.not_in([i for i in excluded if i]))
     ids = list(db.session.scalars(statement))
     records = load_records(db.session, ids, RegionNames.load(db.session))
     catalog = Catalog(records)
@@ -431,6 +439,17 @@ def search_database(query: Query, words: Sequence[QueryWord], now: datetime) -> 
         if query.sort == "policy"
         else None,
     )
+
+
+def _uuid_or_none(value: str | None) -> str | None:
+    """``value`` as a UUID the database can compare, or None (``rank`` filters again:
+    a value that is no UUID matches no service there)."""
+    if not value:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
 
 
 def _escape(text: str) -> str:
