@@ -9,7 +9,6 @@ on a real PostgreSQL server, started for the run, with ``TEST_DATABASE=postgresq
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from directory import create_app
 from directory.commands import SEED_DIR
 from directory.extensions import db as database
 from directory.geo.regions import load_regions
+from tests.support.database_pool import DatabasePool
 from tests.support.postgres import PostgresServer
 from tests.support.referral_network import Network, build_network
 
@@ -100,18 +100,18 @@ def database_factory(
     with admin.connect() as connection:
         connection.exec_driver_sql(f"CREATE DATABASE {TEMPLATE_NAME}")
     _build_template(base_test_config(folder, server.url(TEMPLATE_NAME)))
-    counter = itertools.count()
+    pool = DatabasePool(admin, TEMPLATE_NAME)
 
     @contextmanager
     def postgres_copy(tmp: Path) -> Iterator[str]:
-        name = f"test_{os.getpid()}_{next(counter)}"
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_NAME}")
-        yield server.url(name)
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+        name = pool.take()
+        try:
+            yield server.url(name)
+        finally:
+            pool.give_back(name)
 
     yield postgres_copy
+    pool.close()
     admin.dispose()
 
 
