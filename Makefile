@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run serve test check setup database bench load lint format translations-extract clean system-packages
+.PHONY: run serve test test-sqlite test-postgresql check setup database bench load lint format translations-extract clean system-packages
 
 # Demo mode is something a person turns on: these targets do (DIRECTORY_DEMO=0 make serve
 # runs as production, which refuses to start without production settings). The app on
@@ -24,10 +24,16 @@ run: setup
 serve: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
-# The checks (ruff, mypy), then the whole suite on SQLite, then again on a real PostgreSQL
-# server started for the run. Any error stops the run.
+# The checks (ruff, mypy), then the whole suite on SQLite and, at the same time, on a real
+# PostgreSQL server started for the run (scripts/test-suites.sh; one core each). Fails when
+# either fails. test-sqlite and test-postgresql run one of them alone.
 test: check $(MO_FILES) system-packages
+	scripts/test-suites.sh $(BIN)/python
+
+test-sqlite: $(DEV_STAMP) $(MO_FILES)
 	$(BIN)/python -m pytest
+
+test-postgresql: $(DEV_STAMP) $(MO_FILES) system-packages
 	TEST_DATABASE=postgresql $(BIN)/python -m pytest
 
 system-packages:
