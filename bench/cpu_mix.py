@@ -40,7 +40,12 @@ PAIRS = 4
 
 def worker(database: str, burst: int) -> None:
     """Prepare a database, then run a burst of the mix for each ``go`` line on stdin,
-    printing its CPU seconds; ``kinds`` prints the milliseconds per request of each kind."""
+    printing its CPU seconds; ``kinds`` prints the milliseconds per request of each kind.
+
+    It runs on the other checkout's code, so it uses only what older checkouts have too
+    (``bench.load``'s mix and accounts, ``tests.support``'s servers): the throwaway
+    database is made here as ``bench.load.run`` makes it, not by a newer shared helper.
+    """
     import sqlalchemy as sa
 
     import bench.load as load
